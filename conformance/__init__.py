@@ -1,0 +1,1 @@
+"""apitwin's conformance suite: holds any real implementation to its contract."""

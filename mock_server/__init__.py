@@ -1,0 +1,1 @@
+"""apitwin's mock server: serves any OpenAPI/AsyncAPI/GraphQL contract as a living API."""

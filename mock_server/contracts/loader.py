@@ -1,0 +1,286 @@
+"""Contract files into plain JSON-compatible documents, with errors that point at a line.
+
+YAML is parsed with libyaml when it is available (the mock loads five APIs at start-up, so
+this path must stay fast). libyaml still hands the Python constructor nodes with positions,
+so duplicate keys are caught with their line for free. Only `locate` builds a node tree on
+purpose, and it is meant for the error path: turning a JSON pointer into a line for a message.
+
+Documents are kept JSON-compatible because every consumer treats them as JSON: timestamps
+stay strings (an example date must be validated as a string, not a `datetime`) and mapping
+keys are strings (`200:` in a responses map is the status "200").
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:  # libyaml is an optional speed-up of PyYAML; the pure-Python parser behaves the same.
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+__all__ = ["ContractError", "load_document", "locate", "JSON_SUFFIXES"]
+
+#: suffixes read as JSON; everything else is read as YAML (JSON is valid YAML too).
+JSON_SUFFIXES = frozenset({".json"})
+
+
+class ContractError(Exception):
+    """A contract that cannot be used, with the place that says why.
+
+    `str(error)` is `path:line:col: cause` (line and column when known, 1-based), the format
+    editors and CI annotations understand.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        cause: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.column = column
+        self.cause = cause
+        super().__init__(self.location() + f": {cause}")
+
+    def location(self) -> str:
+        text = str(self.path)
+        if self.line is not None:
+            text += f":{self.line}"
+            if self.column is not None:
+                text += f":{self.column}"
+        return text
+
+    def __reduce__(self):  # keep the error picklable (multiprocessing, pytest-xdist)
+        return (_rebuild_error, (self.path, self.cause, self.line, self.column))
+
+
+def _rebuild_error(path: Path, cause: str, line: int | None, column: int | None) -> ContractError:
+    return ContractError(path, cause, line=line, column=column)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, node: yaml.Node, first: yaml.Node) -> None:
+        self.key, self.node, self.first = key, node, first
+
+
+def _json_key(key: Any) -> str:
+    """The key JSON would have had: `200` -> "200", `true` -> "true", `null` -> "null"."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
+class _ContractLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe YAML with JSON semantics: string keys, no timestamps, duplicate keys refused."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+        if not isinstance(node, yaml.MappingNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a mapping node, but found {node.id}", node.start_mark
+            )
+        self.flatten_mapping(node)  # YAML merge keys (<<) become ordinary entries
+        mapping: dict[str, Any] = {}
+        seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (list, dict)):
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    "found a mapping or list used as a key", key_node.start_mark,
+                )
+            key = _json_key(key)
+            if key in seen:
+                raise _DuplicateKey(key, key_node, seen[key])
+            seen[key] = key_node
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+_ContractLoader.add_constructor("tag:yaml.org,2002:map", _ContractLoader.construct_yaml_map)
+
+
+def load_document(path: Path | str) -> dict[str, Any]:
+    """Read a YAML or JSON contract into a dict; every failure is a `ContractError`."""
+    path = Path(path)
+    text = _read_text(path)
+    if path.suffix.lower() in JSON_SUFFIXES:
+        document = _parse_json(path, text)
+    else:
+        document = _parse_yaml(path, text)
+    if not isinstance(document, dict):
+        found = "an empty document" if document is None else f"a {_kind_of(document)}"
+        raise ContractError(
+            path, f"the document root must be a mapping (an object), found {found}",
+            line=1, column=1,
+        )
+    return document
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContractError(path, "file not found") from None
+    except IsADirectoryError:
+        raise ContractError(path, "is a directory, not a contract file") from None
+    except UnicodeDecodeError as error:
+        raise ContractError(path, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise ContractError(path, f"cannot be read: {error.strerror or error}") from None
+
+
+def _parse_yaml(path: Path, text: str) -> Any:
+    loader = _ContractLoader(text)
+    try:
+        return loader.get_single_data()
+    except _DuplicateKey as dup:
+        mark = dup.node.start_mark
+        raise ContractError(
+            path,
+            f"duplicate key '{dup.key}' (first defined at line {dup.first.start_mark.line + 1})",
+            line=mark.line + 1, column=mark.column + 1,
+        ) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        cause = "YAML syntax error: " + _yaml_cause(error)
+        if mark is None:
+            raise ContractError(path, cause) from None
+        raise ContractError(path, cause, line=mark.line + 1, column=mark.column + 1) from None
+    except yaml.YAMLError as error:
+        raise ContractError(path, f"YAML error: {error}") from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_cause(error: yaml.MarkedYAMLError) -> str:
+    cause = " ".join(part for part in (error.context, error.problem) if part) or "invalid YAML"
+    context, problem = error.context_mark, error.problem_mark
+    if context is not None and problem is not None and context.line != problem.line:
+        cause += f" (it started at line {context.line + 1})"
+    return cause
+
+
+def _parse_json(path: Path, text: str) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        for key, value in items:
+            if key in mapping:
+                raise _JsonDuplicate(key)
+            mapping[key] = value
+        return mapping
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as error:
+        raise ContractError(
+            path, f"JSON syntax error: {error.msg}", line=error.lineno, column=error.colno
+        ) from None
+    except _JsonDuplicate as dup:
+        # JSON is YAML: the YAML loader finds the same duplicate, with its position.
+        try:
+            _parse_yaml(path, text)
+        except ContractError as located:
+            if located.line is not None and "duplicate key" in located.cause:
+                raise located from None
+        raise ContractError(path, f"duplicate key '{dup.key}'") from None
+
+
+class _JsonDuplicate(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
+# --- locating a JSON pointer in the file -------------------------------------------------------
+
+
+def locate(path: Path | str, pointer: str) -> tuple[int, int] | None:
+    """Line and column (1-based) of the value a JSON pointer names, for error messages.
+
+    A pointer into something the file does not contain gives the place of its deepest part that
+    exists (a missing `operationId` is reported at its operation). A mapping member is reported
+    at its key, where a reader looks for it. None when the file cannot be read or parsed.
+    """
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    root = _node_tree(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if root is None:
+        return None
+    node: yaml.Node = root
+    mark = root.start_mark
+    for segment in split_pointer(pointer):
+        found = _child(node, segment)
+        if found is None:
+            break
+        node, mark = found
+    return mark.line + 1, mark.column + 1
+
+
+def split_pointer(pointer: str) -> list[str]:
+    """'#/paths/~1users/get' -> ['paths', '/users', 'get'] (RFC 6901, with or without '#')."""
+    from urllib.parse import unquote
+
+    if pointer.startswith("#"):
+        pointer = unquote(pointer[1:])
+    if pointer in ("", "/"):
+        return [] if pointer == "" else [""]
+    if not pointer.startswith("/"):
+        raise ValueError(f"not a JSON pointer: {pointer!r}")
+    return [part.replace("~1", "/").replace("~0", "~") for part in pointer[1:].split("/")]
+
+
+def _child(node: yaml.Node, segment: str) -> tuple[yaml.Node, yaml.Mark] | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == segment:
+                return value_node, key_node.start_mark
+        return None
+    if isinstance(node, yaml.SequenceNode) and segment.isdigit():
+        index = int(segment)
+        if index < len(node.value):
+            item = node.value[index]
+            return item, item.start_mark
+    return None
+
+
+@lru_cache(maxsize=16)
+def _node_tree(path: str, mtime_ns: int, size: int) -> yaml.Node | None:
+    """The file's YAML node tree; cached per file version, since a lint run locates many
+    problems in the same few files."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return yaml.compose(text, Loader=_BaseLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None

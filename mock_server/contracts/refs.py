@@ -1,0 +1,244 @@
+"""`$ref`s: following them (`resolve_refs`) and finding the ones that lead nowhere
+(`broken_refs`, `unresolved_refs`).
+
+References are local (`#/components/schemas/User`) or relative files (`common.yaml#/Error`,
+resolved against the directory of the file that contains them). Remote URLs are never fetched:
+a contract must be complete on disk, so a remote reference counts as unresolved.
+
+Values that are data rather than structure (`example`, `default`, `const`, `enum`, an Example
+object's `value`, an AsyncAPI message example's `payload`/`headers`) are left untouched: a `$ref`
+key inside an example is part of the example.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import unquote
+
+from mock_server.contracts.loader import ContractError, load_document, split_pointer
+
+__all__ = ["resolve_refs", "unresolved_refs", "broken_refs", "iter_refs", "BrokenRef", "pointer_join"]
+
+#: keywords whose value is data, not contract structure
+_DATA_KEYS = frozenset({"example", "default", "const", "enum"})
+#: inside one example (`examples/<name or index>/<key>`) these hold data
+_EXAMPLE_DATA_KEYS = frozenset({"value", "payload", "headers"})
+#: maps whose keys are names chosen by the author (a response may be called `default`,
+#: a property `example`), so a data keyword below them is a name, not a keyword
+_NAME_MAPS = frozenset({
+    "properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "examples",
+    "responses", "servers", "channels", "operations", "messages", "schemas", "parameters",
+    "headers", "links", "callbacks", "content", "encoding", "variables", "securitySchemes",
+    "paths", "webhooks", "requestBodies", "pathItems", "correlationIds", "replies",
+    "replyAddresses", "serverVariables", "externalDocs", "tags", "bindings", "components",
+    "mapping", "scopes", "availableScopes",
+})
+
+
+class BrokenRef(NamedTuple):
+    """A `$ref` that does not lead to a value."""
+
+    file: Path | None  # the file holding the `$ref` (None: the in-memory document itself)
+    pointer: str       # JSON pointer of the object holding the `$ref`, in that file
+    ref: str
+    reason: str
+
+    @property
+    def where(self) -> str:
+        return self.pointer if self.file is None else f"{self.file.name}#{self.pointer}"
+
+
+def pointer_join(pointer: str, key: str | int) -> str:
+    return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+
+
+def _is_data(key: str, parents: tuple[str, ...]) -> bool:
+    """Is the value under `key` (reached through `parents`) data rather than structure?"""
+    parent = parents[-1] if parents else ""
+    if key in _DATA_KEYS:
+        return parent not in _NAME_MAPS
+    if key in _EXAMPLE_DATA_KEYS and len(parents) >= 2:
+        return parents[-2] == "examples"
+    return False
+
+
+def iter_refs(value: Any, pointer: str = "", parents: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """Every `(pointer of the holding object, ref)` in a document, data values skipped."""
+    if isinstance(value, dict):
+        ref = value.get("$ref")
+        if isinstance(ref, str):
+            yield pointer, ref
+        for key, item in value.items():
+            if key == "$ref" or _is_data(key, parents):
+                continue
+            yield from iter_refs(item, pointer_join(pointer, key), (*parents[-1:], key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from iter_refs(item, pointer_join(pointer, index), (*parents[-1:], str(index)))
+
+
+class _Unresolvable(Exception):
+    pass
+
+
+class _Documents:
+    """The documents one resolution touches: the root one and the files it refers to."""
+
+    def __init__(self, document: dict[str, Any], base: Path | str) -> None:
+        base = Path(base)
+        if base.is_dir() or (not base.exists() and not base.suffix):
+            self.root_file: Path | None = None
+            self.root_dir = base
+        else:
+            self.root_file = base
+            self.root_dir = base.parent
+        self.root = document
+        self._files: dict[Path, dict[str, Any]] = {}
+
+    def directory_of(self, file: Path | None) -> Path:
+        return self.root_dir if file is None else file.parent
+
+    def document_of(self, file: Path | None) -> dict[str, Any]:
+        if file is None or file == self.root_file:
+            return self.root
+        if file not in self._files:
+            try:
+                self._files[file] = load_document(file)
+            except ContractError as error:
+                cause = error.cause if error.cause != "file not found" else "the file does not exist"
+                raise _Unresolvable(f"{file.name}: {cause}") from None
+        return self._files[file]
+
+    def target(self, ref: str, file: Path | None) -> tuple[Path | None, str, Any]:
+        """(file, fragment, value) a `$ref` written in `file` points at."""
+        location, _, fragment = ref.partition("#")
+        if location:
+            if "://" in location or location.startswith("//"):
+                raise _Unresolvable("remote references are not followed; keep the contract on disk")
+            target_file = (self.directory_of(file) / unquote(location)).resolve()
+            if self.root_file is not None and target_file == self.root_file.resolve():
+                target_file = None
+        else:
+            target_file = file
+        document = self.document_of(target_file)
+        return target_file, fragment, _follow(document, fragment, target_file or self.root_file)
+
+
+def _follow(document: Any, fragment: str, file: Path | None) -> Any:
+    if fragment and not fragment.startswith("/"):
+        raise _Unresolvable(f"'#{fragment}' is not a JSON pointer (anchors are not supported)")
+    value = document
+    walked = ""
+    for segment in split_pointer("#" + fragment):
+        if isinstance(value, dict) and segment in value:
+            value = value[segment]
+        elif isinstance(value, list) and segment.isdigit() and int(segment) < len(value):
+            value = value[int(segment)]
+        else:
+            raise _Unresolvable(_missing(value, segment, walked, file))
+        walked = pointer_join(walked, segment)
+    return value
+
+
+def _missing(value: Any, segment: str, walked: str, file: Path | None) -> str:
+    place = f"'{walked or '/'}'" + (f" of {file.name}" if file else "")
+    if isinstance(value, dict):
+        close = difflib.get_close_matches(segment, [str(k) for k in value], n=3)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        return f"'{segment}' is not in {place}{hint}"
+    if isinstance(value, list):
+        return f"{place} is a list of {len(value)} items; '{segment}' is not an index in it"
+    return f"{place} is a {type(value).__name__}, it has no '{segment}'"
+
+
+def broken_refs(document: dict[str, Any], *, base: Path | str) -> list[BrokenRef]:
+    """Every `$ref` in a document, and in the files it refers to, that does not resolve."""
+    documents = _Documents(document, base)
+    broken: list[BrokenRef] = []
+    pending: list[Path | None] = [None]
+    seen: set[Path | None] = {None}
+    while pending:
+        file = pending.pop()
+        for pointer, ref in iter_refs(documents.document_of(file)):
+            try:
+                target_file, _, _ = documents.target(ref, file)
+            except _Unresolvable as error:
+                broken.append(BrokenRef(file, pointer, ref, str(error)))
+                continue
+            if target_file not in seen:
+                seen.add(target_file)
+                pending.append(target_file)
+    return broken
+
+
+def unresolved_refs(document: dict[str, Any], *, base: Path | str) -> list[tuple[str, str]]:
+    """`(where, ref)` for each `$ref` that does not resolve; `where` is a JSON pointer, prefixed
+    with `file.yaml#` when the `$ref` sits in a referenced file."""
+    return [(item.where, item.ref) for item in broken_refs(document, base=base)]
+
+
+def resolve_refs(document: dict[str, Any], *, base: Path | str) -> dict[str, Any]:
+    """A fully dereferenced copy of a document; the input is left as it was.
+
+    A recursive reference (a tree node whose children are tree nodes) cannot be expanded into
+    a finite copy: where following a `$ref` would re-enter a reference already being expanded,
+    the `$ref` object is kept as it is. The result stays a finite, JSON-serialisable tree, and
+    a local kept `$ref` still resolves against the result, whose components are all there.
+    Siblings of a `$ref` (`description`, `summary`, ...) override the target's own; validation
+    keywords beside a `$ref` combine with it through `allOf`, as JSON Schema 2020-12 reads them.
+    Raises `ContractError` for a reference that does not resolve.
+    """
+    documents = _Documents(document, base)
+    return _Expander(documents).expand(document, None, (), frozenset())
+
+
+#: keywords a reference object may carry next to `$ref` without changing what it validates
+_ANNOTATIONS = frozenset({
+    "description", "summary", "title", "example", "examples", "deprecated", "readOnly",
+    "writeOnly", "default", "$comment", "externalDocs",
+})
+
+
+class _Expander:
+    def __init__(self, documents: _Documents) -> None:
+        self.documents = documents
+
+    def expand(self, value: Any, file: Path | None, parents: tuple[str, ...],
+               active: frozenset[tuple[Path | None, str]]) -> Any:
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str):
+                return self._expand_ref(value, ref, file, parents, active)
+            return {
+                key: copy.deepcopy(item) if _is_data(key, parents)
+                else self.expand(item, file, (*parents[-1:], key), active)
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self.expand(item, file, (*parents[-1:], str(i)), active) for i, item in enumerate(value)]
+        return value
+
+    def _expand_ref(self, holder: dict[str, Any], ref: str, file: Path | None,
+                    parents: tuple[str, ...], active: frozenset[tuple[Path | None, str]]) -> Any:
+        try:
+            target_file, fragment, target = self.documents.target(ref, file)
+        except _Unresolvable as error:
+            where = self.documents.root_file if file is None else file
+            raise ContractError(where or self.documents.root_dir, f"$ref '{ref}': {error}") from None
+        key = (target_file, fragment)
+        if key in active:
+            return copy.deepcopy(holder)
+        expanded = self.expand(target, target_file, parents, active | {key})
+        siblings = {k: v for k, v in holder.items() if k != "$ref"}
+        if not siblings:
+            return expanded
+        siblings = self.expand(siblings, file, parents, active)
+        if not isinstance(expanded, dict):
+            return expanded
+        if set(siblings) <= _ANNOTATIONS:
+            return {**expanded, **siblings}
+        return {"allOf": [expanded, siblings]}

@@ -1,0 +1,109 @@
+"""The contract's operations, indexed once, with what the engine needs at hand.
+
+Connexion routes a request to an operationId; everything the generic handler then needs —
+parameters (path-level merged in), the effective security, the success response and its schema,
+the resource binding, the ``x-apitwin-*`` declarations — is looked up here once at start-up, not
+per request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_server.resources import Resource, infer_resource
+from mock_server.schemas import deref
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    method: str                          # lower case
+    path: str                            # the template as written, without the base path
+    spec: dict[str, Any]
+    parameters: list[dict[str, Any]]     # path-level and operation-level, refs resolved
+    security: list[dict[str, list[str]]]  # effective requirement list ([] = public)
+    request_body: dict[str, Any] | None
+    responses: dict[str, dict[str, Any]]  # status -> response object, refs resolved
+    success_status: int
+    resource: Resource | None
+    tags: list[str] = field(default_factory=list)
+
+    def extension(self, name: str, default: Any = None) -> Any:
+        return self.spec.get(name, default)
+
+    @property
+    def success(self) -> dict[str, Any]:
+        return self.responses.get(str(self.success_status), {})
+
+    def response_media(self, status: int | str) -> tuple[str | None, dict[str, Any]]:
+        """(content type, media type object) of a documented response; JSON preferred."""
+        response = self.responses.get(str(status)) or self.responses.get(f"{str(status)[0]}XX") or self.responses.get("default") or {}
+        content = response.get("content") or {}
+        for media_type, media in content.items():
+            if "json" in media_type:
+                return media_type, media or {}
+        for media_type, media in content.items():
+            return media_type, media or {}
+        return None, {}
+
+    def documented_statuses(self) -> list[int]:
+        return sorted(int(s) for s in self.responses if s.isdigit())
+
+
+def collect_operations(document: dict[str, Any]) -> dict[str, Operation]:
+    operations: dict[str, Operation] = {}
+    global_security = document.get("security") or []
+    for path, item in (document.get("paths") or {}).items():
+        item = deref(item, document)
+        if not isinstance(item, dict):
+            continue
+        shared = [deref(p, document) for p in item.get("parameters") or []]
+        for method in METHODS:
+            spec = item.get(method)
+            if not isinstance(spec, dict):
+                continue
+            operation_id = spec.get("operationId") or _fallback_id(method, path)
+            own = [deref(p, document) for p in spec.get("parameters") or []]
+            names = {(p.get("name"), p.get("in")) for p in own}
+            parameters = [p for p in shared if (p.get("name"), p.get("in")) not in names] + own
+            responses = {str(k): deref(v, document) for k, v in (spec.get("responses") or {}).items()}
+            success_status = _success_status(responses, method)
+            success_schema = _json_schema(responses.get(str(success_status)), document)
+            operations[operation_id] = Operation(
+                operation_id=operation_id,
+                method=method,
+                path=path,
+                spec=spec,
+                parameters=parameters,
+                security=spec["security"] if "security" in spec else global_security,
+                request_body=deref(spec.get("requestBody"), document),
+                responses=responses,
+                success_status=success_status,
+                resource=infer_resource(method, path, spec, success_schema),
+                tags=list(spec.get("tags") or []),
+            )
+    return operations
+
+
+def _success_status(responses: dict[str, Any], method: str) -> int:
+    statuses = sorted(int(s) for s in responses if s.isdigit() and s.startswith("2"))
+    if statuses:
+        return statuses[0]
+    return 201 if method == "post" else 200
+
+
+def _json_schema(response: dict[str, Any] | None, document: dict[str, Any]) -> dict[str, Any] | None:
+    if not response:
+        return None
+    for media_type, media in (response.get("content") or {}).items():
+        if "json" in media_type and isinstance(media, dict) and "schema" in media:
+            return deref(media["schema"], document)
+    return None
+
+
+def _fallback_id(method: str, path: str) -> str:
+    words = [w.strip("{}") for w in path.split("/") if w]
+    return method + "".join(w[:1].upper() + w[1:] for w in words)

@@ -1,0 +1,134 @@
+"""Everything one API's mock holds at run time, built once and passed explicitly.
+
+`ApiRuntime` is the single object the HTTP app, the control endpoints and the other transports
+(WebSocket, GraphQL, webhooks) share: the contract as written and the OpenAPI 3.0 view Connexion
+reads, the settings of this run, the state, the data generator, the authenticator, the rate
+limiter, the event bus, the live stats and the request journal. Nothing in the mock is a module
+global; two runtimes in one process (one per API) never see each other's state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mock_server.contracts.downgrade import downgrade
+from mock_server.events import EventBus
+from mock_server.journal import Journal
+from mock_server.operations import Operation, collect_operations
+from mock_server.settings import MockSettings
+from mock_server.stats import Stats
+from mock_server.store import Store
+
+
+@dataclass
+class ApiRuntime:
+    name: str
+    document: dict[str, Any]          # the contract as written (OpenAPI 3.0 or 3.1)
+    view: dict[str, Any]              # its OpenAPI 3.0 view, for Connexion
+    settings: MockSettings
+    store: Store
+    generator: Any                    # mock_server.datagen.DataGenerator
+    authenticator: Any                # mock_server.auth.Authenticator
+    limiter: Any                      # mock_server.ratelimit.RateLimiter
+    events: EventBus
+    stats: Stats
+    journal: Journal
+    operations: dict[str, Operation]  # by operationId
+    spec_path: Path | None = None
+    api: Any = None                   # mock_server.contracts.bundle.Api when known
+    fixtures: dict[str, list[dict]] = field(default_factory=dict)
+
+    @property
+    def declarations(self) -> dict[str, Any]:
+        """The contract's root ``x-apitwin`` block (empty for a plain user spec)."""
+        return self.document.get("x-apitwin") or {}
+
+    @property
+    def port(self) -> int | None:
+        return self.settings.port or self.declarations.get("port")
+
+    @classmethod
+    def build(cls, api: Any, settings: MockSettings) -> ApiRuntime:
+        """Build the runtime for a bundled/located API (a `bundle.Api`) under `settings`."""
+        from mock_server.contracts.loader import load_document
+
+        if api.openapi is None:
+            raise ValueError(f"{api.name}: no openapi.yaml to serve over HTTP")
+        document = load_document(api.openapi)
+        return cls.from_document(document, settings, name=api.name, spec_path=Path(api.openapi), api=api)
+
+    @classmethod
+    def from_document(
+        cls,
+        document: dict[str, Any],
+        settings: MockSettings,
+        *,
+        name: str = "api",
+        spec_path: Path | None = None,
+        api: Any = None,
+    ) -> ApiRuntime:
+        from mock_server.auth import Authenticator
+        from mock_server.datagen import DataGenerator
+        from mock_server.fixtures import load_fixtures
+        from mock_server.ratelimit import RateLimiter
+
+        view = downgrade(document, source=str(spec_path) if spec_path else name)
+        declarations = document.get("x-apitwin") or {}
+        store = Store(settings.state_file)
+        fixtures = load_fixtures(name) if api is not None else {}
+        if store.is_empty():
+            store.reset(fixtures)
+        max_connections = settings.max_connections or _declared_max_connections(api) or 10000
+        runtime = cls(
+            name=name,
+            document=document,
+            view=view,
+            settings=settings,
+            store=store,
+            generator=DataGenerator(seed=settings.seed),
+            authenticator=Authenticator(document, store, seed=settings.seed),
+            limiter=RateLimiter(declarations.get("rate_limits") or [], enabled=settings.rate_limits),
+            events=EventBus(),
+            stats=Stats(max_connections=max_connections, host=settings.host, port=settings.port or declarations.get("port") or 0),
+            journal=Journal(),
+            operations=collect_operations(document),
+            spec_path=spec_path,
+            api=api,
+            fixtures=fixtures,
+        )
+        return runtime
+
+    def reset(self) -> None:
+        """Back to the state at start: the fixtures, the demo accounts, an empty journal."""
+        self.store.reset(self.fixtures)
+        reset_auth = getattr(self.authenticator, "reset", None)
+        if callable(reset_auth):
+            reset_auth()
+        else:  # an authenticator without reset(): rebuild it, which seeds the demo accounts again
+            self.authenticator = type(self.authenticator)(self.document, self.store, seed=self.settings.seed)
+        reset_limits = getattr(self.limiter, "reset", None)
+        if callable(reset_limits):
+            reset_limits()
+        self.journal.clear()
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _declared_max_connections(api: Any) -> int | None:
+    """The WebSocket capacity the AsyncAPI contract declares (``x-apitwin-max-connections``)."""
+    asyncapi = getattr(api, "asyncapi", None)
+    if not asyncapi:
+        return None
+    try:
+        from mock_server.contracts.loader import load_document
+
+        document = load_document(asyncapi)
+    except Exception:  # the WebSocket side reports its own contract errors
+        return None
+    for channel in (document.get("channels") or {}).values():
+        if isinstance(channel, dict) and isinstance(channel.get("x-apitwin-max-connections"), int):
+            return channel["x-apitwin-max-connections"]
+    return None

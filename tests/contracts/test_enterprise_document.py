@@ -1,0 +1,632 @@
+"""The `enterprise` contract against its source document ("Enterprise API" 2.3.0).
+
+The tables below are transcribed from the document by hand, so anything the document shows
+that goes missing from specs/enterprise/openapi.yaml, or any documented bound that drifts,
+fails here rather than in the mock or the conformance suite.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_spec
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "specs" / "enterprise" / "openapi.yaml"
+DOC_URI = "urn:apitwin:enterprise"
+BASE_PATH = "/v2"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+# (method, path as the document writes it under the base URL, operationId)
+DOCUMENTED_OPERATIONS = [
+    ("post", "/v2/auth/login", "login"),
+    ("post", "/v2/auth/refresh", "refreshToken"),
+    ("post", "/v2/auth/logout", "logout"),
+    ("post", "/v2/auth/api-keys", "createApiKey"),
+    ("post", "/v2/data/{collection}", "createRecord"),
+    ("get", "/v2/data/{collection}", "listRecords"),
+    ("get", "/v2/data/{collection}/{id}", "getRecord"),
+    ("put", "/v2/data/{collection}/{id}", "replaceRecord"),
+    ("patch", "/v2/data/{collection}/{id}", "updateRecord"),
+    ("delete", "/v2/data/{collection}/{id}", "deleteRecord"),
+    ("post", "/v2/data/{collection}/batch", "batchCreateRecords"),
+    ("post", "/v2/data/{collection}/batch-delete", "batchDeleteRecords"),
+    ("post", "/v2/webhooks", "registerWebhook"),
+]
+PUBLIC_OPERATIONS = {"login", "refreshToken"}
+WEBHOOK_EVENTS = ["record.created", "record.updated", "record.deleted"]
+
+# Operation -> documented success status.
+SUCCESS_STATUS = {
+    "login": "200",
+    "refreshToken": "200",
+    "logout": "204",
+    "createRecord": "201",
+    "listRecords": "200",
+    "deleteRecord": "204",
+}
+
+COMMON_ERROR_CODES = {
+    "INVALID_REQUEST": 400,
+    "UNAUTHORIZED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "RATE_LIMITED": 429,
+    "INTERNAL_ERROR": 500,
+}
+LOGIN_ERROR_CODES = {
+    "INVALID_REQUEST": "400",
+    "INVALID_CREDENTIALS": "401",
+    "ACCOUNT_LOCKED": "403",
+    "MFA_REQUIRED": "403",
+}
+
+# Plan -> (requests/minute, requests/day; None = unlimited), from "Rate Limits".
+PLANS = {"free": (60, 10_000), "pro": (300, 100_000), "enterprise": (1000, None)}
+
+# The filter examples of "Filter Syntax", and expressions that break it.
+FILTER_EXAMPLES = [
+    "status:eq:active",
+    "type:ne:draft",
+    "price:gt:100",
+    "count:gte:5",
+    "age:lt:30",
+    "score:lte:50",
+    "status:in:active,pending",
+    "name:contains:widget",
+    "status:eq:active;price:gt:10;category:in:electronics,gadgets",
+]
+MALFORMED_FILTERS = [
+    "",
+    "status",
+    "status:eq",
+    "status:eq:",
+    "status:like:active",
+    "status:eq:active;",
+    ";status:eq:active",
+    ":eq:active",
+    "status:EQ:active",
+]
+
+# The document's literal JSON examples that are complete JSON (those with `...` placeholders
+# in place of objects are filled in inside the contract and checked with the other examples).
+DOCUMENT_REQUESTS = [
+    (
+        "login",
+        {
+            "username": "john.doe",
+            "password": "SecurePassword123!",
+            "remember_me": True,
+            "device_id": "mobile-ios-abc123",
+        },
+    ),
+    (
+        "createApiKey",
+        {"name": "Production Server", "permissions": ["read:data", "write:data"], "expires_in_days": 365},
+    ),
+    (
+        "createRecord",
+        {
+            "data": {"name": "Widget Pro", "price": 29.99, "category": "electronics", "in_stock": True},
+            "metadata": {"tags": ["featured", "new"], "source": "import_batch_001"},
+        },
+    ),
+    (
+        "batchCreateRecords",
+        {"records": [{"data": {"name": "Item 1"}}, {"data": {"name": "Item 2"}}, {"data": {"name": "Item 3"}}]},
+    ),
+    ("batchDeleteRecords", {"ids": ["rec_abc123", "rec_def456", "rec_ghi789"]}),
+    (
+        "registerWebhook",
+        {
+            "url": "https://your-server.com/webhook",
+            "events": ["record.created", "record.updated", "record.deleted"],
+            "collections": ["products", "orders"],
+            "secret": "your_webhook_secret",
+        },
+    ),
+]
+DOCUMENT_RESPONSES = [
+    (
+        "login",
+        "200",
+        {
+            "access_token": "eyJhbGciOiJIUzI1NiIs...",
+            "refresh_token": "dGhpcyBpcyBhIHJlZnJl...",
+            "token_type": "Bearer",
+            "expires_in": 900,
+            "user": {
+                "id": "usr_abc123",
+                "username": "john.doe",
+                "email": "john@example.com",
+                "roles": ["user", "editor"],
+            },
+        },
+    ),
+    (
+        "createApiKey",
+        "201",
+        {
+            "key_id": "key_xyz789",
+            "api_key": "sk_live_abc123...",
+            "name": "Production Server",
+            "permissions": ["read:data", "write:data"],
+            "expires_at": "2025-02-07T00:00:00Z",
+        },
+    ),
+    (
+        "createRecord",
+        "201",
+        {
+            "id": "rec_abc123",
+            "collection": "products",
+            "data": {"name": "Widget Pro", "price": 29.99, "category": "electronics", "in_stock": True},
+            "metadata": {"tags": ["featured", "new"], "source": "import_batch_001"},
+            "created_at": "2024-02-07T10:30:00Z",
+            "updated_at": "2024-02-07T10:30:00Z",
+        },
+    ),
+    (
+        "listRecords",
+        "200",
+        {
+            "data": [{"id": "rec_abc123", "data": {}, "created_at": "2024-02-07T10:30:00Z"}],
+            "pagination": {"total": 150, "limit": 20, "offset": 0, "has_more": True},
+        },
+    ),
+    (
+        "batchCreateRecords",
+        "201",
+        {"created": 3, "failed": 0, "records": []},
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    with SPEC_PATH.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture(scope="module")
+def registry(spec: dict[str, Any]) -> Registry:
+    return Registry().with_resource(DOC_URI, Resource(contents=spec, specification=DRAFT202012))
+
+
+def operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield method, path, operation
+
+
+def operation_by_id(spec: dict[str, Any], operation_id: str) -> tuple[str, str, dict[str, Any]]:
+    for method, path, operation in operations(spec):
+        if operation.get("operationId") == operation_id:
+            return method, path, operation
+    raise AssertionError(f"no operation {operation_id!r} in the contract")
+
+
+def resolve(spec: dict[str, Any], node: Any) -> Any:
+    """Follow local `$ref`s (responses, examples, parameters, headers) to their target."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def validator_at(registry: Registry, pointer: str) -> Draft202012Validator:
+    """A validator for the schema at `pointer` in the contract, resolving its `$ref`s there."""
+    return Draft202012Validator(
+        {"$ref": f"{DOC_URI}#{pointer}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def pointer_of(*parts: str) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def schema_pointer(spec: dict[str, Any], pointer: str) -> str:
+    """Where the schema at `pointer` really lives (follows a `$ref` on the schema object itself)."""
+    node: Any = spec
+    for part in pointer.lstrip("/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    if isinstance(node, dict) and set(node) == {"$ref"}:
+        return node["$ref"].removeprefix("#")
+    return pointer
+
+
+def request_pointer(spec: dict[str, Any], operation_id: str) -> str:
+    method, path, _ = operation_by_id(spec, operation_id)
+    return pointer_of("paths", path, method, "requestBody", "content", "application/json", "schema")
+
+
+def response_pointer(spec: dict[str, Any], operation_id: str, status: str) -> str:
+    method, path, operation = operation_by_id(spec, operation_id)
+    response = operation["responses"][status]
+    if "$ref" in response:
+        base = response["$ref"].removeprefix("#")
+        return base + pointer_of("content", "application/json", "schema")
+    return pointer_of("paths", path, method, "responses", status, "content", "application/json", "schema")
+
+
+def collect_examples(spec: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(where, schema pointer, example value) for every example attached to a schema."""
+
+    def from_holder(holder: dict[str, Any], pointer: str) -> Iterator[tuple[str, str, Any]]:
+        if "schema" not in holder:
+            return
+        schema_at = pointer + "/schema"
+        if "example" in holder:
+            yield pointer + "/example", schema_at, holder["example"]
+        for name, example in holder.get("examples", {}).items():
+            example = resolve(spec, example)
+            if "value" in example:
+                yield f"{pointer}/examples/{name}", schema_at, example["value"]
+
+    def walk(node: Any, pointer: str) -> Iterator[tuple[str, str, Any]]:
+        if isinstance(node, dict):
+            if "schema" in node and ("examples" in node or "example" in node):
+                yield from from_holder(node, pointer)
+            for key, value in node.items():
+                if key in {"examples", "example"}:
+                    continue
+                yield from walk(value, pointer + pointer_of(key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from walk(value, f"{pointer}/{index}")
+
+    for section in ("paths", "webhooks", "components"):
+        yield from walk(spec.get(section, {}), pointer_of(section))
+
+
+def test_openapi_spec_validator_accepts_the_contract(spec: dict[str, Any]) -> None:
+    assert spec["openapi"] == "3.1.0"
+    validate_spec(spec)
+
+
+def test_info_and_servers_match_the_document(spec: dict[str, Any]) -> None:
+    assert spec["info"]["title"] == "Enterprise API"
+    assert spec["info"]["version"] == "2.3.0"
+    urls = [server["url"] for server in spec["servers"]]
+    assert "https://api.example.com/v2" in urls
+    assert f"http://localhost:{spec['x-apitwin']['port']}{BASE_PATH}" in urls
+    assert spec["x-apitwin"]["port"] == 8003
+    assert spec["x-apitwin"]["source"] == "004_01dea41e2c42c28b.txt"
+
+
+@pytest.mark.parametrize(("method", "documented_path", "operation_id"), DOCUMENTED_OPERATIONS)
+def test_every_documented_operation_is_in_the_contract(
+    spec: dict[str, Any], method: str, documented_path: str, operation_id: str
+) -> None:
+    path = documented_path.removeprefix(BASE_PATH)
+    assert path in spec["paths"], f"{documented_path} missing"
+    operation = spec["paths"][path].get(method)
+    assert operation is not None, f"{method.upper()} {documented_path} missing"
+    assert operation["operationId"] == operation_id
+    assert operation.get("tags")
+
+
+def test_the_contract_has_nothing_the_document_lacks(spec: dict[str, Any]) -> None:
+    documented = {(method, path.removeprefix(BASE_PATH)) for method, path, _ in DOCUMENTED_OPERATIONS}
+    assert {(method, path) for method, path, _ in operations(spec)} == documented
+
+
+def test_operation_ids_are_unique_lower_camel_case(spec: dict[str, Any]) -> None:
+    ids = [operation["operationId"] for _, _, operation in operations(spec)]
+    ids += [op["operationId"] for item in spec["webhooks"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z][a-zA-Z0-9]*", operation_id) for operation_id in ids)
+
+
+@pytest.mark.parametrize("operation_id,status", sorted(SUCCESS_STATUS.items()))
+def test_documented_success_status(spec: dict[str, Any], operation_id: str, status: str) -> None:
+    _, _, operation = operation_by_id(spec, operation_id)
+    assert status in operation["responses"]
+    assert min(code for code in operation["responses"] if code.startswith("2")) == status
+
+
+def test_security_schemes_bearer_jwt_and_api_key_header(spec: dict[str, Any]) -> None:
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert schemes["apiKeyAuth"]["type"] == "apiKey"
+    assert (schemes["apiKeyAuth"]["in"], schemes["apiKeyAuth"]["name"]) == ("header", "X-API-Key")
+    assert {"bearerAuth": []} in spec["security"] and {"apiKeyAuth": []} in spec["security"]
+
+
+def test_public_and_protected_operations(spec: dict[str, Any]) -> None:
+    for _, path, operation in operations(spec):
+        security = operation.get("security", spec["security"])
+        responses = operation["responses"]
+        if operation["operationId"] in PUBLIC_OPERATIONS:
+            assert security == [], path
+        else:
+            assert security and all(requirement for requirement in security), path
+            assert resolve(spec, responses["401"])["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"
+            }
+    # Logging out and minting keys take a user token, not an API key.
+    for operation_id in ("logout", "createApiKey"):
+        assert operation_by_id(spec, operation_id)[2]["security"] == [{"bearerAuth": []}]
+
+
+def test_auth_actions_are_declared(spec: dict[str, Any]) -> None:
+    actions = {"login": "login", "refreshToken": "refresh", "logout": "logout", "createApiKey": "create-api-key"}
+    for operation_id, action in actions.items():
+        assert operation_by_id(spec, operation_id)[2]["x-apitwin-auth"] == action
+
+
+def test_login_bounds_and_fields(spec: dict[str, Any]) -> None:
+    schema = spec["components"]["schemas"]["LoginRequest"]
+    props = schema["properties"]
+    assert set(schema["required"]) == {"username", "password"}
+    assert (props["username"]["minLength"], props["username"]["maxLength"]) == (3, 50)
+    assert props["password"]["minLength"] == 12
+    assert props["remember_me"]["type"] == "boolean"
+    assert {"device_id", "mfa_code"} <= set(props)
+
+
+def test_login_documents_its_error_codes(spec: dict[str, Any]) -> None:
+    _, _, operation = operation_by_id(spec, "login")
+    for code, status in LOGIN_ERROR_CODES.items():
+        examples = resolve(spec, operation["responses"][status])["content"]["application/json"]["examples"]
+        codes = {resolve(spec, example)["value"]["error"]["code"] for example in examples.values()}
+        assert code in codes, f"{code} not among the login {status} examples"
+
+
+def test_token_lifetimes_and_rotation_are_declared(spec: dict[str, Any]) -> None:
+    auth = spec["x-apitwin"]["auth"]
+    assert auth["access_ttl"] == 15 * 60
+    assert auth["refresh_ttl"] == 7 * 24 * 3600
+    assert auth["remember_me_refresh_ttl"] == 30 * 24 * 3600
+    assert auth["rotate_refresh"] is True
+    token = spec["components"]["schemas"]["TokenResponse"]
+    assert token["properties"]["token_type"]["const"] == "Bearer"
+    assert set(token["required"]) == {"access_token", "refresh_token", "token_type", "expires_in", "user"}
+
+
+def test_demo_user_is_the_documents_example(spec: dict[str, Any], registry: Registry) -> None:
+    users = {user["username"]: user for user in spec["x-apitwin"]["auth"]["users"]}
+    demo = users["john.doe"]
+    assert demo["password"] == "SecurePassword123!"
+    assert (demo["id"], demo["email"], demo["roles"]) == ("usr_abc123", "john@example.com", ["user", "editor"])
+    login_schema = validator_at(registry, "/components/schemas/LoginRequest")
+    for user in users.values():
+        login_schema.validate({"username": user["username"], "password": user["password"]})
+        assert user.get("plan") in PLANS
+
+
+def test_list_query_parameters_have_documented_bounds(spec: dict[str, Any]) -> None:
+    _, _, operation = operation_by_id(spec, "listRecords")
+    params = {p["name"]: p["schema"] for p in (resolve(spec, ref) for ref in operation["parameters"])}
+    assert set(params) == {"filter", "sort", "order", "limit", "offset", "fields"}
+    assert (params["limit"]["default"], params["limit"]["maximum"], params["limit"]["minimum"]) == (20, 100, 1)
+    assert (params["offset"]["default"], params["offset"]["minimum"]) == (0, 0)
+    assert params["order"]["enum"] == ["asc", "desc"] and params["order"]["default"] == "desc"
+    assert params["sort"]["default"] == "created_at"
+    assert operation["x-apitwin-sort"] == {"param": "sort", "order_param": "order", "default": "-created_at"}
+    assert operation["x-apitwin-fields"] == "fields"
+    assert operation["x-apitwin-filter"]["param"] == "filter"
+    assert operation["x-apitwin-pagination"]["style"] == "offset"
+
+
+@pytest.mark.parametrize("expression", FILTER_EXAMPLES)
+def test_filter_pattern_accepts_the_documented_examples(spec: dict[str, Any], expression: str) -> None:
+    pattern = spec["components"]["parameters"]["Filter"]["schema"]["pattern"]
+    assert re.search(pattern, expression)
+
+
+@pytest.mark.parametrize("expression", MALFORMED_FILTERS)
+def test_filter_pattern_rejects_malformed_expressions(spec: dict[str, Any], expression: str) -> None:
+    pattern = spec["components"]["parameters"]["Filter"]["schema"]["pattern"]
+    assert not re.search(pattern, expression)
+
+
+def test_filter_pattern_names_every_documented_operator(spec: dict[str, Any]) -> None:
+    pattern = spec["components"]["parameters"]["Filter"]["schema"]["pattern"]
+    description = spec["components"]["parameters"]["Filter"]["description"]
+    for operator in ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains"):
+        assert re.search(pattern, f"field:{operator}:value")
+        assert f"`{operator}`" in description
+
+
+def test_pagination_object_is_the_documented_one(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["Pagination"]["required"]) == {"total", "limit", "offset", "has_more"}
+    assert set(schemas["RecordList"]["required"]) == {"data", "pagination"}
+
+
+def test_batch_limits(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    records = schemas["BatchCreateRequest"]["properties"]["records"]
+    assert (records["minItems"], records["maxItems"]) == (1, 1000)
+    assert schemas["BatchDeleteRequest"]["properties"]["ids"]["maxItems"] == 1000
+    assert set(schemas["BatchCreateResponse"]["required"]) == {"created", "failed", "records"}
+
+
+def test_record_body_fields_and_ttl(spec: dict[str, Any]) -> None:
+    record_input = spec["components"]["schemas"]["RecordInput"]
+    assert record_input["required"] == ["data"]
+    assert {"data", "metadata", "ttl"} == set(record_input["properties"])
+    assert record_input["properties"]["ttl"]["type"] == "integer"
+    assert "required" not in spec["components"]["schemas"]["RecordPatch"]
+
+
+def test_create_links_to_read_update_delete(spec: dict[str, Any]) -> None:
+    _, _, operation = operation_by_id(spec, "createRecord")
+    links = operation["responses"]["201"]["links"]
+    targets = {link["operationId"] for link in links.values()}
+    assert {"getRecord", "replaceRecord", "updateRecord", "deleteRecord"} <= targets
+    for link in links.values():
+        operation_by_id(spec, link["operationId"])
+        assert link["parameters"]["id"] == "$response.body#/id"
+        assert link["parameters"]["collection"] == "$request.path.collection"
+
+
+def test_item_operations_answer_404(spec: dict[str, Any]) -> None:
+    for method in ("get", "put", "patch", "delete"):
+        assert "404" in spec["paths"]["/data/{collection}/{id}"][method]["responses"]
+
+
+def test_record_changes_emit_the_webhook_events(spec: dict[str, Any]) -> None:
+    emitted = {
+        "createRecord": ["record.created"],
+        "batchCreateRecords": ["record.created"],
+        "replaceRecord": ["record.updated"],
+        "updateRecord": ["record.updated"],
+        "deleteRecord": ["record.deleted"],
+        "batchDeleteRecords": ["record.deleted"],
+    }
+    for operation_id, events in emitted.items():
+        assert operation_by_id(spec, operation_id)[2]["x-apitwin-events"] == events
+
+
+def test_webhooks_section_covers_every_event(spec: dict[str, Any], registry: Registry) -> None:
+    assert sorted(spec["webhooks"]) == sorted(WEBHOOK_EVENTS)
+    events = spec["components"]["schemas"]["EventName"]["enum"]
+    assert events == WEBHOOK_EVENTS
+    payload = validator_at(registry, "/components/schemas/WebhookPayload")
+    for event in WEBHOOK_EVENTS:
+        body = spec["webhooks"][event]["post"]["requestBody"]["content"]["application/json"]
+        assert body["schema"] == {"$ref": "#/components/schemas/WebhookPayload"}
+        values = [resolve(spec, example)["value"] for example in body["examples"].values()]
+        assert [value["event"] for value in values] == [event]
+    unsigned = {
+        "event": "record.created",
+        "timestamp": "2024-02-07T10:30:00Z",
+        "data": {"collection": "products", "record_id": "rec_abc123", "changes": {}},
+        "signature": "md5=abc",
+    }
+    assert not payload.is_valid(unsigned)
+
+
+def test_webhook_registration_fields(spec: dict[str, Any]) -> None:
+    request = spec["components"]["schemas"]["WebhookRequest"]
+    assert {"url", "events", "collections", "secret"} == set(request["properties"])
+    assert "secret" not in spec["components"]["schemas"]["Webhook"]["properties"]
+
+
+def test_rate_limit_plans_and_headers(spec: dict[str, Any]) -> None:
+    rules = {rule["plan"]: rule for rule in spec["x-apitwin"]["rate_limits"]}
+    for plan, (per_minute, per_day) in PLANS.items():
+        assert (rules[plan]["limit"], rules[plan]["window"], rules[plan]["daily"]) == (per_minute, 60, per_day)
+    headers = spec["components"]["headers"]
+    assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Plan"} <= set(headers)
+    assert headers["X-RateLimit-Plan"]["schema"]["enum"] == list(PLANS)
+    for method, path, operation in operations(spec):
+        responses = operation["responses"]
+        too_many = resolve(spec, responses["429"])
+        assert "Retry-After" in too_many["headers"], f"{method} {path}"
+        for status, response in responses.items():
+            if status.startswith("2"):
+                assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(
+                    resolve(spec, response)["headers"]
+                ), f"{method} {path} {status}"
+
+
+def test_common_error_codes_table(spec: dict[str, Any], registry: Registry) -> None:
+    declared = spec["x-apitwin"]["errors"]
+    assert declared["schema"] == "#/components/schemas/Error"
+    assert declared["validation_status"] == 400
+    for code, status in COMMON_ERROR_CODES.items():
+        assert declared["codes"][status] == code
+    error = validator_at(registry, "/components/schemas/Error")
+    error.validate({"error": {"code": "NOT_FOUND", "message": "Record not found", "details": {}}})
+    assert not error.is_valid({"detail": "Not Found"})
+    assert not error.is_valid({"error": {"code": "not_found", "message": "x"}})
+    for _, _, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            if status[0] in "45":
+                schema = resolve(spec, response)["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}
+
+
+def test_every_operation_documents_bad_requests_and_server_errors(spec: dict[str, Any]) -> None:
+    for method, path, operation in operations(spec):
+        statuses = set(operation["responses"])
+        assert {"429", "500"} <= statuses, f"{method} {path}"
+        if "requestBody" in operation or operation.get("parameters") or "{" in path:
+            assert "400" in statuses, f"{method} {path}"
+
+
+def test_ids_follow_the_documents_style(spec: dict[str, Any], registry: Registry) -> None:
+    record_id = validator_at(registry, "/components/schemas/RecordId")
+    user_id = validator_at(registry, "/components/schemas/UserId")
+    assert record_id.is_valid("rec_abc123") and not record_id.is_valid("abc123")
+    assert user_id.is_valid("usr_abc123") and not user_id.is_valid("rec_abc123")
+
+
+@pytest.mark.parametrize(("operation_id", "body"), DOCUMENT_REQUESTS, ids=[o for o, _ in DOCUMENT_REQUESTS])
+def test_document_request_examples_validate(
+    spec: dict[str, Any], registry: Registry, operation_id: str, body: dict[str, Any]
+) -> None:
+    validator_at(registry, schema_pointer(spec, request_pointer(spec, operation_id))).validate(body)
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "status", "body"), DOCUMENT_RESPONSES, ids=[f"{o}-{s}" for o, s, _ in DOCUMENT_RESPONSES]
+)
+def test_document_response_examples_validate(
+    spec: dict[str, Any], registry: Registry, operation_id: str, status: str, body: dict[str, Any]
+) -> None:
+    validator_at(registry, schema_pointer(spec, response_pointer(spec, operation_id, status))).validate(body)
+
+
+def test_documented_bounds_reject_out_of_range_bodies(spec: dict[str, Any], registry: Registry) -> None:
+    login = validator_at(registry, schema_pointer(spec, request_pointer(spec, "login")))
+    assert not login.is_valid({"username": "jd", "password": "SecurePassword123!"})
+    assert not login.is_valid({"username": "j" * 51, "password": "SecurePassword123!"})
+    assert not login.is_valid({"username": "john.doe", "password": "short"})
+    batch = validator_at(registry, schema_pointer(spec, request_pointer(spec, "batchCreateRecords")))
+    assert batch.is_valid({"records": [{"data": {}}] * 1000})
+    assert not batch.is_valid({"records": [{"data": {}}] * 1001})
+    create = validator_at(registry, schema_pointer(spec, request_pointer(spec, "createRecord")))
+    assert not create.is_valid({"metadata": {"tags": ["x"]}})
+
+
+def test_every_contract_example_validates_against_its_schema(spec: dict[str, Any], registry: Registry) -> None:
+    found = list(collect_examples(spec))
+    assert len(found) >= 25
+    failures = []
+    for where, pointer, value in found:
+        errors = list(validator_at(registry, pointer).iter_errors(value))
+        failures += [f"{where}: {error.message}" for error in errors]
+    assert not failures, "\n".join(failures)
+
+
+def test_every_request_body_and_success_response_has_a_named_example(spec: dict[str, Any]) -> None:
+    for method, path, operation in operations(spec):
+        if "requestBody" in operation:
+            assert operation["requestBody"]["content"]["application/json"]["examples"], f"{method} {path}"
+        for status, response in operation["responses"].items():
+            content = resolve(spec, response).get("content")
+            if content:
+                assert content["application/json"].get("examples"), f"{method} {path} {status}"
+
+
+def test_schema_level_examples_validate(spec: dict[str, Any], registry: Registry) -> None:
+    def walk(node: Any, pointer: str) -> Iterator[tuple[str, list[Any]]]:
+        if isinstance(node, dict):
+            if isinstance(node.get("examples"), list) and ("type" in node or "$ref" in node or "enum" in node):
+                yield pointer, node["examples"]
+            for key, value in node.items():
+                yield from walk(value, pointer + pointer_of(key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from walk(value, f"{pointer}/{index}")
+
+    found = list(walk(spec["components"]["schemas"], "/components/schemas"))
+    assert found
+    for pointer, values in found:
+        for value in values:
+            assert validator_at(registry, pointer).is_valid(value), f"{pointer}: {value!r}"

@@ -1,0 +1,448 @@
+"""The `realtime` contracts against the document they were written from (seed 001).
+
+The tables below are transcribed from the document (and, where it is silent, from the notes on
+what the reference service sends), so that nothing the document shows can go missing from
+`specs/realtime/openapi.yaml` or `specs/realtime/asyncapi.yaml` unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from openapi_spec_validator import validate as validate_openapi
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_DIR = ROOT / "specs" / "realtime"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def load(name: str) -> dict[str, Any]:
+    # A JSON round trip turns YAML's integer keys (status codes) into the strings JSON uses.
+    return json.loads(json.dumps(yaml.safe_load((SPEC_DIR / name).read_text())))
+
+
+OPENAPI = load("openapi.yaml")
+ASYNCAPI = load("asyncapi.yaml")
+
+# (method, path, operationId, public, statuses the contract must document)
+OPERATIONS = [
+    ("get", "/ws", "connectWebSocket", False, {"101", "401", "403", "503"}),
+    ("get", "/health", "getHealth", True, {"200", "503"}),
+    ("get", "/metrics", "getMetrics", True, {"200"}),
+    ("get", "/info", "getInfo", True, {"200"}),
+    ("post", "/sessions", "createSession", True, {"200", "400", "401", "429"}),
+    ("post", "/sessions/refresh", "refreshSession", True, {"200", "400", "401", "429"}),
+    ("delete", "/sessions/{session_id}", "deleteSession", False, {"204", "401", "404", "429"}),
+]
+
+# (direction, frame type, fields of `data` the document or the notes show, channel message key)
+MESSAGES = [
+    ("client", "Subscribe", {"topics"}, "Subscribe"),
+    ("client", "Unsubscribe", {"topics"}, "Unsubscribe"),
+    ("client", "Broadcast", {"topic", "payload"}, "Broadcast"),
+    ("client", "DirectMessage", {"target_user", "payload"}, "DirectMessage"),
+    ("client", "Ping", {"timestamp"}, "ClientPing"),
+    ("server", "Status", {"status", "details"}, "Welcome"),
+    ("server", "Status", {"status"}, "Subscribed"),
+    ("server", "Status", {"status"}, "Unsubscribed"),
+    ("server", "Status", {"status", "details"}, "BinaryReceived"),
+    ("server", "Ack", {"message_id"}, "Ack"),
+    ("server", "Pong", {"timestamp"}, "Pong"),
+    ("server", "Broadcast", {"topic", "payload"}, "BroadcastDelivery"),
+    ("server", "DirectMessage", {"from_user", "payload"}, "DirectMessageDelivery"),
+    ("server", "Ping", {"timestamp"}, "ServerPing"),
+    ("server", "Error", {"code", "message"}, "Error"),
+]
+
+# client message key -> server message keys its reply may be
+REPLIES = {
+    "Subscribe": {"Subscribed", "Error"},
+    "Unsubscribe": {"Unsubscribed", "Error"},
+    "Broadcast": {"Ack", "Error"},
+    "DirectMessage": {"Ack", "Error"},
+    "ClientPing": {"Pong"},
+    "BinaryFrame": {"BinaryReceived"},
+}
+
+# Status values and their examples' data as the notes record them.
+STATUS_VALUES = {
+    "Welcome": "connected",
+    "Subscribed": "subscribed",
+    "Unsubscribed": "unsubscribed",
+    "BinaryReceived": "binary_received",
+}
+
+# Error codes the document's table lists.
+DOCUMENT_ERROR_CODES = {
+    "INVALID_TOKEN", "TOKEN_EXPIRED", "RATE_LIMITED", "SERVER_FULL", "INVALID_REQUEST",
+    "INTERNAL_ERROR",
+}
+
+
+def operation(method: str, path: str) -> dict[str, Any]:
+    return OPENAPI["paths"][path][method]
+
+
+def resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local `$ref` chain to the object it names."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def validator_for(document: dict[str, Any], schema: dict[str, Any],
+                  cls: type[jsonschema.Validator]) -> jsonschema.Validator:
+    """A validator for a schema inside `document`: its local `$ref`s resolve in the document."""
+    rooted = {**schema, "components": document["components"]}
+    return cls(rooted, format_checker=jsonschema.FormatChecker())
+
+
+def openapi_validator(schema: dict[str, Any]) -> jsonschema.Validator:
+    return validator_for(OPENAPI, schema, jsonschema.Draft202012Validator)
+
+
+def asyncapi_validator(schema: dict[str, Any]) -> jsonschema.Validator:
+    return validator_for(ASYNCAPI, schema, jsonschema.Draft7Validator)
+
+
+def openapi_examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """Every (where, schema, example value) pair in openapi.yaml."""
+    components = OPENAPI["components"]
+    for name, schema in components["schemas"].items():
+        for index, value in enumerate(schema.get("examples", [])):
+            yield f"schemas/{name}/examples/{index}", {"$ref": f"#/components/schemas/{name}"}, value
+    for name, parameter in components.get("parameters", {}).items():
+        if "example" in parameter:
+            yield f"parameters/{name}", parameter["schema"], parameter["example"]
+    for path, item in OPENAPI["paths"].items():
+        for method, op in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for parameter in op.get("parameters", []):
+                parameter = resolve(OPENAPI, parameter)
+                if "example" in parameter:
+                    yield f"{method} {path} {parameter['name']}", parameter["schema"], parameter["example"]
+            bodies = [("request", resolve(OPENAPI, op.get("requestBody", {})))]
+            bodies += [(status, resolve(OPENAPI, response))
+                       for status, response in op["responses"].items()]
+            for label, body in bodies:
+                for media_type, media in body.get("content", {}).items():
+                    for example_name, example in media.get("examples", {}).items():
+                        where = f"{method} {path} {label} {media_type} {example_name}"
+                        yield where, media["schema"], resolve(OPENAPI, example)["value"]
+
+
+def asyncapi_examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
+    for name, message in ASYNCAPI["components"]["messages"].items():
+        for example in message.get("examples", []):
+            yield f"messages/{name}/{example.get('name')}", message["payload"], example["payload"]
+    for name, schema in ASYNCAPI["components"]["schemas"].items():
+        for index, value in enumerate(schema.get("examples", [])):
+            yield f"schemas/{name}/examples/{index}", {"$ref": f"#/components/schemas/{name}"}, value
+
+
+# --- the documents are valid -----------------------------------------------------------------
+
+
+def test_openapi_is_valid() -> None:
+    validate_openapi(OPENAPI)
+    assert OPENAPI["openapi"] == "3.1.0"
+
+
+def official_asyncapi_schema() -> dict[str, Any] | None:
+    """The official AsyncAPI 3.0.0 JSON Schema, if a copy is installed in the project."""
+    candidates = [ROOT / "node_modules/@asyncapi/specs/schemas/3.0.0-without-$id.json"]
+    for package in ("conformance", "mock_server"):
+        candidates += sorted((ROOT / package).rglob("*3.0.0*.json"))
+    for candidate in candidates:
+        if candidate.is_file():
+            return json.loads(candidate.read_text())
+    return None
+
+
+def test_asyncapi_is_valid() -> None:
+    assert ASYNCAPI["asyncapi"] == "3.0.0"
+    schema = official_asyncapi_schema()
+    if schema is None:
+        pytest.skip("the official AsyncAPI 3.0.0 JSON Schema is not installed in the project")
+    errors = [f"{list(e.absolute_path)}: {e.message[:200]}"
+              for e in jsonschema.Draft7Validator(schema).iter_errors(ASYNCAPI)]
+    assert errors == []
+
+
+def test_every_local_ref_resolves() -> None:
+    def refs(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    for document in (OPENAPI, ASYNCAPI):
+        for ref in refs(document):
+            assert ref.startswith("#/"), ref
+            resolve(document, {"$ref": ref})
+
+
+# --- HTTP: every operation the document shows ------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "path", "operation_id", "public", "statuses"), OPERATIONS,
+                         ids=[f"{m.upper()} {p}" for m, p, *_ in OPERATIONS])
+def test_operation_is_in_the_contract(method: str, path: str, operation_id: str, public: bool,
+                                      statuses: set[str]) -> None:
+    op = operation(method, path)
+    assert op["operationId"] == operation_id
+    assert op.get("tags")
+    assert statuses <= set(op["responses"]), statuses - set(op["responses"])
+    security = op.get("security", OPENAPI.get("security", []))
+    assert (security in ([], [{}])) is public
+
+
+def test_no_operation_beyond_the_table() -> None:
+    contract = {(method, path) for path, item in OPENAPI["paths"].items()
+                for method in item if method in HTTP_METHODS}
+    assert contract == {(method, path) for method, path, *_ in OPERATIONS}
+
+
+def test_every_error_response_uses_the_error_envelope() -> None:
+    error_ref = "#/components/schemas/Error"
+    for method, path, *_ in OPERATIONS:
+        for status, response in operation(method, path)["responses"].items():
+            if int(status) < 400 or (path, status) == ("/health", "503"):
+                continue
+            schema = resolve(OPENAPI, response)["content"]["application/json"]["schema"]
+            assert schema == {"$ref": error_ref}, (method, path, status)
+    assert OPENAPI["x-apitwin"]["errors"]["schema"] == error_ref
+
+
+def test_error_codes_are_the_documents() -> None:
+    codes = set(OPENAPI["x-apitwin"]["errors"]["codes"].values())
+    assert {"INVALID_TOKEN", "RATE_LIMITED", "SERVER_FULL", "INVALID_REQUEST",
+            "INTERNAL_ERROR"} <= codes
+    examples = {value["error"]["code"] for where, _, value in openapi_examples()
+                if isinstance(value, dict) and "error" in value}
+    assert DOCUMENT_ERROR_CODES <= examples | {"ERROR_CODE"} | codes
+    assert "TOKEN_EXPIRED" in examples
+
+
+def test_too_many_requests_carries_retry_after_and_rate_limit_headers() -> None:
+    headers = OPENAPI["components"]["responses"]["TooManyRequests"]["headers"]
+    assert {"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining",
+            "X-RateLimit-Reset"} <= set(headers)
+
+
+def test_handshake_accepts_the_three_token_ways() -> None:
+    op = operation("get", "/ws")
+    schemes = OPENAPI["components"]["securitySchemes"]
+    used = {name for requirement in op["security"] for name in requirement}
+    places = {(schemes[name]["type"], schemes[name].get("in"), schemes[name].get("name"))
+              for name in used}
+    assert places == {
+        ("http", None, None),
+        ("apiKey", "query", "token"),
+        ("apiKey", "query", "access_token"),
+        ("apiKey", "header", "Sec-WebSocket-Protocol"),
+    }
+
+
+def test_session_links_follow_create_to_refresh_and_delete() -> None:
+    links = operation("post", "/sessions")["responses"]["200"]["links"]
+    targets = {link["operationId"] for link in links.values()}
+    assert targets == {"refreshSession", "deleteSession"}
+    session = OPENAPI["components"]["schemas"]["Session"]["properties"]
+    for link in links.values():
+        for expression in [*link.get("parameters", {}).values(),
+                           *link.get("requestBody", {}).values()]:
+            assert expression.removeprefix("$response.body#/") in session
+
+
+def test_auth_declarations() -> None:
+    auth = OPENAPI["x-apitwin"]["auth"]
+    assert operation("post", "/sessions")["x-apitwin-auth"] == "login"
+    assert operation("post", "/sessions/refresh")["x-apitwin-auth"] == "refresh"
+    assert operation("delete", "/sessions/{session_id}")["x-apitwin-auth"] == "revoke-session"
+    # The document's only credentials and its expires_in.
+    assert {"username": "user@example.com", "password": "secure_password", "id": "user_123",
+            "roles": ["user", "subscriber"]}.items() <= auth["users"][0].items()
+    assert auth["access_ttl"] == 3600
+    assert auth["rotate_refresh"] is False
+    assert OPENAPI["x-apitwin"]["port"] == 8081
+    assert "http://localhost:8081" in {server["url"] for server in OPENAPI["servers"]}
+
+
+# --- bounds and ids ---------------------------------------------------------------------------
+
+
+def test_documented_limits_match_info_example() -> None:
+    channel = ASYNCAPI["channels"]["ws"]
+    info = operation("get", "/info")["responses"]["200"]["content"]["application/json"]
+    config = info["examples"]["info"]["value"]["server"]["config"]
+    assert channel["x-apitwin-heartbeat"] == {
+        "interval_seconds": config["heartbeat_interval_secs"],
+        "timeout_seconds": config["client_timeout_secs"],
+    } == {"interval_seconds": 30, "timeout_seconds": 60}
+    assert channel["x-apitwin-max-frame-size"] == config["max_frame_size"] == 65536
+    assert channel["x-apitwin-max-connections"] == config["max_connections"] == 10000
+    assert config["port"] == OPENAPI["x-apitwin"]["port"]
+
+
+@pytest.mark.parametrize(("schema", "good", "bad"), [
+    ("UserId", "user_123", "123"),
+    ("SessionId", "sess_8f14e45fceea167a", "8f14e45f"),
+    ("Jwt", "eyJhbGciOiJIUzI1NiIs...", "not-a-token"),
+    ("SessionCreate", {"username": "user@example.com", "password": "secure_password"},
+     {"username": "user@example.com"}),
+    ("SessionRefresh", {"refresh_token": "eyJhbGciOiJIUzI1NiIs..."}, {}),
+    ("Health", {"status": "healthy", "active_connections": 0, "max_connections": 10000,
+                "uptime_seconds": 1}, {"status": "healthy", "active_connections": -1,
+                                       "max_connections": 10000, "uptime_seconds": 1}),
+    ("Error", {"error": {"code": "INVALID_TOKEN", "message": "x", "details": None}},
+     {"detail": "x"}),
+    ("AccessToken", {"access_token": "eyJx.y.z", "expires_in": 3600, "token_type": "Bearer"},
+     {"access_token": "eyJx.y.z", "expires_in": 3600, "token_type": "bearer"}),
+])
+def test_http_schemas_bound_what_they_should(schema: str, good: Any, bad: Any) -> None:
+    validator = openapi_validator({"$ref": f"#/components/schemas/{schema}"})
+    assert validator.is_valid(good)
+    assert not validator.is_valid(bad)
+
+
+@pytest.mark.parametrize(("key", "good", "bad"), [
+    ("Subscribe", {"type": "Subscribe", "data": {"topics": ["a"]}},
+     {"type": "Subscribe", "data": {"topics": []}}),
+    ("Broadcast", {"type": "Broadcast", "data": {"topic": "t", "payload": None}},
+     {"type": "Broadcast", "data": {"payload": 1}}),
+    ("DirectMessage", {"type": "DirectMessage", "data": {"target_user": "u", "payload": 1}},
+     {"type": "DirectMessage", "data": {"payload": 1}}),
+    ("ClientPing", {"type": "Ping", "data": {"timestamp": 1}},
+     {"type": "Ping", "data": {"timestamp": "now"}}),
+    ("Welcome", {"type": "Status", "data": {"status": "connected", "details": {
+        "connection_id": "3f1c2b7e-8d4a-4c1e-9b2f-5a6d7e8f9a0b", "server_time": 1,
+        "protocol_version": "1.0"}}},
+     {"type": "Status", "data": {"status": "connected", "details": {
+         "connection_id": "42", "server_time": 1, "protocol_version": "1.0"}}}),
+    ("DirectMessageDelivery", {"type": "DirectMessage", "data": {"from_user": "u", "payload": 1}},
+     {"type": "DirectMessage", "data": {"target_user": "u", "payload": 1}}),
+    ("Error", {"type": "Error", "data": {"code": 404, "message": "m"}},
+     {"type": "Error", "data": {"code": "NOT_FOUND", "message": "m"}}),
+])
+def test_frame_schemas_bound_what_they_should(key: str, good: Any, bad: Any) -> None:
+    validator = asyncapi_validator(ASYNCAPI["components"]["messages"][key]["payload"])
+    assert validator.is_valid(good)
+    assert not validator.is_valid(bad)
+
+
+# --- WebSocket: every message the document shows --------------------------------------------
+
+
+def operations_for(action: str) -> dict[str, dict[str, Any]]:
+    return {name: op for name, op in ASYNCAPI["operations"].items() if op["action"] == action}
+
+
+def message_keys(op: dict[str, Any]) -> set[str]:
+    return {ref["$ref"].rsplit("/", 1)[1] for ref in op.get("messages", [])}
+
+
+@pytest.mark.parametrize(("direction", "frame_type", "fields", "key"), MESSAGES,
+                         ids=[f"{d}-{k}" for d, _, _, k in MESSAGES])
+def test_message_is_in_the_contract(direction: str, frame_type: str, fields: set[str],
+                                    key: str) -> None:
+    channel = ASYNCAPI["channels"]["ws"]
+    message = resolve(ASYNCAPI, channel["messages"][key])
+    assert message["name"] == frame_type
+    payload = resolve(ASYNCAPI, message["payload"])
+    assert payload["properties"]["type"]["const"] == frame_type
+    assert fields <= set(payload["properties"]["data"]["properties"])
+    assert message.get("examples"), key
+    # The server receives what clients send (and their replies to its frames) and sends what
+    # clients receive (on its own or as a reply).
+    action, other = ("receive", "send") if direction == "client" else ("send", "receive")
+    carried = set().union(*(message_keys(op) for op in operations_for(action).values()),
+                          *(message_keys(op.get("reply", {}))
+                            for op in operations_for(other).values()))
+    assert key in carried
+
+
+@pytest.mark.parametrize(("key", "status"), sorted(STATUS_VALUES.items()))
+def test_status_messages_carry_their_status(key: str, status: str) -> None:
+    payload = resolve(ASYNCAPI, ASYNCAPI["components"]["messages"][key]["payload"])
+    assert payload["properties"]["data"]["properties"]["status"]["const"] == status
+
+
+@pytest.mark.parametrize(("request_key", "reply_keys"), sorted(REPLIES.items()))
+def test_request_has_its_reply(request_key: str, reply_keys: set[str]) -> None:
+    matching = [op for op in operations_for("receive").values()
+                if request_key in message_keys(op)]
+    assert len(matching) == 1
+    reply = matching[0]["reply"]
+    assert reply["channel"] == {"$ref": "#/channels/ws"}
+    assert message_keys(reply) == reply_keys
+
+
+def test_server_heartbeat_ping_expects_a_pong() -> None:
+    (heartbeat,) = [op for op in operations_for("send").values()
+                    if "ServerPing" in message_keys(op)]
+    assert message_keys(heartbeat["reply"]) == {"ClientPong"}
+
+
+def test_channel_address_and_the_three_token_ways() -> None:
+    channel = ASYNCAPI["channels"]["ws"]
+    assert channel["address"] == "/ws"
+    binding = channel["bindings"]["ws"]
+    assert {"token", "access_token"} <= set(binding["query"]["properties"])
+    assert {"Authorization", "Sec-WebSocket-Protocol"} <= set(binding["headers"]["properties"])
+    schemes = [resolve(ASYNCAPI, ref) for ref in ASYNCAPI["servers"]["local"]["security"]]
+    places = {(s["type"], s.get("in"), s.get("name")) for s in schemes}
+    assert places == {
+        ("httpApiKey", "query", "token"),
+        ("httpApiKey", "query", "access_token"),
+        ("http", None, None),
+        ("httpApiKey", "header", "Sec-WebSocket-Protocol"),
+    }
+    assert ASYNCAPI["servers"]["local"]["host"] == "localhost:8081"
+
+
+@pytest.mark.parametrize(("status", "code"), [("401", "INVALID_TOKEN"), ("403", "FORBIDDEN"),
+                                              ("503", "SERVER_FULL")])
+def test_handshake_refusals(status: str, code: str) -> None:
+    schema = ASYNCAPI["channels"]["ws"]["x-apitwin-handshake-errors"][status]
+    validator = asyncapi_validator(schema)
+    assert validator.is_valid({"error": {"code": code, "message": "m", "details": None}})
+    assert not validator.is_valid({"error": {"code": "NOPE", "message": "m"}})
+    assert status in operation("get", "/ws")["responses"]
+
+
+# --- every example validates ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("where", "schema", "value"), list(openapi_examples()),
+                         ids=[where for where, _, _ in openapi_examples()])
+def test_openapi_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
+    errors = [e.message for e in openapi_validator(schema).iter_errors(value)]
+    assert errors == [], where
+
+
+@pytest.mark.parametrize(("where", "schema", "value"), list(asyncapi_examples()),
+                         ids=[where for where, _, _ in asyncapi_examples()])
+def test_asyncapi_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
+    errors = [e.message for e in asyncapi_validator(schema).iter_errors(value)]
+    assert errors == [], where
+
+
+def test_every_message_and_media_type_has_an_example() -> None:
+    assert all(message.get("examples") for message in ASYNCAPI["components"]["messages"].values())
+    documented = {where.split(" ")[1] for where, _, _ in openapi_examples() if " " in where}
+    assert documented >= {path for _, path, *_ in OPERATIONS if path != "/ws"}

@@ -1,0 +1,505 @@
+"""The `directory` contracts against the document they were written from (seed 000).
+
+The tables below are transcribed from "API Reference v2.1", so that nothing the document shows
+(an endpoint, a parameter bound, an error code, a WebSocket frame, the GraphQL query) can go
+missing from specs/directory/ unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from graphql import build_schema, parse
+from graphql import validate as validate_graphql
+from openapi_spec_validator import validate as validate_openapi
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7, DRAFT202012
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_DIR = ROOT / "specs" / "directory"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def load(name: str) -> dict[str, Any]:
+    # A JSON round trip turns YAML's integer keys (status codes) into the strings JSON uses.
+    return json.loads(json.dumps(yaml.safe_load((SPEC_DIR / name).read_text())))
+
+
+OPENAPI = load("openapi.yaml")
+ASYNCAPI = load("asyncapi.yaml")
+GRAPHQL_SDL = (SPEC_DIR / "schema.graphql").read_text()
+
+# --- what the document shows, transcribed ----------------------------------------------------
+
+# (method, path, operationId, public, statuses the contract must document)
+OPERATIONS = [
+    ("post", "/oauth/token", "issueToken", True, {"200", "400", "401", "429", "503"}),
+    ("get", "/api/v1/users", "listUsers", False, {"200", "401", "403", "422", "429", "503"}),
+    ("post", "/graphql", "graphqlQuery", False, {"200", "400", "401", "429"}),
+    ("get", "/graphql", "graphqlQueryGet", False, {"200", "400", "401", "429"}),
+]
+
+# The error-code table: status -> code.
+ERROR_CODES = {
+    "401": "INVALID_TOKEN",
+    "403": "RATE_LIMITED",
+    "422": "VALIDATION_ERROR",
+    "429": "TOO_MANY_REQUESTS",
+    "503": "MAINTENANCE_MODE",
+}
+
+# The list-users query parameters: name -> (type, default, maximum)
+LIST_PARAMETERS = {
+    "page": ("integer", 1, None),
+    "per_page": ("integer", 10, 100),
+    "fields": ("string", None, None),
+    "sort": ("string", "created_at", None),
+}
+
+# The document's request line, `?page=2&per_page=20&fields=id,username,email&sort=-created_at`.
+DOCUMENT_QUERY = {"page": 2, "per_page": 20, "fields": "id,username,email", "sort": "-created_at"}
+
+DOCUMENT_LIST_RESPONSE = {
+    "data": [{
+        "id": "usr_123",
+        "username": "johndoe",
+        "email": "john@example.com",
+        "created_at": "2024-03-20T08:00:00Z",
+        "updated_at": "2024-03-20T09:30:00Z",
+    }],
+    "meta": {"current_page": 1, "total_pages": 5, "total_count": 42},
+}
+
+DOCUMENT_TOKEN_REQUEST = {
+    "grant_type": "client_credentials",
+    "client_id": "YOUR_CLIENT_ID",
+    "client_secret": "YOUR_CLIENT_SECRET",
+}
+
+DOCUMENT_BEARER = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0"
+    "IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+
+# (direction, frame the document shows, channel message key)
+MESSAGES = [
+    ("client", {"type": "ping"}, "ping"),
+]
+
+DOCUMENT_GRAPHQL_QUERY = """
+query GetUser($id: ID!) {
+  user(id: $id) {
+    id
+    username
+    posts(first: 5) {
+      edges {
+        node {
+          title
+          views
+        }
+      }
+    }
+  }
+}
+"""
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def resolve(document: dict[str, Any], node: Any) -> Any:
+    """Follow local `$ref`s until a node that is not a reference."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def anchored(node: Any, uri: str) -> Any:
+    """A copy of a schema taken out of its document whose local refs still point into it."""
+    if isinstance(node, dict):
+        return {key: (uri + value if key == "$ref" and isinstance(value, str)
+                      and value.startswith("#") else anchored(value, uri))
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [anchored(value, uri) for value in node]
+    return node
+
+
+def openapi_validator(schema: dict[str, Any]) -> jsonschema.Validator:
+    resource = Resource.from_contents(OPENAPI, default_specification=DRAFT202012)
+    registry = Registry().with_resource("urn:directory-openapi", resource)
+    return jsonschema.Draft202012Validator(anchored(schema, "urn:directory-openapi"), registry=registry,
+                                           format_checker=jsonschema.FormatChecker())
+
+
+def asyncapi_validator(schema: dict[str, Any]) -> jsonschema.Validator:
+    resource = Resource.from_contents(ASYNCAPI, default_specification=DRAFT7)
+    registry = Registry().with_resource("urn:directory-asyncapi", resource)
+    return jsonschema.Draft7Validator(anchored(schema, "urn:directory-asyncapi"), registry=registry,
+                                      format_checker=jsonschema.FormatChecker())
+
+
+def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in OPENAPI["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield method, path, operation
+
+
+def operation(operation_id: str) -> dict[str, Any]:
+    return next(op for _, _, op in operations() if op["operationId"] == operation_id)
+
+
+def parameter(operation_id: str, name: str) -> dict[str, Any]:
+    params = [resolve(OPENAPI, p) for p in operation(operation_id).get("parameters", [])]
+    return next(p for p in params if p["name"] == name)
+
+
+def openapi_examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """Every (where, schema, example value) pair in openapi.yaml."""
+    for name, schema in OPENAPI["components"]["schemas"].items():
+        for index, value in enumerate(schema.get("examples", [])):
+            yield f"schemas/{name}/examples/{index}", {"$ref": f"#/components/schemas/{name}"}, value
+    for method, path, op in operations():
+        for param in op.get("parameters", []):
+            param = resolve(OPENAPI, param)
+            if "example" in param:
+                yield f"{method} {path} ?{param['name']}", param["schema"], param["example"]
+        bodies = [("request", resolve(OPENAPI, op.get("requestBody", {})))]
+        bodies += [(status, resolve(OPENAPI, response)) for status, response in op["responses"].items()]
+        for label, body in bodies:
+            for media_type, media in body.get("content", {}).items():
+                for example_name, example in media.get("examples", {}).items():
+                    where = f"{method} {path} {label} {media_type} {example_name}"
+                    yield where, media["schema"], resolve(OPENAPI, example)["value"]
+
+
+def asyncapi_examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
+    for name, message in ASYNCAPI["components"]["messages"].items():
+        for example in message.get("examples", []):
+            yield f"messages/{name}/{example.get('name')}", message["payload"], example["payload"]
+    for name, schema in ASYNCAPI["components"]["schemas"].items():
+        for index, value in enumerate(schema.get("examples", [])):
+            yield f"schemas/{name}/examples/{index}", {"$ref": f"#/components/schemas/{name}"}, value
+
+
+def named_example(operation_id: str, status: str, name: str) -> Any:
+    response = resolve(OPENAPI, operation(operation_id)["responses"][status])
+    return resolve(OPENAPI, response["content"]["application/json"]["examples"][name])["value"]
+
+
+def is_valid(schema: dict[str, Any], value: Any) -> bool:
+    return openapi_validator(schema).is_valid(value)
+
+
+# --- the documents are valid -----------------------------------------------------------------
+
+
+def test_openapi_is_valid() -> None:
+    assert OPENAPI["openapi"] == "3.1.0"
+    validate_openapi(OPENAPI)
+
+
+def official_asyncapi_schema() -> dict[str, Any] | None:
+    """The official AsyncAPI 3.0.0 JSON Schema, if a copy is installed in the project."""
+    candidates = [ROOT / "node_modules/@asyncapi/specs/schemas/3.0.0-without-$id.json"]
+    for package in ("conformance", "mock_server"):
+        candidates += sorted((ROOT / package).rglob("*3.0.0*.json"))
+    for candidate in candidates:
+        if candidate.is_file():
+            return json.loads(candidate.read_text())
+    return None
+
+
+def test_asyncapi_is_valid() -> None:
+    assert ASYNCAPI["asyncapi"] == "3.0.0"
+    schema = official_asyncapi_schema()
+    if schema is None:
+        pytest.skip("the official AsyncAPI 3.0.0 JSON Schema is not installed in the project")
+    errors = [f"{list(e.absolute_path)}: {e.message[:200]}"
+              for e in jsonschema.Draft7Validator(schema).iter_errors(ASYNCAPI)]
+    assert errors == []
+
+
+def test_graphql_schema_builds_and_takes_the_documents_query() -> None:
+    schema = build_schema(GRAPHQL_SDL)
+    assert validate_graphql(schema, parse(DOCUMENT_GRAPHQL_QUERY)) == []
+    assert validate_graphql(schema, parse("{ user(id: 1) { nickname } }")) != []
+
+
+def test_graphql_connection_types() -> None:
+    schema = build_schema(GRAPHQL_SDL)
+    posts = schema.type_map["User"].fields["posts"]
+    assert set(posts.args) >= {"first", "after"}
+    connection = schema.type_map["PostConnection"]
+    assert {"edges", "pageInfo"} <= set(connection.fields)
+    assert {"cursor", "node"} <= set(schema.type_map["PostEdge"].fields)
+    assert {"title", "views"} <= set(schema.type_map["Post"].fields)
+    assert {"hasNextPage", "endCursor"} <= set(schema.type_map["PageInfo"].fields)
+
+
+def test_every_local_ref_resolves() -> None:
+    def refs(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    for document in (OPENAPI, ASYNCAPI):
+        for ref in refs(document):
+            assert ref.startswith("#/"), ref
+            resolve(document, {"$ref": ref})
+
+
+# --- every documented operation is in the contract ----------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "path", "operation_id", "public", "statuses"), OPERATIONS,
+                         ids=[f"{m.upper()} {p}" for m, p, *_ in OPERATIONS])
+def test_operation_is_in_the_contract(method: str, path: str, operation_id: str, public: bool,
+                                      statuses: set[str]) -> None:
+    op = OPENAPI["paths"][path][method]
+    assert op["operationId"] == operation_id
+    assert op["tags"]
+    security = op.get("security", OPENAPI.get("security"))
+    assert (security == []) is public
+    assert statuses <= set(op["responses"])
+
+
+def test_no_operation_beyond_the_table() -> None:
+    documented = {(m, p) for m, p, *_ in OPERATIONS}
+    assert {(m, p) for m, p, _ in operations()} == documented
+
+
+def test_operation_ids_are_unique_lower_camel_case() -> None:
+    ids = [op["operationId"] for _, _, op in operations()]
+    assert len(ids) == len(set(ids))
+    assert all(i[0].islower() and "_" not in i for i in ids)
+
+
+def test_servers_include_production_and_the_mock() -> None:
+    urls = [server["url"] for server in OPENAPI["servers"]]
+    assert "https://api.example.com" in urls
+    assert f"http://localhost:{OPENAPI['x-apitwin']['port']}" in urls
+    assert OPENAPI["x-apitwin"]["port"] == 8001
+    assert OPENAPI["x-apitwin"]["source"] == "000_7cf2ee08bb3c92b5.txt"
+
+
+# --- parameters and bounds ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "expected"), LIST_PARAMETERS.items())
+def test_list_parameter_as_documented(name: str, expected: tuple[str, Any, Any]) -> None:
+    kind, default, maximum = expected
+    schema = parameter("listUsers", name)["schema"]
+    assert schema["type"] == kind
+    assert schema.get("default") == default
+    assert schema.get("maximum") == maximum
+
+
+def test_documents_request_line_is_accepted() -> None:
+    for name, value in DOCUMENT_QUERY.items():
+        assert is_valid(parameter("listUsers", name)["schema"], value), name
+
+
+@pytest.mark.parametrize(("name", "bad"), [
+    ("per_page", 101), ("per_page", 0), ("page", 0),
+    ("sort", "password"), ("sort", "--created_at"), ("fields", "id,,email"), ("fields", "password"),
+])
+def test_list_parameter_rejects(name: str, bad: Any) -> None:
+    assert not is_valid(parameter("listUsers", name)["schema"], bad)
+
+
+@pytest.mark.parametrize("good", ["created_at", "+created_at", "-created_at", "-username"])
+def test_sort_syntax(good: str) -> None:
+    assert is_valid(parameter("listUsers", "sort")["schema"], good)
+
+
+def test_list_declarations_match_the_parameters() -> None:
+    op = operation("listUsers")
+    pagination = op["x-apitwin-pagination"]
+    assert pagination["style"] == "page"
+    assert pagination["params"] == {"page": "page", "per_page": "per_page"}
+    assert pagination["items"] == "data"
+    assert set(pagination["meta"]) == {f"meta.{key}" for key in DOCUMENT_LIST_RESPONSE["meta"]}
+    assert op["x-apitwin-sort"]["param"] == "sort"
+    assert op["x-apitwin-fields"] == "fields"
+
+
+# --- bodies and responses -------------------------------------------------------------------
+
+
+def test_documents_list_response_is_a_named_example_and_valid() -> None:
+    assert named_example("listUsers", "200", "success") == DOCUMENT_LIST_RESPONSE
+    schema = operation("listUsers")["responses"]["200"]["content"]["application/json"]["schema"]
+    assert is_valid(schema, DOCUMENT_LIST_RESPONSE)
+
+
+@pytest.mark.parametrize(("mutation", "why"), [
+    (lambda body: body["data"][0].update(id="123"), "id not in usr_ style"),
+    (lambda body: body["data"][0].update(email="not-an-email"), "email format"),
+    (lambda body: body["data"][0].update(password="secret"), "undocumented field leaks"),
+    (lambda body: body.pop("meta"), "meta missing"),
+    (lambda body: body["meta"].pop("total_count"), "total_count missing"),
+    (lambda body: body["meta"].update(current_page="1"), "page as string"),
+])
+def test_list_response_schema_catches(mutation: Any, why: str) -> None:
+    body = json.loads(json.dumps(DOCUMENT_LIST_RESPONSE))
+    mutation(body)
+    schema = operation("listUsers")["responses"]["200"]["content"]["application/json"]["schema"]
+    assert not is_valid(schema, body), why
+
+
+def test_token_request_accepts_form_and_json() -> None:
+    content = operation("issueToken")["requestBody"]["content"]
+    assert set(content) == {"application/x-www-form-urlencoded", "application/json"}
+    for media in content.values():
+        assert resolve(OPENAPI, media["examples"]["clientCredentials"])["value"] == DOCUMENT_TOKEN_REQUEST
+        assert is_valid(media["schema"], DOCUMENT_TOKEN_REQUEST)
+        assert not is_valid(media["schema"], {**DOCUMENT_TOKEN_REQUEST, "grant_type": "password"})
+        missing = {k: v for k, v in DOCUMENT_TOKEN_REQUEST.items() if k != "client_secret"}
+        assert not is_valid(media["schema"], missing)
+
+
+def test_token_response_carries_the_documents_bearer() -> None:
+    assert named_example("issueToken", "200", "issued")["access_token"] == DOCUMENT_BEARER
+
+
+def test_token_endpoint_errors_are_rfc6749() -> None:
+    op = operation("issueToken")
+    for status in ("400", "401"):
+        schema = op["responses"][status]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/OAuthError"}
+    assert op["x-apitwin-errors"]["schema"] == "#/components/schemas/OAuthError"
+
+
+def test_security_schemes() -> None:
+    schemes = OPENAPI["components"]["securitySchemes"]
+    assert schemes["bearerAuth"]["scheme"] == "bearer"
+    assert schemes["bearerAuth"]["bearerFormat"] == "JWT"
+    assert schemes["oauth2"]["flows"]["clientCredentials"]["tokenUrl"] == "/oauth/token"
+
+
+def test_auth_declarations_use_the_documents_credentials() -> None:
+    auth = OPENAPI["x-apitwin"]["auth"]
+    assert {"client_id": "YOUR_CLIENT_ID", "client_secret": "YOUR_CLIENT_SECRET"}.items() <= \
+        auth["clients"][0].items()
+    assert operation("issueToken")["x-apitwin-auth"] == "client-credentials"
+    assert any(t["token"] == DOCUMENT_BEARER for t in auth.get("static_tokens", []))
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "code"), ERROR_CODES.items())
+def test_error_code_table(status: str, code: str) -> None:
+    assert OPENAPI["x-apitwin"]["errors"]["codes"][status] == code
+    for method, path, op in operations():
+        if status not in op["responses"] or "x-apitwin-errors" in op:
+            continue
+        response = resolve(OPENAPI, op["responses"][status])
+        schema = response["content"]["application/json"]["schema"]
+        body = {"error": {"code": code, "message": "x"}}
+        assert is_valid(schema, body), f"{method} {path} {status}"
+        assert not is_valid(schema, {"error": {"code": "SOMETHING_ELSE", "message": "x"}})
+
+
+def test_every_error_response_uses_the_envelope() -> None:
+    for method, path, op in operations():
+        oauth = op.get("x-apitwin-errors", {}).get("schema")
+        for status, response in op["responses"].items():
+            if int(status) < 400 or (path == "/graphql" and status == "400"):
+                continue
+            schema = resolve(OPENAPI, response)["content"]["application/json"]["schema"]
+            body = {"error": {"code": ERROR_CODES.get(status, "INTERNAL_ERROR"), "message": "m"}}
+            if oauth and schema.get("$ref") == oauth:
+                continue
+            refs = json.dumps(schema)
+            assert "#/components/schemas/Error" in refs, f"{method} {path} {status}"
+            if status in ERROR_CODES:
+                assert is_valid(schema, body), f"{method} {path} {status}"
+
+
+def test_protected_operations_answer_401_and_429_everywhere() -> None:
+    for method, path, op in operations():
+        assert "429" in op["responses"], f"{method} {path}"
+        if op.get("security", OPENAPI["security"]) != []:
+            assert "401" in op["responses"], f"{method} {path}"
+
+
+def test_too_many_requests_carries_retry_after() -> None:
+    response = OPENAPI["components"]["responses"]["TooManyRequests"]
+    assert resolve(OPENAPI, response["headers"]["Retry-After"])["required"] is True
+    assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(response["headers"])
+
+
+# --- WebSocket ----------------------------------------------------------------------------------
+
+
+def test_channel_address_and_servers() -> None:
+    channel = ASYNCAPI["channels"]["ws"]
+    assert channel["address"] == "/v1/ws"
+    hosts = {(s["host"], s["protocol"]) for s in ASYNCAPI["servers"].values()}
+    assert ("api.example.com", "wss") in hosts
+    assert ("localhost:8001", "ws") in hosts
+    assert channel["x-apitwin-heartbeat"]["interval_seconds"] == 30  # setInterval(..., 30000)
+    assert channel["x-apitwin-max-frame-size"] > 0
+    assert "503" in channel["x-apitwin-handshake-errors"]
+
+
+@pytest.mark.parametrize(("direction", "frame", "key"), MESSAGES, ids=[m[2] for m in MESSAGES])
+def test_message_is_in_the_contract(direction: str, frame: dict[str, Any], key: str) -> None:
+    message = resolve(ASYNCAPI, ASYNCAPI["channels"]["ws"]["messages"][key])
+    assert asyncapi_validator(message["payload"]).is_valid(frame)
+    action = "receive" if direction == "client" else "send"
+    carried = [op for op in ASYNCAPI["operations"].values()
+               if op["action"] == action
+               and {"$ref": f"#/channels/ws/messages/{key}"} in op["messages"]]
+    assert carried, f"no {action} operation carries {key}"
+
+
+def test_ping_is_answered_with_pong() -> None:
+    ping = ASYNCAPI["operations"]["sendPing"]
+    assert ping["reply"]["messages"] == [{"$ref": "#/channels/ws/messages/pong"}]
+    pong = resolve(ASYNCAPI, ASYNCAPI["channels"]["ws"]["messages"]["pong"])
+    assert not asyncapi_validator(pong["payload"]).is_valid({"type": "ping"})
+
+
+# --- every example is valid -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("where", "schema", "value"), list(openapi_examples()),
+                         ids=[where for where, _, _ in openapi_examples()])
+def test_openapi_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
+    errors = [e.message for e in openapi_validator(schema).iter_errors(value)]
+    assert errors == [], where
+
+
+@pytest.mark.parametrize(("where", "schema", "value"), list(asyncapi_examples()),
+                         ids=[where for where, _, _ in asyncapi_examples()])
+def test_asyncapi_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
+    errors = [e.message for e in asyncapi_validator(schema).iter_errors(value)]
+    assert errors == [], where
+
+
+def test_every_json_media_type_has_an_example() -> None:
+    for method, path, op in operations():
+        bodies = [resolve(OPENAPI, op.get("requestBody", {}))]
+        bodies += [resolve(OPENAPI, r) for s, r in op["responses"].items() if s.startswith("2")]
+        for body in bodies:
+            for media_type, media in body.get("content", {}).items():
+                assert media.get("examples"), f"{method} {path} {media_type}"
+    for name, message in ASYNCAPI["components"]["messages"].items():
+        assert message.get("examples"), name

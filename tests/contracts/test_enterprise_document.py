@@ -630,3 +630,20 @@ def test_schema_level_examples_validate(spec: dict[str, Any], registry: Registry
     for pointer, values in found:
         for value in values:
             assert validator_at(registry, pointer).is_valid(value), f"{pointer}: {value!r}"
+
+
+def test_api_key_permissions_guard_reads_and_writes(spec: dict[str, Any]) -> None:
+    for method, path, operation in operations(spec):
+        if path.startswith("/data"):
+            expected = ["read:data"] if method == "get" else ["write:data"]
+            assert operation["x-apitwin-permissions"] == expected, f"{method} {path}"
+            assert "403" in operation["responses"], f"{method} {path}"
+
+
+def test_auth_failures_map_to_the_documented_codes(spec: dict[str, Any]) -> None:
+    errors = spec["x-apitwin"]["auth"]["errors"]
+    declared = {(entry["status"], entry["code"]) for entry in errors.values()}
+    for code, status in LOGIN_ERROR_CODES.items():
+        if code != "INVALID_REQUEST":
+            assert (int(status), code) in declared
+    assert (401, "UNAUTHORIZED") in declared and (403, "FORBIDDEN") in declared

@@ -1,0 +1,112 @@
+"""`apitwin check`: hold a running implementation to its contract; exit 0, 1 or 2 for CI.
+
+    apitwin check accounts                       # the accounts mock on localhost:8000
+    apitwin check enterprise --base-url https://staging.example.com/v2 --token $TOKEN
+    apitwin check ./openapi.yaml --base-url http://localhost:8080 --phases examples,fuzz \\
+        --report junit:reports/apitwin.xml
+
+Exit codes: 0 the target conforms, 1 contract violations found, 2 usage error or target
+unreachable (one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from conformance.settings import PHASES, SettingsError, find_config_file, from_sources
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", nargs="?", help="a bundled API name, an openapi.yaml, or a directory of contracts")
+    parser.add_argument("--base-url", help="where the implementation answers (default: the bundled mock's address)")
+    parser.add_argument("--asyncapi", help="AsyncAPI contract for the WebSocket phase (default: the API's own)")
+    parser.add_argument("--ws-url", help="WebSocket origin, e.g. ws://host:port (default: from --base-url)")
+    auth = parser.add_argument_group("credentials (also APITWIN_USERNAME, _PASSWORD, _CLIENT_ID, _CLIENT_SECRET, _TOKEN, _API_KEY)")
+    auth.add_argument("--username")
+    auth.add_argument("--password")
+    auth.add_argument("--client-id")
+    auth.add_argument("--client-secret")
+    auth.add_argument("--token", help="a ready bearer token (skips logging in)")
+    auth.add_argument("--api-key")
+    parser.add_argument("--max-examples", type=int, help="examples generated per operation and phase (default 10)")
+    parser.add_argument("--seed", type=int, help="make the run reproducible")
+    parser.add_argument("--workers", type=int, help="operations tested in parallel (default 1)")
+    parser.add_argument("--checks", help="only these checks, comma-separated (see --list-checks)")
+    parser.add_argument("--exclude-checks", help="skip these checks, comma-separated")
+    parser.add_argument("--include", action="append", help="only operations with this operationId, path or tag (repeatable, or comma-separated)")
+    parser.add_argument("--exclude", action="append", help="skip operations with this operationId, path or tag")
+    parser.add_argument("--phases", help=f"comma-separated, from: {','.join(PHASES)} (default: all)")
+    parser.add_argument("--report", action="append", dest="reports", metavar="KIND:FILE", help="junit:FILE or json:FILE (repeatable)")
+    parser.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop generating new cases after this long")
+    parser.add_argument("--config", help="config file (default: ./apitwin.toml or [tool.apitwin] in ./pyproject.toml)")
+    parser.add_argument("--list-checks", action="store_true", help="list every check and exit")
+    parser.add_argument("--quiet", action="store_true", default=None, help="no live progress")
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=False, highlight=False)
+    try:
+        return _run(args, console)
+    except SettingsError as exc:
+        print(f"apitwin check: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
+    from conformance import registry as checks_registry
+
+    registry = checks_registry.load_all()
+    if args.list_checks:
+        from conformance.console import print_checks
+
+        print_checks(console, registry)
+        return EXIT_OK
+    flags = {key: value for key, value in vars(args).items() if not key.startswith("_")}
+    flags["include"] = _split(args.include)
+    flags["exclude"] = _split(args.exclude)
+    config = find_config_file(args.config, Path.cwd())
+    settings_table = config[1] if config else {}
+    if not args.target and not settings_table.get("target"):
+        raise SettingsError("name a bundled API or a contract file (e.g. `apitwin check accounts`)")
+    flags["target"] = args.target or settings_table.pop("target")
+    settings_table.pop("target", None)
+    settings = from_sources(flags, settings_table)
+    settings.validate(registry.names())
+    return check(settings, console)
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def check(settings, console: Console) -> int:
+    from conformance import reports
+    from conformance.console import LiveProgress, print_report
+    from conformance.suite import run_suite
+    from conformance.target import Unreachable, probe, resolve
+
+    target = resolve(settings)
+    try:
+        probe(target.base_url, timeout=min(settings.request_timeout, 5.0))
+    except Unreachable as exc:
+        print(f"apitwin check: {target.base_url} is unreachable: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    progress = LiveProgress(console, target.contract.name)
+    if settings.quiet:
+        report = run_suite(target, settings)
+    else:
+        with progress.running():
+            report = run_suite(target, settings, progress)
+    print_report(console, report)
+    for kind, path in settings.report_files():
+        reports.write(kind, [report], path)
+        console.print(f"{kind} report written to {path}")
+    return EXIT_OK if report.conforms else EXIT_VIOLATIONS

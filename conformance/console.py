@@ -1,0 +1,94 @@
+"""What a person sees: live progress while the run goes, then a summary and each failure."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from contextlib import contextmanager
+from typing import Iterator
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from conformance.registry import CheckRegistry
+from conformance.results import Report
+
+
+class LiveProgress:
+    """A one-line status: phase, operations done, failures so far."""
+
+    def __init__(self, console: Console, api: str) -> None:
+        self.console = console
+        self.api = api
+        self.done = 0
+        self.status = None
+
+    def __call__(self, phase: str, operation: str, failures: int) -> None:
+        self.done += 1
+        if self.status is not None:
+            self.status.update(
+                f"[bold]{escape(self.api)}[/] {phase}: {self.done} scenarios done, "
+                f"[{'red' if failures else 'green'}]{failures} failures[/] · {escape(operation)}"
+            )
+
+    @contextmanager
+    def running(self) -> Iterator["LiveProgress"]:
+        if not self.console.is_terminal:
+            yield self
+            return
+        with self.console.status(f"[bold]{escape(self.api)}[/] starting…") as status:
+            self.status = status
+            yield self
+        self.status = None
+
+
+def print_report(console: Console, report: Report) -> None:
+    console.print()
+    verdict = "[green]conforms[/]" if report.conforms else "[red]does not conform[/]"
+    console.print(f"[bold]{escape(report.api)}[/] at {escape(report.base_url)}: {verdict} ({report.duration:.1f}s)")
+    if report.phases:
+        console.print("phases: " + ", ".join(f"{name} {status}" for name, status in report.phases.items()))
+    per_operation: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for (operation, check), tally in report.tallies.items():
+        per_operation[operation][check] = [tally.passed, tally.failed]
+    table = Table(title=f"{report.api}: checks per operation", show_lines=False)
+    table.add_column("operation")
+    table.add_column("checks", justify="right")
+    table.add_column("runs", justify="right")
+    table.add_column("failed checks")
+    for operation in sorted(per_operation):
+        checks = per_operation[operation]
+        failed = sorted(name for name, (_, bad) in checks.items() if bad)
+        runs = sum(good + bad for good, bad in checks.values())
+        table.add_row(
+            escape(operation),
+            str(len(checks)),
+            str(runs),
+            "[red]" + escape(", ".join(failed)) + "[/]" if failed else "[green]none[/]",
+        )
+    if per_operation:
+        console.print(table)
+    for index, finding in enumerate(report.findings, 1):
+        console.print(f"\n[bold red]{index}. [{escape(finding.check)}][/] {escape(finding.operation)}: {escape(finding.title)}")
+        if finding.expected:
+            console.print(f"   expected: {escape(finding.expected)}")
+        if finding.actual:
+            console.print(f"   actual:   {escape(finding.actual.strip())}")
+        if finding.reproduce:
+            label = "transcript" if finding.transport == "websocket" else "reproduce"
+            console.print(f"   {label}:")
+            for line in finding.reproduce.strip().splitlines():
+                console.print(f"     {escape(line)}", soft_wrap=True)
+    for error in report.errors:
+        console.print(f"[yellow]error:[/] {escape(error)}")
+
+
+def print_checks(console: Console, registry: CheckRegistry) -> None:
+    table = Table(title="apitwin checks")
+    table.add_column("check", no_wrap=True)
+    table.add_column("transport")
+    table.add_column("from")
+    table.add_column("catches")
+    for info in registry.all():
+        table.add_row(info.name, info.transport, info.origin, info.summary)
+    console.print(table)

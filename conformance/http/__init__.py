@@ -1,0 +1,1 @@
+"""The HTTP side of a conformance run: Schemathesis' engine plus apitwin's own checks."""

@@ -1,0 +1,187 @@
+"""Run the HTTP phases (examples, fuzz, stateful) with Schemathesis' engine, as a library.
+
+Schemathesis does the generating, sending, shrinking and its built-in checks; apitwin adds
+its own checks (registered with Schemathesis only for the duration of this run, so nothing
+leaks into other users of the library in the same process), logs in automatically, and turns
+the engine's events into a `Report`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import schemathesis
+from schemathesis.checks import CHECKS
+from schemathesis.engine import events, from_schema
+
+from conformance.auth import AuthSession
+from conformance.http.checks import HttpCheckState
+from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
+from conformance.results import Finding, Report
+from conformance.settings import CheckSettings, SettingsError
+from conformance.target import Target
+
+#: our phase names -> Schemathesis' phases
+PHASE_MAP = {"examples": ("examples",), "fuzz": ("coverage", "fuzzing"), "stateful": ("stateful",)}
+
+Progress = Callable[[str, str, int], None]  # (phase, operation label, failures so far)
+
+
+def engine_config(settings: CheckSettings, enabled: set[str]) -> dict[str, Any]:
+    """The Schemathesis configuration (the same keys as its TOML file) for this run."""
+    wanted = {phase for ours in settings.phases for phase in PHASE_MAP.get(ours, ())}
+    config: dict[str, Any] = {
+        "workers": settings.workers,
+        "request-timeout": settings.request_timeout,
+        "generation": {"max-examples": settings.max_examples, "deterministic": settings.seed is not None},
+        "phases": {phase: {"enabled": phase in wanted} for phase in ("examples", "coverage", "fuzzing", "stateful")},
+        "checks": {name: {"enabled": name in enabled} for name in BUILTIN_CHECKS},
+        "auth": {"auto-signup": False},
+        "suppress-health-check": ["all"],
+    }
+    if settings.seed is not None:
+        config["seed"] = settings.seed
+    if settings.time_budget:
+        config["max-time"] = max(1, int(settings.time_budget))
+    return config
+
+
+def matches(operation: Any, selectors: list[str]) -> bool:
+    """An operation is selected by its operationId, its path, `METHOD path`, or one of its tags."""
+    definition = operation.definition.raw if hasattr(operation.definition, "raw") else {}
+    names = {
+        str(definition.get("operationId", "")),
+        operation.path,
+        f"{operation.method.upper()} {operation.path}",
+        *(str(tag) for tag in definition.get("tags") or ()),
+    }
+    return any(selector in names for selector in selectors)
+
+
+@contextmanager
+def registered(checks: list[CheckInfo], state: HttpCheckState) -> Iterator[None]:
+    """Our checks as Schemathesis checks, bound to this run's state, for this run only."""
+    added = []
+    for info in checks:
+        if info.name in CHECKS.get_all_names():
+            continue
+
+        def bound(ctx: Any, response: Any, case: Any, _function: Any = info.function) -> None:
+            _function(state, response, case)
+
+        bound.__name__ = info.name
+        CHECKS.register(bound)
+        added.append(info.name)
+    try:
+        yield
+    finally:
+        for name in added:
+            CHECKS.unregister(name)
+
+
+def install_auth(schema: Any, session: AuthSession) -> None:
+    class ContractAuth:
+        """Credentials from the contract's own login (see conformance.auth)."""
+
+        def get(self, case: Any, context: Any) -> dict[str, Any]:
+            return {"headers": session.headers(), "query": session.query()}
+
+        def set(self, case: Any, data: dict[str, Any], context: Any) -> None:
+            if data["headers"]:
+                case.headers = {**(case.headers or {}), **data["headers"]}
+            if data["query"]:
+                case.query = {**(case.query or {}), **data["query"]}
+
+    schema.auth(refresh_interval=None)(ContractAuth)
+
+
+def load_schema(target: Target, settings: CheckSettings, enabled: set[str]) -> Any:
+    config = schemathesis.Config.from_dict(engine_config(settings, enabled))
+    try:
+        schema = schemathesis.openapi.from_path(str(target.contract.openapi_path), config=config)
+    except Exception as exc:  # Schemathesis raises several loader errors; all mean "cannot use this file"
+        raise SettingsError(f"{target.contract.openapi_path}: Schemathesis cannot load it: {exc}") from None
+    schema.config.update(base_url=target.base_url)
+    if settings.include:
+        schema = schema.include(lambda ctx: matches(ctx.operation, settings.include))
+    if settings.exclude:
+        schema = schema.exclude(lambda ctx: matches(ctx.operation, settings.exclude))
+    return schema
+
+
+def run_http(
+    target: Target,
+    settings: CheckSettings,
+    enabled: set[str],
+    session: AuthSession,
+    apitwin_checks: list[CheckInfo],
+    progress: Progress | None = None,
+) -> Report:
+    report = Report(api=target.contract.name, base_url=target.base_url)
+    if not any(phase in PHASE_MAP for phase in settings.phases) or target.contract.openapi_path is None:
+        return report
+    schema = load_schema(target, settings, enabled)
+    install_auth(schema, session)
+    state = HttpCheckState(contract=target.contract, timeout=settings.request_timeout)
+    started = time.monotonic()
+    with registered(apitwin_checks, state):
+        for event in from_schema(schema).execute():
+            collect(event, report, progress)
+    report.duration = time.monotonic() - started
+    if session.failure:
+        report.add_finding(
+            Finding(
+                check="auth_login",
+                operation="login",
+                transport="http",
+                phase="setup",
+                title="cannot log in through the contract's own auth operation",
+                expected="a 2xx answer with an access token",
+                actual=session.failure,
+            )
+        )
+    return report
+
+
+def collect(event: Any, report: Report, progress: Progress | None) -> None:
+    if isinstance(event, events.ScenarioFinished):
+        recorder = event.recorder
+        for nodes in recorder.checks.values():
+            for node in nodes:
+                info = node.failure_info
+                failure = info.failure if info else None
+                operation = (failure.operation if failure and failure.operation else None) or recorder.label
+                if failure is None:
+                    report.count(operation, node.name, passed=True)
+                    continue
+                report.add_finding(
+                    Finding(
+                        check=node.name,
+                        operation=operation,
+                        transport="http",
+                        phase=str(event.phase.value if hasattr(event.phase, "value") else event.phase),
+                        title=failure.title,
+                        expected=getattr(failure, "expected", "") or BUILTIN_CHECKS.get(node.name, ""),
+                        actual=getattr(failure, "actual", "") or failure.message,
+                        reproduce="\n".join(step.curl for step in info.steps) or info.code_sample,
+                    )
+                )
+        if progress is not None:
+            progress(str(event.phase.value), recorder.label, len(report.findings))
+    elif isinstance(event, events.NonFatalError):
+        report.errors.append(f"{event.label}: {event.info.title}: {event.info.message}".strip())
+    elif isinstance(event, events.FatalError):
+        report.errors.append(f"Schemathesis stopped: {event.exception}")
+    elif isinstance(event, events.PhaseFinished) and event.phase.name.value in ("examples", "coverage", "fuzzing", "stateful"):
+        name = event.phase.name.value
+        if event.phase.skip_reason is not None and event.status.value == "skip":
+            report.phases.setdefault(name, f"skipped: {event.phase.skip_reason.value}")
+        else:
+            report.phases[name] = event.status.value
+
+
+def is_violation(failure: Any) -> bool:
+    return isinstance(failure, Violation)

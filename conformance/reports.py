@@ -1,0 +1,56 @@
+"""Machine-readable reports of a run: JUnit XML for CI dashboards, JSON for everything else.
+
+JUnit: one test suite per API, one test case per (operation, check) pair that ran, failed with
+each finding's expected/actual and its reproduction (curl or WebSocket transcript).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree
+
+from conformance.results import Report
+
+
+def write_json(reports: list[Report], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "conforms": all(report.conforms for report in reports),
+        "apis": [report.to_dict() for report in reports],
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def write_junit(reports: list[Report], path: Path) -> None:
+    root = ElementTree.Element("testsuites", name="apitwin check")
+    for report in reports:
+        suite = ElementTree.SubElement(
+            root,
+            "testsuite",
+            name=report.api,
+            tests=str(len(report.tallies) + len(report.errors)),
+            failures=str(sum(1 for tally in report.tallies.values() if tally.failed)),
+            errors=str(len(report.errors)),
+            time=f"{report.duration:.3f}",
+        )
+        for (operation, check), tally in sorted(report.tallies.items()):
+            case = ElementTree.SubElement(suite, "testcase", classname=f"{report.api}.{operation}", name=check)
+            for finding in report.findings:
+                if finding.operation == operation and finding.check == check:
+                    failure = ElementTree.SubElement(case, "failure", message=finding.title, type=check)
+                    failure.text = (
+                        f"Expected: {finding.expected}\nActual: {finding.actual}\n\nReproduce:\n{finding.reproduce}"
+                    )
+        for index, error in enumerate(report.errors):
+            case = ElementTree.SubElement(suite, "testcase", classname=f"{report.api}.run", name=f"error-{index + 1}")
+            ElementTree.SubElement(case, "error", message=error.splitlines()[0][:200]).text = error
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+WRITERS = {"json": write_json, "junit": write_junit}
+
+
+def write(kind: str, reports: list[Report], path: Path) -> None:
+    WRITERS[kind](reports, path)

@@ -1,0 +1,155 @@
+"""Everything one `apitwin check` run is told, from flags, a config file and the environment.
+
+Precedence: command-line flags, then APITWIN_* environment variables (credentials), then
+`apitwin.toml` (or `[tool.apitwin]` in pyproject.toml) found in the working directory or
+given with `--config`, then defaults. The config file uses the flags' names with `_` or `-`:
+
+    [check]                # or the top level of apitwin.toml / [tool.apitwin]
+    base_url = "https://staging.example.com/v2"
+    max_examples = 20
+    phases = ["examples", "fuzz"]
+    exclude_checks = ["rate_limit_headers"]
+    report = ["junit:reports/apitwin.xml"]
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from conformance.auth import Credentials
+
+PHASES = ("examples", "fuzz", "stateful", "websocket", "graphql")
+DEFAULT_MAX_EXAMPLES = 10
+ENVIRONMENT = {
+    "username": "APITWIN_USERNAME",
+    "password": "APITWIN_PASSWORD",
+    "client_id": "APITWIN_CLIENT_ID",
+    "client_secret": "APITWIN_CLIENT_SECRET",
+    "token": "APITWIN_TOKEN",
+    "api_key": "APITWIN_API_KEY",
+}
+
+
+class SettingsError(Exception):
+    """A usage mistake: exit code 2 with this one line."""
+
+
+@dataclass
+class CheckSettings:
+    target: str
+    base_url: str | None = None
+    asyncapi: str | None = None
+    ws_url: str | None = None
+    username: str | None = None
+    password: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    token: str | None = None
+    api_key: str | None = None
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    seed: int | None = None
+    workers: int = 1
+    checks: list[str] = field(default_factory=list)
+    exclude_checks: list[str] = field(default_factory=list)
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    phases: list[str] = field(default_factory=lambda: list(PHASES))
+    reports: list[str] = field(default_factory=list)
+    time_budget: float | None = None
+    request_timeout: float = 10.0
+    quiet: bool = False
+
+    @property
+    def credentials(self) -> Credentials:
+        return Credentials(
+            username=self.username,
+            password=self.password,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            token=self.token,
+            api_key=self.api_key,
+        )
+
+    def report_files(self) -> list[tuple[str, Path]]:
+        parsed = []
+        for spec in self.reports:
+            kind, _, path = spec.partition(":")
+            if kind not in ("junit", "json") or not path:
+                raise SettingsError(f"--report {spec!r}: expected junit:FILE or json:FILE")
+            parsed.append((kind, Path(path)))
+        return parsed
+
+    def validate(self, known_checks: list[str]) -> None:
+        unknown_phases = [phase for phase in self.phases if phase not in PHASES]
+        if unknown_phases:
+            raise SettingsError(f"unknown phase {unknown_phases[0]!r}; phases are: {', '.join(PHASES)}")
+        for name in (*self.checks, *self.exclude_checks):
+            if name not in known_checks:
+                raise SettingsError(f"unknown check {name!r}; see `apitwin check --list-checks`")
+        if self.max_examples < 1:
+            raise SettingsError("--max-examples must be at least 1")
+        if self.workers < 1:
+            raise SettingsError("--workers must be at least 1")
+        if self.time_budget is not None and self.time_budget <= 0:
+            raise SettingsError("--time-budget must be positive")
+        self.report_files()
+
+    def enabled_checks(self, known_checks: list[str]) -> set[str]:
+        chosen = set(self.checks) if self.checks else set(known_checks)
+        return chosen - set(self.exclude_checks)
+
+
+def find_config_file(explicit: str | None, directory: Path) -> tuple[Path, dict] | None:
+    """The config table: `--config FILE`, else apitwin.toml, else pyproject's [tool.apitwin]."""
+    candidates = [Path(explicit)] if explicit else [directory / "apitwin.toml", directory / "pyproject.toml"]
+    for path in candidates:
+        if not path.is_file():
+            if explicit:
+                raise SettingsError(f"config file not found: {path}")
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: {exc}") from None
+        if path.name == "pyproject.toml" and not explicit:
+            table = (data.get("tool") or {}).get("apitwin")
+            if table is None:
+                continue
+        else:
+            table = data.get("tool", {}).get("apitwin", data) if path.name == "pyproject.toml" else data
+        return path, dict(table.get("check", table))
+    return None
+
+
+def from_sources(flags: dict[str, Any], config: dict | None, environ: dict[str, str] | None = None) -> CheckSettings:
+    """Merge flags over environment over config file; `None` flags mean 'not given'."""
+    environ = os.environ if environ is None else environ
+    known = {item.name for item in fields(CheckSettings)}
+    merged: dict[str, Any] = {}
+    for key, value in (config or {}).items():
+        name = key.replace("-", "_")
+        if name == "report":
+            name = "reports"
+        if name not in known or name == "target":
+            raise SettingsError(f"config file: unknown setting {key!r}")
+        merged[name] = value
+    for name, variable in ENVIRONMENT.items():
+        if environ.get(variable):
+            merged[name] = environ[variable]
+    for name, value in flags.items():
+        if value is not None and name in known:
+            merged[name] = value
+    for name in ("checks", "exclude_checks", "include", "exclude", "phases", "reports"):
+        value = merged.get(name)
+        if isinstance(value, str):
+            merged[name] = [part.strip() for part in value.split(",") if part.strip()]
+        elif isinstance(value, list):
+            merged[name] = [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+    try:
+        return CheckSettings(**merged)
+    except TypeError as exc:
+        raise SettingsError(f"bad settings: {exc}") from None

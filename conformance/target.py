@@ -1,0 +1,104 @@
+"""Where a check run points: which contracts, which URLs, and whether anything answers there.
+
+A bundled name with no URL means "that API's mock on this machine": the contract's
+`x-apitwin.port` on localhost with the contract's own base path. An unreachable target is a
+usage-level problem (exit 2) described in one line (DNS, refused, TLS, timeout), found by one
+probe before any test starts, so a typo in a URL never turns into hundreds of failures.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from mock_server.contracts.bundle import resolve_target
+from mock_server.contracts.loader import ContractError
+
+from conformance.contract import Contract
+from conformance.settings import CheckSettings, SettingsError
+
+
+class Unreachable(Exception):
+    """Nothing usable answers at the target address (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    contract: Contract
+    base_url: str
+    ws_url: str | None
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+def resolve(settings: CheckSettings) -> Target:
+    """Load the contracts named by the target and work out the URLs to test."""
+    try:
+        api = resolve_target(settings.target)
+    except ContractError as exc:
+        raise SettingsError(str(exc)) from None
+    asyncapi = Path(settings.asyncapi) if settings.asyncapi else api.asyncapi
+    if asyncapi is not None and not asyncapi.is_file():
+        raise SettingsError(f"--asyncapi: no such file: {asyncapi}")
+    try:
+        contract = Contract.load(api.name, api.openapi, asyncapi, api.graphql)
+    except ContractError as exc:
+        raise SettingsError(str(exc)) from None
+    base_url = settings.base_url or default_base_url(contract, api.port)
+    if not base_url:
+        raise SettingsError(f"{settings.target}: no --base-url given and the contract declares no x-apitwin.port")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"--base-url {base_url!r}: expected http(s)://host[:port][/base]")
+    if not parts.path.strip("/") and contract.server_base_path():
+        base_url = base_url.rstrip("/") + contract.server_base_path()
+    ws_url = settings.ws_url or (websocket_origin(base_url) if contract.asyncapi_path else None)
+    return Target(contract=contract, base_url=base_url.rstrip("/"), ws_url=ws_url)
+
+
+def default_base_url(contract: Contract, port: int | None) -> str | None:
+    if port is None:
+        return None
+    return f"http://localhost:{port}{contract.server_base_path()}"
+
+
+def websocket_origin(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return urlunsplit(("wss" if parts.scheme == "https" else "ws", parts.netloc, "", "", ""))
+
+
+def probe(url: str, timeout: float = 5.0) -> None:
+    """Open one TCP (and TLS) connection to the target, naming the failure precisely."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme in ("https", "wss") else 80)
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise Unreachable(f"cannot resolve host {host!r} (DNS: {exc.strerror})") from None
+    last: str = ""
+    for family, kind, proto, _, address in addresses:
+        try:
+            with socket.socket(family, kind, proto) as sock:
+                sock.settimeout(timeout)
+                sock.connect(address)
+                if parts.scheme in ("https", "wss"):
+                    context = ssl.create_default_context()
+                    with context.wrap_socket(sock, server_hostname=host):
+                        pass
+                return
+        except ssl.SSLError as exc:
+            raise Unreachable(f"TLS handshake with {host}:{port} failed: {exc.reason or exc}") from None
+        except TimeoutError:
+            last = f"connection to {host}:{port} timed out after {timeout:g}s"
+        except ConnectionRefusedError:
+            last = f"connection to {host}:{port} refused (is the server running?)"
+        except OSError as exc:
+            last = f"cannot connect to {host}:{port}: {exc.strerror or exc}"
+    raise Unreachable(last or f"cannot connect to {host}:{port}")

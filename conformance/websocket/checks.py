@@ -1,0 +1,1 @@
+"""WebSocket checks (registered names; the runner performs them)."""

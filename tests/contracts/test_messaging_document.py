@@ -1,0 +1,639 @@
+"""The `messaging` contracts against the document they were written from (seed 002).
+
+The tables below are transcribed from the document, so that nothing it shows (an endpoint, a
+WebSocket event, an example, a bound, an error code) can go missing from
+`specs/messaging/openapi.yaml` or `specs/messaging/asyncapi.yaml` unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from openapi_spec_validator import validate as validate_openapi
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7, DRAFT202012
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_DIR = ROOT / "specs" / "messaging"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def load(name: str) -> dict[str, Any]:
+    # A JSON round trip turns YAML's integer keys (status codes) into the strings JSON uses.
+    return json.loads(json.dumps(yaml.safe_load((SPEC_DIR / name).read_text())))
+
+
+OPENAPI = load("openapi.yaml")
+ASYNCAPI = load("asyncapi.yaml")
+
+# (method, path, operationId, public, statuses the contract must document, shown by the document)
+OPERATIONS = [
+    ("post", "/api/auth/login", "login", True, {"200", "401", "422", "429"}, True),
+    ("post", "/api/auth/refresh", "refreshToken", True, {"200", "401", "422", "429"}, True),
+    ("post", "/api/users", "createUser", True, {"201", "409", "422", "429"}, True),
+    ("get", "/api/users/{user_id}", "getUser", False, {"200", "401", "404", "429"}, True),
+    ("patch", "/api/users/{user_id}", "updateUser", False, {"200", "401", "403", "404", "422", "429"}, True),
+    ("post", "/api/messages", "sendMessage", False, {"201", "401", "422", "429"}, True),
+    ("get", "/api/messages", "listMessages", False, {"200", "401", "422", "429"}, True),
+    ("post", "/api/groups", "createGroup", False, {"201", "401", "422", "429"}, True),
+    ("post", "/api/webhooks", "createWebhook", False, {"201", "401", "422", "429"}, True),
+    # filled in next to what the document shows, so groups and webhooks have a whole life
+    ("get", "/api/groups", "listGroups", False, {"200", "401", "422", "429"}, False),
+    ("get", "/api/groups/{group_id}", "getGroup", False, {"200", "401", "404", "429"}, False),
+    ("patch", "/api/groups/{group_id}", "updateGroup", False, {"200", "401", "403", "404", "422", "429"}, False),
+    ("delete", "/api/groups/{group_id}", "deleteGroup", False, {"204", "401", "403", "404", "429"}, False),
+    ("get", "/api/webhooks", "listWebhooks", False, {"200", "401", "422", "429"}, False),
+    ("get", "/api/webhooks/{webhook_id}", "getWebhook", False, {"200", "401", "404", "429"}, False),
+    ("delete", "/api/webhooks/{webhook_id}", "deleteWebhook", False, {"204", "401", "404", "429"}, False),
+]
+
+# (action from the server's side or 'reply', frame type, fields of `data` the document shows, message key)
+MESSAGES = [
+    ("send", "message", {"id", "sender_id", "content", "type", "created_at"}, "MessageEvent"),
+    ("send", "typing", {"user_id", "conversation_id", "is_typing"}, "TypingEvent"),
+    ("send", "presence", {"user_id", "status", "last_seen"}, "PresenceEvent"),
+    ("receive", "typing", {"conversation_id", "is_typing"}, "ClientTyping"),
+    ("receive", "presence", {"status"}, "ClientPresence"),
+    ("receive", "ping", set(), "Ping"),
+    ("reply", "pong", set(), "Pong"),
+]
+
+# The document's examples, by the name the contract gives them, where it shows them verbatim.
+VERBATIM_EXAMPLES = [
+    ("post", "/api/auth/login", "request", "login",
+     {"email": "user@example.com", "password": "secure_password"}),
+    ("post", "/api/users", "request", "register",
+     {"email": "user@example.com", "password": "secure_password", "username": "username",
+      "display_name": "Display Name"}),
+    ("post", "/api/users", "201", "registered",
+     {"id": "123e4567-e89b-12d3-a456-426614174000", "email": "user@example.com",
+      "username": "username", "display_name": "Display Name", "created_at": "2024-03-20T12:00:00Z"}),
+    ("get", "/api/users/{user_id}", "200", "profile",
+     {"id": "123e4567-e89b-12d3-a456-426614174000", "username": "username",
+      "display_name": "Display Name", "status": "online", "last_seen": "2024-03-20T12:00:00Z",
+      "profile": {"bio": "User bio", "avatar_url": "https://example.com/avatars/user.jpg",
+                  "location": "City, Country"}}),
+    ("patch", "/api/users/{user_id}", "request", "update",
+     {"display_name": "New Display Name", "bio": "Updated bio", "location": "New City, Country"}),
+    ("post", "/api/webhooks", "request", "register",
+     {"url": "https://your-server.com/webhook", "events": ["message.created", "user.updated"],
+      "secret": "webhook_secret"}),
+]
+
+# The document's examples where it wrote placeholders for ids: the fields that are not ids.
+PLACEHOLDER_EXAMPLES = [
+    ("post", "/api/auth/login", "200", "tokens", {"expires_in": 3600, "token_type": "Bearer"}),
+    ("post", "/api/messages", "request", "send", {"content": "Hello, world!", "type": "text"}),
+    ("post", "/api/messages", "201", "sent",
+     {"content": "Hello, world!", "type": "text", "status": "sent", "created_at": "2024-03-20T12:00:00Z"}),
+    ("get", "/api/messages", "200", "page", {"has_more": True}),
+    ("post", "/api/groups", "request", "create",
+     {"name": "Group Name", "description": "Group description",
+      "settings": {"is_private": False, "allow_invites": True, "message_retention_days": 30}}),
+    ("post", "/api/groups", "201", "created",
+     {"name": "Group Name", "description": "Group description", "created_at": "2024-03-20T12:00:00Z",
+      "settings": {"is_private": False, "allow_invites": True, "message_retention_days": 30}}),
+]
+
+# The document's error examples: (code, message, details).
+DOCUMENT_ERRORS = [
+    ("unauthorized", "Invalid or expired token", {"token_expired": True}),
+    ("validation_error", "Invalid request data", {"field": "email", "reason": "Invalid email format"}),
+    ("rate_limit_exceeded", "Too many requests", {"retry_after": 60}),
+]
+
+# The statuses every real API has, with the lower-case codes in the document's style.
+FILLED_IN_CODES = {
+    "400": "bad_request", "403": "forbidden", "404": "not_found", "405": "method_not_allowed",
+    "409": "conflict", "413": "payload_too_large", "415": "unsupported_media_type",
+    "500": "internal_error",
+}
+
+MESSAGE_ID = "5f0c1e2d-6a7b-4c8d-9e0f-1a2b3c4d5e6f"
+USER_ID = "123e4567-e89b-12d3-a456-426614174000"
+
+
+def operation(method: str, path: str) -> dict[str, Any]:
+    return OPENAPI["paths"][path][method]
+
+
+def all_operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in OPENAPI["paths"].items():
+        for method, op in item.items():
+            if method in HTTP_METHODS:
+                yield method, path, op
+
+
+def resolve(document: dict[str, Any], node: Any) -> Any:
+    """Follow a local `$ref` chain to the object it names."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def absolute_refs(node: Any, base: str) -> Any:
+    """A copy of `node` whose local `$ref`s point into the document registered as `base`."""
+    if isinstance(node, dict):
+        return {key: (base + value if key == "$ref" and isinstance(value, str) and value.startswith("#")
+                      else absolute_refs(value, base)) for key, value in node.items()}
+    if isinstance(node, list):
+        return [absolute_refs(value, base) for value in node]
+    return node
+
+
+def openapi_validator(schema: dict[str, Any]) -> jsonschema.Validator:
+    """A 2020-12 validator (OpenAPI 3.1's dialect) that checks formats and resolves local refs."""
+    resource = Resource.from_contents(OPENAPI, default_specification=DRAFT202012)
+    registry = Registry().with_resource("urn:messaging-openapi", resource)
+    return jsonschema.Draft202012Validator(absolute_refs(schema, "urn:messaging-openapi"), registry=registry,
+                                           format_checker=jsonschema.FormatChecker())
+
+
+def component(name: str) -> jsonschema.Validator:
+    return openapi_validator({"$ref": f"#/components/schemas/{name}"})
+
+
+def asyncapi_validator(schema: dict[str, Any]) -> jsonschema.Validator:
+    resource = Resource.from_contents(ASYNCAPI, default_specification=DRAFT7)
+    registry = Registry().with_resource("urn:messaging-asyncapi", resource)
+    return jsonschema.Draft7Validator(absolute_refs(schema, "urn:messaging-asyncapi"), registry=registry,
+                                      format_checker=jsonschema.FormatChecker())
+
+
+def media_examples(method: str, path: str, where: str) -> dict[str, Any]:
+    """The named examples of an operation's request body ('request') or of one response."""
+    op = operation(method, path)
+    holder = op["requestBody"] if where == "request" else op["responses"][where]
+    media = resolve(OPENAPI, holder)["content"]["application/json"]
+    return {name: resolve(OPENAPI, example)["value"] for name, example in media["examples"].items()}
+
+
+def openapi_examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """Every (where, schema, example value) pair in openapi.yaml, webhooks included."""
+    components = OPENAPI["components"]
+    for name, schema in components["schemas"].items():
+        if "example" in schema:
+            yield f"schemas/{name}/example", {"$ref": f"#/components/schemas/{name}"}, schema["example"]
+    for name, header in components["headers"].items():
+        yield f"headers/{name}", header["schema"], header["example"]
+    for name, parameter in components["parameters"].items():
+        if "example" in parameter:
+            yield f"parameters/{name}", parameter["schema"], parameter["example"]
+    operations = [(m, p, op) for m, p, op in all_operations()]
+    operations += [(m, f"webhook {name}", op) for name, item in OPENAPI["webhooks"].items()
+                   for m, op in item.items()]
+    for method, path, op in operations:
+        for parameter in op.get("parameters", []):
+            parameter = resolve(OPENAPI, parameter)
+            if "example" in parameter:
+                yield f"{method} {path} {parameter['name']}", parameter["schema"], parameter["example"]
+            for name, example in parameter.get("examples", {}).items():
+                yield f"{method} {path} {parameter['name']} {name}", parameter["schema"], example["value"]
+        bodies = [("request", resolve(OPENAPI, op.get("requestBody", {})))]
+        bodies += [(status, resolve(OPENAPI, response)) for status, response in op["responses"].items()]
+        for label, body in bodies:
+            for media_type, media in body.get("content", {}).items():
+                for example_name, example in media.get("examples", {}).items():
+                    where = f"{method} {path} {label} {media_type} {example_name}"
+                    yield where, media["schema"], resolve(OPENAPI, example)["value"]
+
+
+def asyncapi_examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
+    for name, message in ASYNCAPI["components"]["messages"].items():
+        for example in message.get("examples", []):
+            yield f"messages/{name}/{example['name']}", message["payload"], example["payload"]
+    for name, schema in ASYNCAPI["components"]["schemas"].items():
+        for index, value in enumerate(schema.get("examples", [])):
+            yield f"schemas/{name}/examples/{index}", {"$ref": f"#/components/schemas/{name}"}, value
+
+
+# --- the documents are valid -----------------------------------------------------------------
+
+
+def test_openapi_is_valid() -> None:
+    assert OPENAPI["openapi"] == "3.1.0"
+    validate_openapi(OPENAPI)
+
+
+def official_asyncapi_schema() -> dict[str, Any] | None:
+    """The official AsyncAPI 3.0.0 JSON Schema, if a copy is installed in the project."""
+    candidates = [ROOT / "node_modules/@asyncapi/specs/schemas/3.0.0-without-$id.json"]
+    for package in ("conformance", "mock_server"):
+        candidates += sorted((ROOT / package).rglob("*3.0.0*.json"))
+    for candidate in candidates:
+        if candidate.is_file():
+            return json.loads(candidate.read_text())
+    return None
+
+
+def test_asyncapi_is_valid() -> None:
+    assert ASYNCAPI["asyncapi"] == "3.0.0"
+    schema = official_asyncapi_schema()
+    if schema is None:
+        pytest.skip("the official AsyncAPI 3.0.0 JSON Schema is not installed in the project")
+    errors = [f"{list(e.absolute_path)}: {e.message[:200]}"
+              for e in jsonschema.Draft7Validator(schema).iter_errors(ASYNCAPI)]
+    assert errors == []
+
+
+def test_every_local_ref_resolves() -> None:
+    def refs(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    for document in (OPENAPI, ASYNCAPI):
+        for ref in refs(document):
+            assert ref.startswith("#/"), ref
+            resolve(document, {"$ref": ref})
+
+
+# --- every operation the document shows ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "path", "operation_id", "public", "statuses", "shown"), OPERATIONS,
+                         ids=[f"{m} {p}" for m, p, *_ in OPERATIONS])
+def test_operation_is_in_the_contract(method: str, path: str, operation_id: str, public: bool,
+                                      statuses: set[str], shown: bool) -> None:
+    op = operation(method, path)
+    assert op["operationId"] == operation_id
+    assert op.get("tags")
+    security = op.get("security", OPENAPI["security"])
+    assert (security == []) is public
+    documented = set(op["responses"])
+    assert statuses <= documented, statuses - documented
+    if not public:
+        assert "401" in documented
+    if not shown:
+        assert "filled in" in op["description"].lower(), "a filled-in operation says so"
+
+
+def test_no_operation_beyond_the_table() -> None:
+    listed = {(m, p) for m, p, *_ in OPERATIONS}
+    assert {(m, p) for m, p, _ in all_operations()} == listed
+
+
+def test_paths_follow_the_documents_examples_not_v1() -> None:
+    assert all(path.startswith("/api/") for path in OPENAPI["paths"])
+    assert "/v1" in OPENAPI["info"]["description"], "the versioning choice is written down"
+    urls = [server["url"] for server in OPENAPI["servers"]]
+    assert "http://localhost:8002" in urls
+    assert "https://api.example.com" in urls
+
+
+def test_operation_ids_are_unique_lower_camel_case() -> None:
+    ids = [op["operationId"] for _, _, op in all_operations()]
+    assert len(ids) == len(set(ids))
+    assert all(i[0].islower() and "_" not in i for i in ids)
+
+
+# --- errors, rate limits, pagination ---------------------------------------------------------
+
+
+def test_every_error_response_uses_the_error_envelope() -> None:
+    for method, path, op in all_operations():
+        for status, response in op["responses"].items():
+            if int(status) >= 400:
+                media = resolve(OPENAPI, response)["content"]["application/json"]
+                assert media["schema"] == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+
+
+@pytest.mark.parametrize(("code", "message", "details"), DOCUMENT_ERRORS, ids=[c for c, *_ in DOCUMENT_ERRORS])
+def test_documents_error_examples_are_in_the_contract(code: str, message: str, details: dict) -> None:
+    body = {"error": {"code": code, "message": message, "details": details}}
+    named = [resolve(OPENAPI, example)["value"]
+             for response in OPENAPI["components"]["responses"].values()
+             for example in response["content"]["application/json"]["examples"].values()]
+    assert body in named
+    assert component("Error").is_valid(body)
+    frames = [example["payload"] for example in ASYNCAPI["components"]["messages"]["Error"]["examples"]]
+    assert body in frames
+
+
+def test_error_codes_are_lower_case_and_declared() -> None:
+    declared = OPENAPI["x-apitwin"]["errors"]["codes"]
+    assert declared["401"] == "unauthorized"
+    assert declared["422"] == "validation_error"
+    assert declared["429"] == "rate_limit_exceeded"
+    for status, code in FILLED_IN_CODES.items():
+        assert declared[status] == code
+    enum = OPENAPI["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+    assert set(declared.values()) <= set(enum)
+    assert all(code == code.lower() for code in enum)
+    assert not component("Error").is_valid({"error": {"code": "UNAUTHORIZED", "message": "x"}})
+    assert not component("Error").is_valid({"detail": "Not authenticated"})
+    assert OPENAPI["x-apitwin"]["errors"]["schema"] == "#/components/schemas/Error"
+    assert OPENAPI["x-apitwin"]["errors"]["validation_status"] == 422
+
+
+def test_rate_limits_are_the_documents() -> None:
+    rules = {rule["name"]: rule for rule in OPENAPI["x-apitwin"]["rate_limits"]}
+    assert rules["auth"]["limit"] == 5 and rules["auth"]["window"] == 60
+    assert set(rules["auth"]["operations"]) == {"login", "refreshToken"}
+    assert rules["api"]["limit"] == 100 and rules["api"]["window"] == 60
+    assert "operations" not in rules["api"]
+    assert ASYNCAPI["channels"]["ws"]["x-apitwin-connection-rate-limit"] == {"limit": 10, "window": 60}
+
+
+def test_every_response_carries_rate_limit_headers_and_429_retry_after() -> None:
+    rate_headers = {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+    for method, path, op in all_operations():
+        assert "429" in op["responses"], (method, path)
+        for status, response in op["responses"].items():
+            headers = set(resolve(OPENAPI, response).get("headers", {}))
+            assert rate_headers <= headers, (method, path, status)
+    too_many = OPENAPI["components"]["responses"]["TooManyRequests"]
+    assert "Retry-After" in too_many["headers"]
+    assert OPENAPI["components"]["headers"]["X-RateLimit-Reset"]["example"] == 1619123456
+
+
+def test_item_paths_answer_404_and_bodies_422() -> None:
+    for method, path, op in all_operations():
+        if "{" in path:
+            assert "404" in op["responses"], (method, path)
+        if "requestBody" in op:
+            assert "422" in op["responses"] and "400" in op["responses"], (method, path)
+
+
+LIST_OPERATIONS = [("/api/messages", "messages"), ("/api/groups", "groups"), ("/api/webhooks", "webhooks")]
+
+
+@pytest.mark.parametrize(("path", "items"), LIST_OPERATIONS, ids=[p for p, _ in LIST_OPERATIONS])
+def test_cursor_pagination(path: str, items: str) -> None:
+    op = operation("get", path)
+    params = {resolve(OPENAPI, p)["name"]: resolve(OPENAPI, p) for p in op["parameters"]}
+    limit = params["limit"]["schema"]
+    assert (limit["default"], limit["minimum"], limit["maximum"]) == (50, 1, 100)
+    assert params["before"]["schema"]["format"] == "uuid"
+    assert params["after"]["schema"]["format"] == "uuid"
+    declared = op["x-apitwin-pagination"]
+    assert declared["style"] == "cursor"
+    assert declared["params"] == {"limit": "limit", "before": "before", "after": "after"}
+    assert declared["items"] == items
+    assert declared["meta"] == {"has_more": "has_more", "next_cursor": "next_cursor"}
+    headers = op["responses"]["200"]["headers"]
+    for header in ("X-Pagination-Total", "X-Pagination-Pages", "X-Pagination-Current-Page", "X-Pagination-Per-Page"):
+        assert header in headers and header in declared["headers"]
+    validator = openapi_validator(limit)
+    assert validator.is_valid(100) and not validator.is_valid(101) and not validator.is_valid(0)
+
+
+def test_message_filters_are_the_documents() -> None:
+    op = operation("get", "/api/messages")
+    params = {resolve(OPENAPI, p)["name"]: resolve(OPENAPI, p) for p in op["parameters"]}
+    assert {"conversation_id", "limit", "before", "after", "status", "type", "from", "to"} == set(params)
+    # the document's filter example: ?status=delivered&type=text&from=2024-03-01&to=2024-03-20
+    for name, value in {"status": "delivered", "type": "text", "from": "2024-03-01", "to": "2024-03-20"}.items():
+        assert openapi_validator(params[name]["schema"]).is_valid(value), name
+    assert openapi_validator(params["from"]["schema"]).is_valid("2024-03-01T00:00:00Z")
+    assert not openapi_validator(params["from"]["schema"]).is_valid("yesterday")
+    filters = op["x-apitwin-filters"]
+    assert filters["from"] == {"field": "created_at", "op": "gte"}
+    assert filters["to"] == {"field": "created_at", "op": "lte"}
+    assert {"status", "type", "conversation_id"} <= set(filters)
+
+
+# --- examples --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "path", "where", "name", "value"), VERBATIM_EXAMPLES,
+                         ids=[f"{m} {p} {w} {n}" for m, p, w, n, _ in VERBATIM_EXAMPLES])
+def test_documents_example_is_named_verbatim(method: str, path: str, where: str, name: str, value: Any) -> None:
+    assert media_examples(method, path, where)[name] == value
+
+
+@pytest.mark.parametrize(("method", "path", "where", "name", "fields"), PLACEHOLDER_EXAMPLES,
+                         ids=[f"{m} {p} {w} {n}" for m, p, w, n, _ in PLACEHOLDER_EXAMPLES])
+def test_documents_example_is_named_with_uuids_for_placeholders(method: str, path: str, where: str,
+                                                                name: str, fields: dict[str, Any]) -> None:
+    example = media_examples(method, path, where)[name]
+    assert {key: example[key] for key in fields} == fields
+
+
+OPENAPI_EXAMPLES = list(openapi_examples())
+ASYNCAPI_EXAMPLES = list(asyncapi_examples())
+
+
+@pytest.mark.parametrize(("where", "schema", "value"), OPENAPI_EXAMPLES, ids=[w for w, _, _ in OPENAPI_EXAMPLES])
+def test_openapi_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
+    errors = [e.message for e in openapi_validator(schema).iter_errors(value)]
+    assert errors == []
+
+
+@pytest.mark.parametrize(("where", "schema", "value"), ASYNCAPI_EXAMPLES, ids=[w for w, _, _ in ASYNCAPI_EXAMPLES])
+def test_asyncapi_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
+    errors = [e.message for e in asyncapi_validator(schema).iter_errors(value)]
+    assert errors == []
+
+
+def test_every_json_body_and_message_has_an_example() -> None:
+    shown = {(m, p) for m, p, *_, documented in OPERATIONS if documented}
+    for method, path, op in all_operations():
+        if "requestBody" in op:
+            assert resolve(OPENAPI, op["requestBody"])["content"]["application/json"].get("examples"), (method, path)
+        for status, response in op["responses"].items():
+            content = resolve(OPENAPI, response).get("content", {})
+            if (method, path) in shown or int(status) >= 400:
+                for media in content.values():
+                    assert media.get("examples"), (method, path, status)
+    for name, message in ASYNCAPI["components"]["messages"].items():
+        assert message.get("examples"), name
+
+
+# --- schemas are tight enough to catch a backend's mistakes -----------------------------------
+
+
+SCHEMA_CASES = [
+    ("RegisteredUser", {"id": USER_ID, "email": "user@example.com", "username": "username",
+                        "display_name": "Display Name", "created_at": "2024-03-20T12:00:00Z",
+                        "password": "secure_password"}),  # a leaked password
+    ("RegisteredUser", {"id": "42", "email": "user@example.com", "username": "username",
+                        "display_name": "Display Name", "created_at": "2024-03-20T12:00:00Z"}),
+    ("User", {"id": USER_ID, "username": "username", "display_name": "D", "status": "sleeping",
+              "profile": {}}),
+    ("Message", {"id": MESSAGE_ID, "sender_id": USER_ID, "content": "Hi", "type": "text",
+                 "status": "sent"}),  # no created_at
+    ("MessagePage", {"messages": [], "next_cursor": None}),  # no has_more
+    ("MessageCreate", {"receiver_id": USER_ID}),  # no content
+    ("MessageCreate", {"receiver_id": USER_ID, "content": ""}),
+    ("RegisterRequest", {"email": "not-an-email", "password": "secure_password", "username": "username"}),
+    ("RegisterRequest", {"email": "user@example.com", "password": "short", "username": "username"}),
+    ("TokenPair", {"access_token": "opaque", "refresh_token": "r", "expires_in": 3600, "token_type": "Bearer"}),
+    ("TokenPair", {"access_token": "a.b.c", "refresh_token": "r", "expires_in": 3600, "token_type": "bearer"}),
+    ("GroupCreate", {"description": "no name"}),
+    ("GroupSettings", {"message_retention_days": 0}),
+    ("WebhookCreate", {"url": "https://your-server.com/webhook", "events": ["message.deleted"], "secret": "s"}),
+    ("WebhookCreate", {"url": "https://your-server.com/webhook", "events": [], "secret": "s"}),
+    ("Webhook", {"id": USER_ID, "url": "https://x.example/h", "events": ["user.updated"],
+                 "created_at": "2024-03-20T12:00:00Z", "secret": "webhook_secret"}),  # a leaked secret
+    ("Signature", "sha256=..."),
+    ("UserUpdate", {}),
+]
+
+
+@pytest.mark.parametrize(("schema", "bad"), SCHEMA_CASES, ids=[f"{s}-{i}" for i, (s, _) in enumerate(SCHEMA_CASES)])
+def test_schema_rejects_a_backend_mistake(schema: str, bad: Any) -> None:
+    assert not component(schema).is_valid(bad)
+
+
+def test_ids_are_uuids() -> None:
+    id_schema = OPENAPI["components"]["schemas"]["Id"]
+    assert id_schema == {**id_schema, "type": "string", "format": "uuid"}
+    for name in ("UserId", "GroupId", "WebhookId"):
+        assert OPENAPI["components"]["parameters"][name]["schema"]["format"] == "uuid"
+
+
+# --- auth, links, webhooks -------------------------------------------------------------------
+
+
+def test_auth_declarations_use_the_documents_credentials() -> None:
+    declared = OPENAPI["x-apitwin"]
+    assert declared["port"] == 8002
+    assert declared["source"] == "002_e3d943e4ca91b507.txt"
+    user = declared["auth"]["users"][0]
+    assert (user["email"], user["password"]) == ("user@example.com", "secure_password")
+    assert user["id"] == USER_ID and user["username"] == "username"
+    assert declared["auth"]["access_ttl"] == 3600
+    assert declared["auth"]["rotate_refresh"] is True
+    actions = {op["operationId"]: op.get("x-apitwin-auth") for _, _, op in all_operations()}
+    assert (actions["login"], actions["refreshToken"], actions["createUser"]) == ("login", "refresh", "register")
+    scheme = OPENAPI["components"]["securitySchemes"]["bearerAuth"]
+    assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
+
+
+def test_events_are_declared_where_they_happen() -> None:
+    assert operation("post", "/api/messages")["x-apitwin-events"] == ["message.created"]
+    assert operation("patch", "/api/users/{user_id}")["x-apitwin-events"] == ["user.updated"]
+
+
+LINKS = [
+    ("post", "/api/users", "201", {"getUser", "updateUser"}),
+    ("post", "/api/groups", "201", {"getGroup", "updateGroup", "deleteGroup"}),
+    ("post", "/api/webhooks", "201", {"getWebhook", "deleteWebhook"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "status", "targets"), LINKS, ids=[p for _, p, _, _ in LINKS])
+def test_create_links_to_read_update_delete(method: str, path: str, status: str, targets: set[str]) -> None:
+    links = operation(method, path)["responses"][status]["links"]
+    assert {link["operationId"] for link in links.values()} >= targets
+    by_id = {op["operationId"]: (p, op) for _, p, op in all_operations()}
+    for link in links.values():
+        target_path, _ = by_id[link["operationId"]]
+        for name, expression in link["parameters"].items():
+            assert f"{{{name}}}" in target_path or name == "conversation_id"
+            field = expression.removeprefix("$response.body#/")
+            schema = resolve(OPENAPI, operation(method, path)["responses"][status]["content"]["application/json"]["schema"])
+            assert field in schema["properties"], (link["operationId"], field)
+
+
+WEBHOOK_EVENTS = [("messageCreated", "message.created", {"message_id", "sender_id", "content"}),
+                  ("userUpdated", "user.updated", {"user_id"})]
+
+
+@pytest.mark.parametrize(("key", "event", "fields"), WEBHOOK_EVENTS, ids=[e for _, e, _ in WEBHOOK_EVENTS])
+def test_webhook_deliveries(key: str, event: str, fields: set[str]) -> None:
+    delivery = OPENAPI["webhooks"][key]["post"]
+    schema = resolve(OPENAPI, delivery["requestBody"]["content"]["application/json"]["schema"])
+    assert schema["properties"]["event"] == {"const": event}
+    assert {"event", "timestamp", "data", "signature"} <= set(schema["required"])
+    assert fields <= set(schema["properties"]["data"]["required"])
+    header = resolve(OPENAPI, delivery["parameters"][0])
+    assert (header["in"], header["required"]) == ("header", True)
+    signature = component("Signature")
+    assert signature.is_valid("sha256=" + "0" * 64) and not signature.is_valid("sha1=" + "0" * 40)
+    events = OPENAPI["components"]["schemas"]["WebhookEventName"]["enum"]
+    assert event in events
+
+
+# --- WebSocket ------------------------------------------------------------------------------
+
+
+def operations_for(action: str) -> list[dict[str, Any]]:
+    """Operations of one action; 'reply' gives the replies of the operations that have one."""
+    if action == "reply":
+        return [op["reply"] for op in ASYNCAPI["operations"].values() if "reply" in op]
+    return [op for op in ASYNCAPI["operations"].values() if op["action"] == action]
+
+
+def message_keys(op: dict[str, Any]) -> set[str]:
+    return {ref["$ref"].rsplit("/", 1)[-1] for ref in op["messages"]}
+
+
+@pytest.mark.parametrize(("action", "frame_type", "fields", "key"), MESSAGES,
+                         ids=[f"{a}-{t}-{k}" for a, t, _, k in MESSAGES])
+def test_message_is_in_the_contract(action: str, frame_type: str, fields: set[str], key: str) -> None:
+    assert any(key in message_keys(op) for op in operations_for(action)), (action, key)
+    assert key in ASYNCAPI["channels"]["ws"]["messages"]
+    payload = resolve(ASYNCAPI, ASYNCAPI["components"]["messages"][key]["payload"])
+    assert payload["properties"]["type"] == {"const": frame_type}
+    if fields:
+        data = payload["properties"]["data"]
+        assert fields <= set(data["properties"])
+        assert set(data.get("required", [])) <= fields | {"id"}
+
+
+def test_error_frames_are_the_documents_envelope() -> None:
+    error = ASYNCAPI["components"]["messages"]["Error"]
+    assert any("Error" in message_keys(op) for op in operations_for("send"))
+    validator = asyncapi_validator(error["payload"])
+    assert validator.is_valid({"error": {"code": "validation_error", "message": "Invalid request data"}})
+    assert not validator.is_valid({"type": "error", "message": "bad"})
+
+
+def test_ping_is_answered_with_pong() -> None:
+    op = ASYNCAPI["operations"]["onPing"]
+    assert message_keys(op) == {"Ping"}
+    assert {ref["$ref"].rsplit("/", 1)[-1] for ref in op["reply"]["messages"]} == {"Pong"}
+
+
+def test_channel_address_token_and_limits() -> None:
+    channel = ASYNCAPI["channels"]["ws"]
+    assert channel["address"] == "/ws"
+    assert channel["bindings"]["ws"]["query"]["required"] == ["token"]
+    scheme = ASYNCAPI["components"]["securitySchemes"]["tokenQuery"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("httpApiKey", "query", "token")
+    assert ASYNCAPI["servers"]["production"]["host"] == "api.example.com"
+    assert ASYNCAPI["servers"]["production"]["protocol"] == "wss"
+    assert ASYNCAPI["servers"]["local"]["host"] == "localhost:8002"
+    assert channel["x-apitwin-heartbeat"] == {"interval_seconds": 30, "timeout_seconds": 60}
+    assert channel["x-apitwin-max-frame-size"] == 65536
+    assert channel["x-apitwin-max-connections"] == 10000
+
+
+@pytest.mark.parametrize(("status", "code"), [("401", "unauthorized"), ("429", "rate_limit_exceeded"),
+                                              ("503", "service_unavailable")])
+def test_handshake_refusals(status: str, code: str) -> None:
+    schema = ASYNCAPI["channels"]["ws"]["x-apitwin-handshake-errors"][status]
+    validator = asyncapi_validator(schema)
+    assert validator.is_valid({"error": {"code": code, "message": "refused"}})
+    assert not validator.is_valid({"error": {"code": "forbidden", "message": "refused"}})
+
+
+def test_frames_reject_a_servers_mistake() -> None:
+    messages = ASYNCAPI["components"]["messages"]
+    typing = asyncapi_validator(messages["TypingEvent"]["payload"])
+    assert not typing.is_valid({"type": "typing", "data": {"conversation_id": MESSAGE_ID, "is_typing": True}})
+    assert not typing.is_valid({"type": "typing", "data": {"user_id": USER_ID, "conversation_id": MESSAGE_ID,
+                                                            "is_typing": "yes"}})
+    presence = asyncapi_validator(messages["PresenceEvent"]["payload"])
+    assert not presence.is_valid({"type": "presence", "data": {"user_id": USER_ID, "status": "here",
+                                                                "last_seen": "2024-03-20T12:00:00Z"}})
+    message = asyncapi_validator(messages["MessageEvent"]["payload"])
+    assert not message.is_valid({"type": "message", "data": {"id": "message_id", "sender_id": USER_ID,
+                                                              "content": "x", "type": "text",
+                                                              "created_at": "2024-03-20T12:00:00Z"}})

@@ -32,7 +32,7 @@ ASYNCAPI = load("asyncapi.yaml")
 
 # (method, path, operationId, public, statuses the contract must document)
 OPERATIONS = [
-    ("get", "/ws", "connectWebSocket", False, {"101", "401", "403", "503"}),
+    ("get", "/ws", "connectWebSocket", False, {"101", "401", "403", "426", "503"}),
     ("get", "/health", "getHealth", True, {"200", "503"}),
     ("get", "/metrics", "getMetrics", True, {"200"}),
     ("get", "/info", "getInfo", True, {"200"}),
@@ -390,6 +390,27 @@ def test_request_has_its_reply(request_key: str, reply_keys: set[str]) -> None:
     reply = matching[0]["reply"]
     assert reply["channel"] == {"$ref": "#/channels/ws"}
     assert message_keys(reply) == reply_keys
+
+
+def test_what_client_frames_cause() -> None:
+    """Fan-out to other subscribers, delivery with from_user, 404 when not connected."""
+    effects = {key: op.get("x-apitwin-effect", {}) for op in operations_for("receive").values()
+               for key in message_keys(op)}
+    assert effects["Subscribe"] == {"subscribe": "data.topics"}
+    assert effects["Unsubscribe"] == {"unsubscribe": "data.topics"}
+    fanout = effects["Broadcast"]["fanout"]
+    assert (fanout["topic"], fanout["message"], fanout["include_sender"]) == (
+        "data.topic", "BroadcastDelivery", False)
+    deliver = effects["DirectMessage"]["deliver"]
+    assert (deliver["user"], deliver["message"], deliver["sender"]) == (
+        "data.target_user", "DirectMessageDelivery", "data.from_user")
+    assert deliver["not_connected"]["code"] == 404
+    assert effects["ClientPing"] == {"reply_copy": {"data.timestamp": "data.timestamp"}}
+    triggers = {op.get("x-apitwin-trigger"): message_keys(op)
+                for op in operations_for("send").values()}
+    assert triggers["connect"] == {"Welcome"}
+    assert triggers["heartbeat"] == {"ServerPing"}
+    assert triggers["invalid-frame"] == {"Error"}
 
 
 def test_server_heartbeat_ping_expects_a_pong() -> None:

@@ -462,14 +462,18 @@ def test_record_body_fields_and_ttl(spec: dict[str, Any]) -> None:
     assert "required" not in spec["components"]["schemas"]["RecordPatch"]
 
 
-def test_create_links_to_read_update_delete(spec: dict[str, Any]) -> None:
-    _, _, operation = operation_by_id(spec, "createRecord")
+@pytest.mark.parametrize(
+    ("operation_id", "id_expression"),
+    [("createRecord", "$response.body#/id"), ("batchCreateRecords", "$response.body#/records/0/id")],
+)
+def test_create_links_to_read_update_delete(spec: dict[str, Any], operation_id: str, id_expression: str) -> None:
+    _, _, operation = operation_by_id(spec, operation_id)
     links = operation["responses"]["201"]["links"]
     targets = {link["operationId"] for link in links.values()}
     assert {"getRecord", "replaceRecord", "updateRecord", "deleteRecord"} <= targets
     for link in links.values():
         operation_by_id(spec, link["operationId"])
-        assert link["parameters"]["id"] == "$response.body#/id"
+        assert link["parameters"]["id"] == id_expression
         assert link["parameters"]["collection"] == "$request.path.collection"
 
 

@@ -338,6 +338,8 @@ def test_http_schemas_bound_what_they_should(schema: str, good: Any, bad: Any) -
      {"type": "DirectMessage", "data": {"target_user": "u", "payload": 1}}),
     ("Error", {"type": "Error", "data": {"code": 404, "message": "m"}},
      {"type": "Error", "data": {"code": "NOT_FOUND", "message": "m"}}),
+    ("Error", {"type": "Error", "data": {"code": 400, "message": "m"}},
+     {"type": "Error", "data": {"code": 200, "message": "m"}}),
 ])
 def test_frame_schemas_bound_what_they_should(key: str, good: Any, bad: Any) -> None:
     validator = asyncapi_validator(ASYNCAPI["components"]["messages"][key]["payload"])

@@ -8,6 +8,7 @@ what the reference service sends), so that nothing the document shows can go mis
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -159,13 +160,15 @@ def test_openapi_is_valid() -> None:
 
 
 def official_asyncapi_schema() -> dict[str, Any] | None:
-    """The official AsyncAPI 3.0.0 JSON Schema, if a copy is installed in the project."""
-    candidates = [ROOT / "node_modules/@asyncapi/specs/schemas/3.0.0-without-$id.json"]
-    for package in ("conformance", "mock_server"):
-        candidates += sorted((ROOT / package).rglob("*3.0.0*.json"))
-    for candidate in candidates:
-        if candidate.is_file():
-            return json.loads(candidate.read_text())
+    """The official AsyncAPI 3.0.0 JSON Schema from npm's `@asyncapi/specs`, where lint finds it."""
+    packages = [ROOT / "conformance/lint/node_modules/@asyncapi/specs",
+                ROOT / "node_modules/@asyncapi/specs"]
+    if os.environ.get("APITWIN_ASYNCAPI_SPECS"):
+        packages.insert(0, Path(os.environ["APITWIN_ASYNCAPI_SPECS"]).expanduser())
+    for package in packages:
+        for name in ("3.0.0-without-$id.json", "3.0.0.json"):
+            if (package / "schemas" / name).is_file():
+                return json.loads((package / "schemas" / name).read_text())
     return None
 
 

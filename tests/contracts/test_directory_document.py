@@ -263,6 +263,61 @@ def test_every_local_ref_resolves() -> None:
             resolve(document, {"$ref": ref})
 
 
+SCHEMA_KEYWORDS = {
+    "$ref", "$id", "$schema", "$defs", "$comment", "type", "enum", "const", "format", "pattern",
+    "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "multipleOf", "items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains",
+    "properties", "required", "additionalProperties", "patternProperties", "propertyNames",
+    "minProperties", "maxProperties", "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
+    "default", "examples", "example", "description", "title", "readOnly", "writeOnly",
+    "deprecated", "nullable", "discriminator", "externalDocs", "xml", "contentMediaType",
+    "contentEncoding", "unevaluatedProperties", "unevaluatedItems", "dependentRequired",
+}
+
+
+def schema_keyword_slips(schema: Any, where: str) -> Iterator[str]:
+    """Keys in a schema that are no JSON Schema keyword (e.g. a YAML flow mapping split at a comma)."""
+    if not isinstance(schema, dict):
+        return
+    for key in schema:
+        if key not in SCHEMA_KEYWORDS and not key.startswith("x-"):
+            yield f"{where}: {key!r}"
+    for key in ("properties", "patternProperties", "$defs"):
+        for name, sub in schema.get(key, {}).items():
+            yield from schema_keyword_slips(sub, f"{where}/{key}/{name}")
+    for key in ("items", "additionalProperties", "not", "if", "then", "else", "contains"):
+        yield from schema_keyword_slips(schema.get(key), f"{where}/{key}")
+    for key in ("allOf", "anyOf", "oneOf", "prefixItems"):
+        for index, sub in enumerate(schema.get(key, [])):
+            yield from schema_keyword_slips(sub, f"{where}/{key}/{index}")
+
+
+def all_schemas(document: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """Every schema root: components/schemas and each `schema` or `payload` anywhere."""
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        yield f"components/schemas/{name}", schema
+
+    def walk(node: Any, where: str) -> Iterator[tuple[str, Any]]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("schema", "payload") and isinstance(value, dict):
+                    yield f"{where}/{key}", value
+                elif key not in ("schemas", "examples", "example"):
+                    yield from walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from walk(value, f"{where}/{index}")
+
+    yield from walk(document, "#")
+
+
+def test_schemas_use_only_schema_keywords() -> None:
+    slips = [slip for document in (OPENAPI, ASYNCAPI)
+             for where, schema in all_schemas(document)
+             for slip in schema_keyword_slips(schema, where)]
+    assert slips == []
+
+
 # --- every documented operation is in the contract ----------------------------------------------
 
 

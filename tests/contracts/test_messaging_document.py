@@ -7,6 +7,8 @@ WebSocket event, an example, a bound, an error code) can go missing from
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -470,6 +472,8 @@ SCHEMA_CASES = [
     ("MessagePage", {"messages": [], "next_cursor": None}),  # no has_more
     ("MessageCreate", {"receiver_id": USER_ID}),  # no content
     ("MessageCreate", {"receiver_id": USER_ID, "content": ""}),
+    ("MessageCreate", {"content": "to nobody"}),
+    ("MessageCreate", {"receiver_id": USER_ID, "group_id": MESSAGE_ID, "content": "to both"}),
     ("RegisterRequest", {"email": "not-an-email", "password": "secure_password", "username": "username"}),
     ("RegisterRequest", {"email": "user@example.com", "password": "short", "username": "username"}),
     ("TokenPair", {"access_token": "opaque", "refresh_token": "r", "expires_in": 3600, "token_type": "Bearer"}),
@@ -558,6 +562,26 @@ def test_webhook_deliveries(key: str, event: str, fields: set[str]) -> None:
     assert signature.is_valid("sha256=" + "0" * 64) and not signature.is_valid("sha1=" + "0" * 40)
     events = OPENAPI["components"]["schemas"]["WebhookEventName"]["enum"]
     assert event in events
+    assert event in OPENAPI["x-apitwin"]["webhooks"]["events"]
+
+
+@pytest.mark.parametrize(("key", "event", "fields"), WEBHOOK_EVENTS, ids=[e for _, e, _ in WEBHOOK_EVENTS])
+def test_webhook_examples_are_signed_with_the_documents_secret(key: str, event: str, fields: set[str]) -> None:
+    secret = media_examples("post", "/api/webhooks", "request")["register"]["secret"]
+    media = OPENAPI["webhooks"][key]["post"]["requestBody"]["content"]["application/json"]
+    for example in media["examples"].values():
+        payload = dict(example["value"])
+        signature = payload.pop("signature")
+        body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+        assert signature == "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_webhook_declaration() -> None:
+    declared = OPENAPI["x-apitwin"]["webhooks"]
+    assert declared["registration"] == "createWebhook"
+    assert declared["signature"]["prefix"] == "sha256="
+    assert declared["signature"]["algorithm"] == "hmac-sha256"
+    assert declared["signature"]["secret_field"] in OPENAPI["components"]["schemas"]["WebhookCreate"]["properties"]
 
 
 # --- WebSocket ------------------------------------------------------------------------------
@@ -593,6 +617,25 @@ def test_error_frames_are_the_documents_envelope() -> None:
     validator = asyncapi_validator(error["payload"])
     assert validator.is_valid({"error": {"code": "validation_error", "message": "Invalid request data"}})
     assert not validator.is_valid({"type": "error", "message": "bad"})
+    assert ASYNCAPI["channels"]["ws"]["x-apitwin-error-message"] == "Error"
+
+
+def test_message_events_follow_the_http_side() -> None:
+    send = ASYNCAPI["operations"]["sendMessageEvent"]
+    assert send["x-apitwin-events"] == ["message.created"]
+    assert OPENAPI["paths"]["/api/messages"]["post"]["x-apitwin-events"] == ["message.created"]
+    message = OPENAPI["components"]["schemas"]["Message"]["properties"]
+    assert set(send["x-apitwin-deliver"].values()) <= set(message)
+    frame = ASYNCAPI["components"]["schemas"]["MessageEventFrame"]["properties"]["data"]["properties"]
+    assert set(frame) <= set(message)
+
+
+def test_typing_is_relayed_to_the_conversation() -> None:
+    relay = ASYNCAPI["operations"]["onTyping"]["x-apitwin-effect"]["relay"]
+    assert relay["conversation"] == "data.conversation_id"
+    assert relay["message"] == "TypingEvent"
+    presence = ASYNCAPI["operations"]["sendPresenceEvent"]
+    assert set(presence["x-apitwin-trigger"]) == {"connect", "disconnect"}
 
 
 def test_ping_is_answered_with_pong() -> None:

@@ -21,7 +21,9 @@ from urllib.parse import unquote
 
 from mock_server.contracts.loader import ContractError, load_document, split_pointer
 
-__all__ = ["resolve_refs", "unresolved_refs", "broken_refs", "iter_refs", "BrokenRef", "pointer_join"]
+__all__ = [
+    "resolve_refs", "unresolved_refs", "broken_refs", "iter_refs", "follow", "BrokenRef", "pointer_join",
+]
 
 #: keywords whose value is data, not contract structure
 _DATA_KEYS = frozenset({"example", "default", "const", "enum"})
@@ -153,6 +155,24 @@ def _missing(value: Any, segment: str, walked: str, file: Path | None) -> str:
     if isinstance(value, list):
         return f"{place} is a list of {len(value)} items; '{segment}' is not an index in it"
     return f"{place} is a {type(value).__name__}, it has no '{segment}'"
+
+
+def follow(document: dict[str, Any], value: Any, *, base: Path | str) -> Any:
+    """`value` itself, or what it points at when it is a `{"$ref": ...}` object (chains
+    followed, siblings ignored). Raises `ContractError` for a reference that does not resolve."""
+    documents = _Documents(document, base)
+    file: Path | None = None
+    seen: set[tuple[Path | None, str]] = set()
+    while isinstance(value, dict) and isinstance(value.get("$ref"), str):
+        ref = value["$ref"]
+        try:
+            file, fragment, value = documents.target(ref, file)
+        except _Unresolvable as error:
+            raise ContractError(documents.root_file or documents.root_dir, f"$ref '{ref}': {error}") from None
+        if (file, fragment) in seen:
+            raise ContractError(documents.root_file or documents.root_dir, f"$ref '{ref}' refers to itself")
+        seen.add((file, fragment))
+    return value
 
 
 def broken_refs(document: dict[str, Any], *, base: Path | str) -> list[BrokenRef]:

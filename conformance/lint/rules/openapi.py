@@ -1,0 +1,171 @@
+"""Rules for OpenAPI 3.0 and 3.1 documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from conformance.lint.contract import Contract
+from conformance.lint.problems import Finding
+from conformance.lint.rules.base import rule
+from conformance.lint.schema_errors import pointer_of
+from mock_server.contracts.refs import pointer_join
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@rule("openapi-version", ["openapi"],
+      "the `openapi` field names a supported version: 3.0.x or 3.1.x", gate=True)
+def openapi_version(contract: Contract) -> Iterator[Finding]:
+    document = contract.document
+    value = document.get("openapi")
+    if value is None:
+        if "swagger" in document:
+            yield Finding(f"Swagger {document['swagger']} is not supported; apitwin reads OpenAPI 3.0 "
+                          "and 3.1 (convert the document first)", pointer="/swagger")
+        elif "asyncapi" in document:
+            yield Finding("this is an AsyncAPI document in an OpenAPI file's place", pointer="/asyncapi")
+        else:
+            yield Finding("no `openapi` field: not an OpenAPI document (expected e.g. `openapi: 3.1.0`)",
+                          line=1, column=1)
+        return
+    if not isinstance(value, str):
+        yield Finding(f"`openapi` must be a string such as '3.1.0', found {value!r}; quote it",
+                      pointer="/openapi")
+    elif contract.openapi_minor is None:
+        yield Finding(f"unsupported OpenAPI version '{value}'; supported: 3.0.x and 3.1.x",
+                      pointer="/openapi")
+
+
+@rule("openapi-schema", ["openapi"],
+      "the document is valid OpenAPI (openapi-spec-validator, for its own version)")
+def openapi_schema(contract: Contract) -> Iterator[Finding]:
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+    from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError
+
+    validator_class = OpenAPIV31SpecValidator if contract.openapi_minor == "3.1" else OpenAPIV30SpecValidator
+    validator = validator_class(contract.document, base_uri=contract.path.resolve().as_uri())
+    errors = validator.iter_errors()
+    while True:
+        try:
+            error = next(errors)
+        except StopIteration:
+            return
+        except Exception as crash:  # a broken $ref stops the validator; the `ref` rule names it
+            if not _is_reference_failure(crash):
+                yield Finding(f"openapi-spec-validator stopped: {type(crash).__name__}: {_first_line(crash)}")
+            return
+        if isinstance(error, DuplicateOperationIDError):
+            continue  # `operation-id-unique` says this, with both places
+        path = [str(part) if not isinstance(part, int) else part for part in error.path]
+        yield Finding(_first_line(error.message), pointer=_locatable(contract.document, path, error.instance))
+
+
+def _is_reference_failure(error: Exception) -> bool:
+    from referencing.exceptions import Unresolvable
+
+    return isinstance(error, (Unresolvable, LookupError)) or "Unresolvable" in type(error).__name__
+
+
+def _first_line(error: object) -> str:
+    text = str(error).strip().splitlines()
+    line = text[0] if text else type(error).__name__
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
+def _locatable(document: dict[str, Any], path: list[Any], instance: Any) -> str:
+    """The pointer of an error. openapi-spec-validator reports errors inside a Schema object
+    relative to that schema; then the schema is found by searching for the instance."""
+    if _value_at(document, path, instance):
+        return pointer_of("", path)
+    for pointer in _pointers_ending_with(document, path, instance):
+        return pointer
+    return ""
+
+
+def _value_at(document: Any, path: list[Any], expected: Any) -> bool:
+    value = document
+    for part in path:
+        if isinstance(value, dict) and str(part) in value:
+            value = value[str(part)]
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            return False
+    return value == expected
+
+
+def _pointers_ending_with(value: Any, suffix: list[Any], expected: Any, pointer: str = "") -> Iterator[str]:
+    if _value_at(value, suffix, expected):
+        yield pointer_of(pointer, suffix)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _pointers_ending_with(item, suffix, expected, pointer_join(pointer, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _pointers_ending_with(item, suffix, expected, pointer_join(pointer, index))
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """`(pointer, operation)` for every operation in paths, webhooks and callbacks."""
+    for section in ("paths", "webhooks"):
+        items = document.get(section)
+        if isinstance(items, dict):
+            for key, path_item in items.items():
+                yield from _path_item_operations(path_item, pointer_join(f"/{section}", key))
+    components = document.get("components")
+    if isinstance(components, dict) and isinstance(components.get("pathItems"), dict):
+        for key, path_item in components["pathItems"].items():
+            yield from _path_item_operations(path_item, pointer_join("/components/pathItems", key))
+
+
+def _path_item_operations(path_item: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    if not isinstance(path_item, dict):
+        return
+    for method in HTTP_METHODS:
+        operation = path_item.get(method)
+        if not isinstance(operation, dict):
+            continue
+        operation_pointer = pointer_join(pointer, method)
+        yield operation_pointer, operation
+        callbacks = operation.get("callbacks")
+        if isinstance(callbacks, dict):
+            for name, callback in callbacks.items():
+                if isinstance(callback, dict):
+                    for expression, item in callback.items():
+                        yield from _path_item_operations(
+                            item, pointer_join(pointer_join(pointer_join(operation_pointer, "callbacks"), name), expression))
+
+
+@rule("operation-id", ["openapi"], "every operation has an operationId")
+def operation_id(contract: Contract) -> Iterator[Finding]:
+    for pointer, operation in operations(contract.document):
+        value = operation.get("operationId")
+        method, where = _describe_operation(pointer)
+        if value is None:
+            yield Finding(f"operation {method} {where} has no operationId", pointer=pointer)
+        elif not isinstance(value, str) or not value.strip():
+            yield Finding(f"operation {method} {where} has an empty or non-string operationId",
+                          pointer=pointer_join(pointer, "operationId"))
+
+
+@rule("operation-id-unique", ["openapi"], "no two operations share an operationId")
+def operation_id_unique(contract: Contract) -> Iterator[Finding]:
+    first: dict[str, str] = {}
+    for pointer, operation in operations(contract.document):
+        value = operation.get("operationId")
+        if not isinstance(value, str):
+            continue
+        if value in first:
+            method, where = _describe_operation(first[value])
+            yield Finding(f"operationId '{value}' is already used by {method} {where}",
+                          pointer=pointer_join(pointer, "operationId"))
+        else:
+            first[value] = pointer
+
+
+def _describe_operation(pointer: str) -> tuple[str, str]:
+    from mock_server.contracts.loader import split_pointer
+
+    parts = split_pointer(pointer)
+    return parts[-1].upper(), parts[-2] if len(parts) >= 2 else pointer

@@ -25,6 +25,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+#: operations declaring one of these are served by their own mechanism, not as a resource.
+NOT_RESOURCES = ("x-apitwin-auth", "x-apitwin-graphql", "x-apitwin-docs", "x-apitwin-stats")
+
 ACTIONS = ("list", "create", "get", "replace", "patch", "delete", "batch-create", "batch-delete")
 
 _PARAM = re.compile(r"^\{([^}]+)\}$")
@@ -53,18 +56,24 @@ def infer_resource(method: str, path: str, operation: dict[str, Any], success_sc
     declared = operation.get("x-apitwin-resource")
     if declared is False or declared == "none":
         return None
-    if operation.get("x-apitwin-auth") and declared is None:
+    if declared is None and any(operation.get(k) for k in NOT_RESOURCES):
         return None
+    if isinstance(declared, str):
+        declared = {"collection": declared}
+    declared = dict(declared or {})
     segments = [s for s in path.strip("/").split("/") if s]
     id_param = None
-    if segments and _PARAM.match(segments[-1]):
+    if segments and _PARAM.match(segments[-1]) and segments[-1] != declared.get("collection"):
         id_param = _PARAM.match(segments[-1]).group(1)  # type: ignore[union-attr]
         static = segments[:-1]
     else:
         static = segments
-    if isinstance(declared, str):
-        declared = {"collection": declared}
-    declared = dict(declared or {})
+    batch = operation.get("x-apitwin-batch")
+    if isinstance(batch, dict) and "action" not in declared:
+        declared["action"] = "batch-" + str(batch.get("action", "create")).replace("batch-", "")
+        declared.setdefault("items", batch.get("items", "records"))
+        declared.setdefault("ids", batch.get("ids", "ids"))
+        declared.setdefault("max_items", batch.get("max"))
 
     action = declared.get("action") or _infer_action(method, static, id_param, success_schema)
     if action is None:
@@ -109,15 +118,22 @@ def _infer_action(method: str, static: list[str], id_param: str | None, success_
 
 
 def _has_array(schema: dict | None, depth: int = 0) -> bool:
-    """A list response: an array, or an object with an array property (the page's items)."""
+    """A list response: an array of records, or an object with one (the page's items)."""
     if not isinstance(schema, dict) or depth > 2:
         return False
-    if schema.get("type") == "array" or "items" in schema:
+    if _record_array(schema):
         return True
     for sub in (schema.get("properties") or {}).values():
-        if isinstance(sub, dict) and (sub.get("type") == "array" or "items" in sub):
+        if isinstance(sub, dict) and _record_array(sub):
             return True
     return any(_has_array(s, depth + 1) for s in schema.get("allOf", []) if isinstance(s, dict))
+
+
+def _record_array(schema: dict) -> bool:
+    items = schema.get("items")
+    return isinstance(items, dict) and (schema.get("type") == "array" or "items" in schema) and (
+        "$ref" in items or items.get("type") == "object" or "properties" in items
+    )
 
 
 def _singular(name: str) -> str:

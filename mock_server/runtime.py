@@ -68,18 +68,33 @@ class ApiRuntime:
         name: str = "api",
         spec_path: Path | None = None,
         api: Any = None,
+        generator: Any = None,
+        authenticator: Any = None,
+        limiter: Any = None,
+        fixtures: dict[str, list[dict]] | None = None,
     ) -> ApiRuntime:
-        from mock_server.auth import Authenticator
-        from mock_server.datagen import DataGenerator
-        from mock_server.fixtures import load_fixtures
-        from mock_server.ratelimit import RateLimiter
-
+        """Build from a loaded document; the keyword arguments replace parts (unit tests)."""
         view = downgrade(document, source=str(spec_path) if spec_path else name)
         declarations = document.get("x-apitwin") or {}
         store = Store(settings.state_file)
-        fixtures = load_fixtures(name) if api is not None else {}
+        if fixtures is None:
+            from mock_server.fixtures import load_fixtures
+
+            fixtures = load_fixtures(name) if api is not None else {}
         if store.is_empty():
             store.reset(fixtures)
+        if generator is None:
+            from mock_server.datagen import DataGenerator
+
+            generator = DataGenerator(seed=settings.seed)
+        if authenticator is None:
+            from mock_server.auth import Authenticator
+
+            authenticator = Authenticator(document, store, seed=settings.seed)
+        if limiter is None:
+            from mock_server.ratelimit import RateLimiter
+
+            limiter = RateLimiter(declarations.get("rate_limits") or [], enabled=settings.rate_limits)
         max_connections = settings.max_connections or _declared_max_connections(api) or 10000
         runtime = cls(
             name=name,
@@ -87,9 +102,9 @@ class ApiRuntime:
             view=view,
             settings=settings,
             store=store,
-            generator=DataGenerator(seed=settings.seed),
-            authenticator=Authenticator(document, store, seed=settings.seed),
-            limiter=RateLimiter(declarations.get("rate_limits") or [], enabled=settings.rate_limits),
+            generator=generator,
+            authenticator=authenticator,
+            limiter=limiter,
             events=EventBus(),
             stats=Stats(max_connections=max_connections, host=settings.host, port=settings.port or declarations.get("port") or 0),
             journal=Journal(),

@@ -1,0 +1,150 @@
+"""Stored data shaped to what a response schema documents.
+
+What the store holds is richer than any single response (credentials, fields of another view,
+what a client sent that the schema does not return). A response shows exactly the documented
+properties: undocumented ones are dropped (a stored password never leaks), ``writeOnly`` ones
+too, and a required property the record lacks is generated, so every answer is valid against
+its schema while showing the client's own data wherever the client supplied it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mock_server.schemas import deref
+from mock_server.validation import SchemaCompiler
+
+_MISSING = object()
+
+
+class Shaper:
+    def __init__(self, document: dict[str, Any], generator: Any, compiler: SchemaCompiler) -> None:
+        self.document = document
+        self.generator = generator
+        self.compiler = compiler
+
+    def generate(self, schema: Any, name: str | None = None) -> Any:
+        return self.generator.value(schema if isinstance(schema, dict) else {}, name=name, root=self.document)
+
+    def shape(self, value: Any, schema: Any, name: str | None = None, _depth: int = 0) -> Any:
+        if schema is True or schema is None or schema == {}:
+            return self.generate({}, name) if value is _MISSING else value
+        if schema is False:
+            return None
+        schema = deref(schema, self.document)
+        if value is _MISSING or _depth > 40:
+            return self.generate(schema, name)
+        if "allOf" in schema:
+            schema = merge_all_of(schema, self.document)
+        branches = schema.get("oneOf") or schema.get("anyOf")
+        if branches:
+            return self._shape_branches(value, schema, branches, name, _depth)
+        if value is None and _allows_null(schema):
+            return None
+        kind = _kind(schema, value)
+        if kind == "object":
+            if not isinstance(value, dict):
+                return self.generate(schema, name)
+            return self._shape_object(value, schema, _depth)
+        if kind == "array":
+            if not isinstance(value, list):
+                return self.generate(schema, name)
+            items = schema.get("items", {})
+            shaped = [self.shape(item, items, name, _depth + 1) for item in value]
+            if isinstance(schema.get("maxItems"), int):
+                shaped = shaped[: schema["maxItems"]]
+            return shaped
+        if self.compiler.is_valid(schema, value):
+            return value
+        return self.generate(schema, name)
+
+    def _shape_object(self, value: dict[str, Any], schema: dict[str, Any], depth: int) -> dict[str, Any]:
+        properties = schema.get("properties") or {}
+        required = set(schema.get("required") or [])
+        out: dict[str, Any] = {}
+        for prop, sub in properties.items():
+            sub_resolved = deref(sub, self.document) if isinstance(sub, dict) else sub
+            if isinstance(sub_resolved, dict) and sub_resolved.get("writeOnly"):
+                continue
+            if prop in value:
+                out[prop] = self.shape(value[prop], sub, prop, depth + 1)
+            elif prop in required:
+                out[prop] = self.shape(_MISSING, sub, prop, depth + 1)
+        extra = schema.get("additionalProperties", None if properties else True)
+        if extra is True or isinstance(extra, dict):
+            for prop, sub_value in value.items():
+                if prop not in properties and not prop.startswith("_"):
+                    out[prop] = sub_value if extra is True or extra == {} else self.shape(sub_value, extra, prop, depth + 1)
+        return out
+
+    def _shape_branches(self, value: Any, schema: dict[str, Any], branches: list[Any], name: str | None, depth: int) -> Any:
+        if value is None and _allows_null(schema):
+            return None
+        base = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
+        for branch in branches:
+            if self.compiler.is_valid(branch, value):
+                return value if not _is_object_schema(branch, self.document) else self.shape(value, branch, name, depth + 1)
+        for branch in branches:
+            resolved = deref(branch, self.document)
+            if _kind(resolved, value) == _kind({}, value):
+                shaped = self.shape(value, {**base, **resolved} if base else branch, name, depth + 1)
+                if self.compiler.is_valid(branch, shaped):
+                    return shaped
+        return self.generate(schema, name)
+
+
+def merge_all_of(schema: dict[str, Any], document: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    """One schema with the properties and requirements of every ``allOf`` part."""
+    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+    properties = dict(merged.get("properties") or {})
+    required = list(merged.get("required") or [])
+    for part in schema.get("allOf") or []:
+        part = deref(part, document)
+        if not isinstance(part, dict):
+            continue
+        if "allOf" in part and depth < 10:
+            part = merge_all_of(part, document, depth + 1)
+        for key, value in part.items():
+            if key == "properties":
+                properties.update(value)
+            elif key == "required":
+                required.extend(r for r in value if r not in required)
+            elif key not in merged:
+                merged[key] = value
+    if properties:
+        merged["properties"] = properties
+    if required:
+        merged["required"] = required
+    return merged
+
+
+def _kind(schema: dict[str, Any], value: Any) -> str:
+    declared = schema.get("type")
+    types = declared if isinstance(declared, list) else [declared] if declared else []
+    types = [t for t in types if t != "null"]
+    if "object" in types or (not types and "properties" in schema):
+        return "object"
+    if "array" in types or (not types and "items" in schema):
+        return "array"
+    if not types:
+        if isinstance(value, dict):
+            return "object-any"
+        if isinstance(value, list):
+            return "array-any"
+    return "scalar"
+
+
+def _is_object_schema(schema: Any, document: dict[str, Any]) -> bool:
+    schema = deref(schema, document)
+    return isinstance(schema, dict) and _kind(schema, None) in ("object", "array")
+
+
+def _allows_null(schema: dict[str, Any]) -> bool:
+    declared = schema.get("type")
+    if declared == "null" or (isinstance(declared, list) and "null" in declared):
+        return True
+    if schema.get("nullable") is True:
+        return True
+    if isinstance(schema.get("enum"), list) and None in schema["enum"]:
+        return True
+    return any(isinstance(b, dict) and b.get("type") == "null" for b in (schema.get("oneOf") or schema.get("anyOf") or []))

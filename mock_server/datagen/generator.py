@@ -1,0 +1,577 @@
+"""`DataGenerator`: schema-valid, realistic, reproducible values for any JSON Schema.
+
+Each schema is compiled once into a small closure (`depth -> value`) and cached per generator,
+because the mock generates on hot paths. All randomness comes from the generator's own
+`random.Random` and Faker instance, both seeded from `seed`: the same seed and the same sequence
+of calls give the same data, and nothing touches the global `random` module.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import random
+import re
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Callable
+
+from faker import Faker
+
+from mock_server.datagen import realism
+from mock_server.datagen.errors import DataGenError
+from mock_server.datagen.regex import PatternStrings, compiled
+from mock_server.datagen.schemas import bounds, deref, merge_all, types_of
+
+Gen = Callable[[int], Any]
+
+#: the fixed "now" generated timestamps are relative to, so a seed always gives the same data
+DEFAULT_NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
+#: below this nesting depth optional properties are filled; deeper, only what is required
+MAX_DEPTH = 5
+_INT32 = (-(2**31), 2**31 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+_TIMESTAMP_PAIRS = (("created_at", "updated_at"), ("createdAt", "updatedAt"), ("created", "updated"))
+_SECRET_NAME = re.compile(r"(key|token|secret)$")
+_ID_EXAMPLE = re.compile(r"^([A-Za-z][A-Za-z0-9]*[_-])?([A-Za-z0-9]+)$")
+_LIKELY_TRUE = ("is_active", "active", "enabled", "is_enabled", "verified", "is_verified", "in_stock",
+                "allow_invites", "success", "healthy")
+_LIKELY_FALSE = ("is_superuser", "is_admin", "deleted", "is_deleted", "disabled", "is_private", "archived",
+                 "is_typing")
+
+
+class DataGenerator:
+    """Values and records from OpenAPI 3.0/3.1 and JSON Schema schemas.
+
+    `value` fills optional properties most of the time, as real payloads do; `record` fills every
+    declared property and makes the resource look stored (an id in the API's style, ordered
+    created/updated timestamps). `mode="request"` leaves out `readOnly` properties and
+    `mode="response"` (the default) leaves out `writeOnly` ones such as passwords.
+    """
+
+    def __init__(self, seed: int = 0, *, now: datetime | None = None, optional_rate: float = 0.8,
+                 null_rate: float = 0.1):
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.faker = Faker("en_US")
+        self.faker.seed_instance(seed)
+        self.now = now or DEFAULT_NOW
+        self.optional_rate = optional_rate
+        self.null_rate = null_rate
+        self.patterns = PatternStrings(self.rng)
+        self._compiled: dict[tuple, tuple[Any, Gen]] = {}
+        self._keep: list[Any] = []  # derived schemas whose id() is a cache key must stay alive
+        self._counters: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ public API
+    def value(self, schema: Any, *, name: str | None = None, root: dict | None = None,
+              mode: str = "response") -> Any:
+        """A value valid against `schema`; `name` (the property name) guides realism."""
+        return self._compiled_for(schema, name, root, mode)(0)
+
+    def record(self, schema: Any, *, root: dict | None = None, overrides: dict | None = None,
+               mode: str = "response") -> dict:
+        """A stored-looking object: every property, an id in the API's style, ordered timestamps."""
+        value = self._compiled_for(schema, None, root, mode, full=True)(0)
+        if not isinstance(value, dict):
+            return value
+        if overrides:
+            value.update(copy.deepcopy(overrides))
+        _order_timestamps(value, fixed=set(overrides or ()))
+        return value
+
+    def sequence(self, key: str) -> int:
+        """The next integer id for `key` (1, 2, 3, ...): integer ids look like database keys."""
+        self._counters[key] = self._counters.get(key, 0) + 1
+        return self._counters[key]
+
+    # ------------------------------------------------------------------ compilation
+    def _compiled_for(self, schema: Any, name: str | None, root: dict | None, mode: str,
+                      full: bool = False) -> Gen:
+        """The cached generator; `full` fills every optional property of the outermost object."""
+        key = (id(schema), id(root), name, mode, full)
+        hit = self._compiled.get(key)
+        if hit is not None:
+            return hit[1]
+        # a placeholder first, so a schema that contains itself compiles to a loop, not a recursion
+        self._compiled[key] = (schema, lambda depth: self._compiled[key][1](depth))
+        gen = self._compile(schema, realism.normalise_name(name), root, mode, full)
+        self._compiled[key] = (schema, gen)
+        return gen
+
+    def _flatten(self, schema: Any, root: dict | None) -> Any:
+        schema = deref(schema, root)
+        if isinstance(schema, dict) and "allOf" in schema:
+            merged = merge_all([{k: v for k, v in schema.items() if k != "allOf"}, *schema["allOf"]], root)
+            self._keep.append(merged)
+            return merged
+        return schema
+
+    def _compile(self, schema: Any, name: str, root: dict | None, mode: str, full: bool = False) -> Gen:
+        if schema is False:
+            raise DataGenError("schema `false` accepts no value")
+        if schema is True or schema is None:
+            schema = {}
+        if not isinstance(schema, dict):
+            raise DataGenError(f"not a schema: {schema!r}")
+        if "$ref" in schema:
+            target = self._flatten(schema, root)
+            return self._compiled_for(target, name, root, mode, full)
+        if "allOf" in schema:
+            return self._compiled_for(self._flatten(schema, root), name, root, mode, full)
+        if "x-faker" in schema:
+            return self._compile_faker(schema, name)
+        if "const" in schema:
+            constant = schema["const"]
+            return lambda depth: copy.deepcopy(constant)
+        if "enum" in schema:
+            return self._compile_enum(schema)
+        for keyword in ("oneOf", "anyOf"):
+            if keyword in schema:
+                return self._compile_choice(schema, keyword, name, root, mode, full)
+        types = types_of(schema)
+        concrete = [t for t in types if t != "null"] or ([] if types else ["string"])
+        if not concrete:
+            return lambda depth: None
+        gen = self._compile_type(concrete[0], schema, name, root, mode, full)
+        if "null" in types and not full:
+            rng, rate = self.rng, self.null_rate
+            return lambda depth: None if rng.random() < rate else gen(depth)
+        return gen
+
+    def _compile_type(self, kind: str, schema: dict, name: str, root: dict | None, mode: str,
+                      full: bool = False) -> Gen:
+        if kind == "object":
+            return self._compile_object(schema, root, mode, full)
+        if kind == "array":
+            return self._compile_array(schema, name, root, mode)
+        if kind in ("integer", "number"):
+            return self._compile_number(schema, name, integer=kind == "integer")
+        if kind == "boolean":
+            return self._compile_boolean(name)
+        return self._compile_string(schema, name)
+
+    # ------------------------------------------------------------------ keywords
+    def _compile_faker(self, schema: dict, name: str) -> Gen:
+        hint = schema["x-faker"]
+        provider, args = (hint.get("provider"), hint.get("args")) if isinstance(hint, dict) else (hint, None)
+        if not isinstance(provider, str) or not provider:
+            raise DataGenError(f"x-faker needs a provider name, got {hint!r}")
+        method = getattr(self.faker, provider.rsplit(".", 1)[-1], None)
+        if not callable(method):
+            raise DataGenError(f"x-faker provider {provider!r} is not a Faker provider")
+        fallback = self._compile({k: v for k, v in schema.items() if k != "x-faker"}, name, None, "response")
+        types = types_of(schema)
+        check = _fits_string if "string" in types else (lambda v, s: True)
+
+        def call() -> Any:
+            if isinstance(args, dict):
+                return method(**args)
+            if isinstance(args, list):
+                return method(*args)
+            return method()
+
+        def gen(depth: int) -> Any:
+            value = call()
+            if isinstance(value, datetime):
+                value = realism.iso(value)
+            if "string" in types and not isinstance(value, str):
+                value = str(value)
+            return value if check(value, schema) else fallback(depth)
+        return gen
+
+    def _compile_enum(self, schema: dict) -> Gen:
+        choices = list(schema["enum"])
+        if not choices:
+            raise DataGenError("enum is empty: no value can satisfy it")
+        if schema.get("nullable") is True and None not in choices and "null" in types_of(schema):
+            pass  # OpenAPI 3.0 requires null to be listed in the enum itself to be allowed
+        rng = self.rng
+        return lambda depth: copy.deepcopy(rng.choice(choices))
+
+    def _compile_choice(self, schema: dict, keyword: str, name: str, root: dict | None, mode: str,
+                        full: bool = False) -> Gen:
+        base = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
+        branches = []
+        for branch in schema[keyword]:
+            if set(base) - {"description", "title", "discriminator", "example", "examples"}:
+                branch = merge_all([base, branch], root)
+                self._keep.append(branch)
+            branches.append(branch)
+        gens = [self._compiled_for(b, name, root, mode, full) for b in branches]
+        rng = self.rng
+        if keyword == "anyOf" or len(gens) == 1:
+            return lambda depth: rng.choice(gens)(depth)
+        validators: list = []
+
+        requires = [set(deref(b, root).get("required") or ()) if isinstance(deref(b, root), dict) else set()
+                    for b in branches]
+
+        def exclusive(depth: int) -> Any:
+            if not validators:
+                validators.extend(_validator(b, root) for b in branches)
+            value = None
+            for _ in range(3):
+                order = list(range(len(gens)))
+                rng.shuffle(order)
+                for index in order:
+                    value = gens[index](depth)
+                    matches = [i for i, v in enumerate(validators) if v.is_valid(value)]
+                    if matches == [index]:
+                        return value
+                    if index in matches and isinstance(value, dict):
+                        # `oneOf` of `required` sets: drop the keys that make another branch match
+                        for other in matches:
+                            for key in requires[other] - requires[index]:
+                                value.pop(key, None)
+                        if [i for i, v in enumerate(validators) if v.is_valid(value)] == [index]:
+                            return value
+            return value
+        return exclusive
+
+    def _compile_object(self, schema: dict, root: dict | None, mode: str, full: bool = False) -> Gen:
+        required = list(schema.get("required") or ())
+        props = []
+        for prop, sub in (schema.get("properties") or {}).items():
+            is_required = prop in required
+            if self._skipped(sub, root, mode, required=is_required):
+                continue
+            props.append((prop, self._compiled_for(sub, prop, root, mode), is_required))
+        declared = {p for p, _, _ in props}
+        for prop in required:
+            if prop not in declared:
+                props.append((prop, self._compiled_for({}, prop, None, mode), True))
+        extra = self._compile_extra(schema, root, mode)
+        min_props, max_props = schema.get("minProperties", 0), schema.get("maxProperties")
+        rng, rate = self.rng, 1.0 if full else self.optional_rate
+
+        def gen(depth: int) -> dict:
+            out: dict = {}
+            for prop, fn, is_required in props:
+                if is_required or (depth < MAX_DEPTH and (full or rng.random() < rate)):
+                    out[prop] = fn(depth + 1)
+            if extra is not None:
+                extra(out, depth, min_props)
+            for prop, fn, _ in props:
+                if len(out) >= min_props:
+                    break
+                out.setdefault(prop, fn(depth + 1))
+            if max_props is not None and len(out) > max_props:
+                for prop in [p for p in out if p not in required][: len(out) - max_props]:
+                    del out[prop]
+            _order_timestamps(out)
+            return out
+        return gen
+
+    def _compile_extra(self, schema: dict, root: dict | None, mode: str):
+        """Keys beyond `properties`: maps (`additionalProperties: {...}`), `patternProperties`,
+        and a few plausible fields in a free-form object."""
+        additional = schema.get("additionalProperties", True)
+        patterns = schema.get("patternProperties") or {}
+        names = (schema.get("propertyNames") or {}).get("pattern")
+        has_props = bool(schema.get("properties"))
+        if patterns:
+            pattern, sub = next(iter(patterns.items()))
+            key_pattern, value_gen = pattern, self._compiled_for(sub, None, root, mode)
+        elif additional is False or (has_props and additional in (True, None)):
+            if schema.get("minProperties", 0) <= len(schema.get("properties") or {}):
+                return None
+            key_pattern, value_gen = names, self._compiled_for({"type": "string"}, None, root, mode)
+        elif isinstance(additional, dict) and additional:
+            key_pattern, value_gen = names, self._compiled_for(additional, None, root, mode)
+        else:  # free-form object: a few words mapping to words
+            key_pattern, value_gen = names, self._compiled_for({"type": "string"}, "word", root, mode)
+        rng, faker, patterns_gen = self.rng, self.faker, self.patterns
+
+        def fill(out: dict, depth: int, min_props: int) -> None:
+            count = max(min_props - len(out), 0)
+            if not has_props and depth < MAX_DEPTH:
+                count = max(count, rng.randint(1, 3))
+            for _ in range(count * 4):
+                if count <= 0:
+                    break
+                key = patterns_gen.matching(key_pattern) if key_pattern else faker.word()
+                if key not in out:
+                    out[key] = value_gen(depth + 1)
+                    count -= 1
+        return fill
+
+    def _compile_array(self, schema: dict, name: str, root: dict | None, mode: str) -> Gen:
+        items = schema.get("items")
+        prefix = [self._compiled_for(s, None, root, mode) for s in schema.get("prefixItems") or ()]
+        item_name = _singular(name)
+        item_gen = self._compiled_for(items if isinstance(items, dict) else {}, item_name, root, mode) \
+            if items is not False else None
+        low = int(schema.get("minItems", 0))
+        high = schema.get("maxItems")
+        high = min(int(high), max(low, 3)) if high is not None else max(low, 3)
+        if item_gen is None:
+            high = min(high, len(prefix))
+        unique = bool(schema.get("uniqueItems"))
+        rng = self.rng
+
+        def gen(depth: int) -> list:
+            floor = low if depth >= MAX_DEPTH else max(low, min(1, high))
+            target = rng.randint(floor, max(floor, high))
+            out: list = [fn(depth + 1) for fn in prefix[:target]]
+            seen = {_canonical(v) for v in out} if unique else set()
+            attempts = 0
+            while len(out) < target and item_gen is not None and attempts < target * 10 + 10:
+                attempts += 1
+                value = item_gen(depth + 1)
+                if unique:
+                    marker = _canonical(value)
+                    if marker in seen:
+                        continue
+                    seen.add(marker)
+                out.append(value)
+            return out
+        return gen
+
+    def _compile_number(self, schema: dict, name: str, *, integer: bool) -> Gen:
+        low, low_ex, high, high_ex = bounds(schema)
+        fmt = schema.get("format")
+        if integer and fmt in ("int32", "int64"):
+            lo_fmt, hi_fmt = _INT32 if fmt == "int32" else _INT64
+            low = lo_fmt if low is None else max(low, lo_fmt)
+            high = hi_fmt if high is None else min(high, hi_fmt)
+        if integer:
+            lo = None if low is None else (math.floor(low) + 1 if low_ex else math.ceil(low))
+            hi = None if high is None else (math.ceil(high) - 1 if high_ex else math.floor(high))
+        else:
+            lo, hi = low, high
+        if lo is not None and hi is not None and lo > hi:
+            raise DataGenError(f"no number fits minimum {low} and maximum {high}")
+        natural = realism.number_range(name) or ((1, 100000) if name == "id" or name.endswith("_id") else None)
+        lo, hi = _pick_range(lo, hi, natural)
+        multiple = schema.get("multipleOf")
+        rng = self.rng
+
+        def inside(v: float) -> bool:
+            return ((low is None or v > low or (v == low and not low_ex))
+                    and (high is None or v < high or (v == high and not high_ex)))
+
+        if multiple:
+            first, last = math.ceil(lo / multiple), math.floor(hi / multiple)
+            if first > last:
+                raise DataGenError(f"no multiple of {multiple} lies in {lo}..{hi}")
+
+            def gen_multiple(depth: int) -> float | int:
+                value: float | int = 0
+                for _ in range(20):
+                    value = _times(rng.randint(first, last), multiple, integer)
+                    if inside(value) and _is_multiple(value, multiple):
+                        return value
+                return value
+            return gen_multiple
+        if integer:
+            return lambda depth: rng.randint(lo, hi)
+
+        def gen_float(depth: int) -> float:
+            for _ in range(10):
+                value = rng.uniform(lo, hi)
+                rounded = round(value, 2) if hi - lo >= 1 else value
+                if inside(rounded):
+                    return rounded
+                if inside(value):
+                    return value
+            return (lo + hi) / 2
+        return gen_float
+
+    def _compile_boolean(self, name: str) -> Gen:
+        rng = self.rng
+        chance = 0.85 if name in _LIKELY_TRUE else 0.1 if name in _LIKELY_FALSE else 0.5
+        return lambda depth: rng.random() < chance
+
+    def _compile_string(self, schema: dict, name: str) -> Gen:
+        min_len = int(schema.get("minLength", 0))
+        max_len = schema.get("maxLength")
+        max_len = int(max_len) if max_len is not None else None
+        pattern = schema.get("pattern")
+        fmt = schema.get("format")
+        if pattern is not None:
+            compiled(pattern)  # a broken pattern is reported when the schema is first used
+        candidates: list[Callable[[], Any]] = []
+        hint = realism.string_hint(name)
+        styled = _id_style(schema, name) if not (pattern or fmt) else None
+        if styled is not None:
+            candidates.append(lambda: self._styled_id(*styled))
+        if hint is not None and (fmt is None or fmt in _OPEN_FORMATS):
+            candidates.append(lambda: hint(self, schema))
+        if fmt in realism.FORMATS:
+            format_hint = realism.FORMATS[fmt]
+            candidates.append(lambda: format_hint(self, schema))
+        if pattern is not None:
+            for probe in _pattern_probes(pattern):
+                candidates.append(lambda probe=probe: probe(self, schema))
+            if _SECRET_NAME.search(name) and not pattern.endswith("$"):
+                # `^sk_(live|test)_` only fixes a prefix: a key is that prefix and a secret tail
+                candidates.append(lambda: self.patterns.matching(pattern) + self.faker.pystr(24, 32))
+            candidates.append(lambda: self.patterns.matching(pattern, min_len, max_len))
+        elif fmt is None and (name == "id" or name.endswith("_id")):
+            candidates.append(lambda: realism.a_uuid(self))
+        generic = self._generic_text
+
+        def gen(depth: int) -> str:
+            for make in candidates:
+                value = make()
+                if isinstance(value, str) and _fits_string(value, schema):
+                    return value
+            if pattern is not None or (fmt in realism.FORMATS and fmt not in ("password", "binary")):
+                if candidates:
+                    raise DataGenError(
+                        f"cannot produce a string for {name or 'value'!r} with format {fmt!r}, pattern "
+                        f"{pattern!r} and length {min_len}..{max_len}")
+            return generic(min_len, max_len)
+        return gen
+
+    # ------------------------------------------------------------------ helpers
+    def _generic_text(self, min_len: int, max_len: int | None) -> str:
+        if max_len is None:
+            text = " ".join(self.faker.words(self.rng.randint(1, 3)))
+        else:
+            text = " ".join(self.faker.words(self.rng.randint(1, 3)))[:max_len].rstrip()
+        while len(text) < min_len:
+            text = (text + " " + self.faker.word()) if text else self.faker.word()
+        if max_len is not None and len(text) > max_len:
+            text = text[:max_len]
+            if text != text.rstrip():  # never end on a space
+                text = text.rstrip() + "x" * (len(text) - len(text.rstrip()))
+        return text
+
+    def _styled_id(self, prefix: str, alphabet: str, length: int) -> str:
+        return prefix + "".join(self.rng.choice(alphabet) for _ in range(length))
+
+    def _skipped(self, schema: Any, root: dict | None, mode: str, *, required: bool) -> bool:
+        if required or not isinstance(schema, dict):
+            return False
+        target = deref(schema, root) if "$ref" in schema else schema
+        if not isinstance(target, dict):
+            return False
+        flag = "writeOnly" if mode == "response" else "readOnly"
+        return bool(schema.get(flag) or target.get(flag))
+
+
+def _validator(schema: Any, root: dict | None):
+    """A jsonschema validator for one `oneOf` branch, its local `$ref`s resolved in `root`."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    anchored = {**(root or {}), "x-apitwin-branch": schema}
+    resource = Resource.from_contents(anchored, default_specification=DRAFT202012)
+    registry = Registry().with_resource("urn:apitwin:document", resource)
+    return Draft202012Validator({"$ref": "urn:apitwin:document#/x-apitwin-branch"}, registry=registry)
+
+
+#: formats a name can narrow down (an `avatar_url` is a more specific `uri`)
+_OPEN_FORMATS = ("uri", "url", "iri", "date-time", "email", "hostname")
+
+
+def _pattern_probes(pattern: str) -> list:
+    """Realistic shapes a pattern may accept (a timestamp for a date-ish pattern), tried first."""
+    probes = []
+    regex = compiled(pattern)
+    for sample, hint in (("2024-03-20T12:00:00Z", realism.FORMATS["date-time"]),
+                         ("2024-03-20", realism.FORMATS["date"]),
+                         ("https://example.com/a", realism.FORMATS["uri"])):
+        if regex.search(sample):
+            probes.append(hint)
+    return probes
+
+
+def _fits_string(value: Any, schema: dict) -> bool:
+    if not isinstance(value, str):
+        return False
+    if len(value) < schema.get("minLength", 0):
+        return False
+    if schema.get("maxLength") is not None and len(value) > schema["maxLength"]:
+        return False
+    if schema.get("pattern") is not None and not compiled(schema["pattern"]).search(value):
+        return False
+    return True
+
+
+def _id_style(schema: dict, name: str) -> tuple[str, str, int] | None:
+    """An id style (prefix, alphabet, length) learnt from the schema's own example, e.g. usr_abc123."""
+    if not (name == "id" or name.endswith("_id")):
+        return None
+    examples = schema.get("examples")
+    example = schema.get("example", examples[0] if isinstance(examples, list) and examples else None)
+    if not isinstance(example, str):
+        return None
+    match = _ID_EXAMPLE.match(example)
+    if match is None:
+        return None
+    prefix, body = match.group(1) or "", match.group(2)
+    if body.isdigit():
+        alphabet = "0123456789"
+    elif body.islower() or body.isdigit():
+        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    else:
+        alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    length = max(len(body), 6)
+    if schema.get("maxLength") is not None:
+        length = min(length, int(schema["maxLength"]) - len(prefix))
+    if length < 1 or len(prefix) + length < schema.get("minLength", 0):
+        return None
+    return prefix, alphabet, length
+
+
+def _pick_range(lo: float | None, hi: float | None, natural: tuple[float, float] | None) -> tuple:
+    """The schema's bounds, narrowed to a believable range for the name where they allow it."""
+    if natural is not None:
+        n_lo = natural[0] if lo is None else max(lo, natural[0])
+        n_hi = natural[1] if hi is None else min(hi, natural[1])
+        if n_lo <= n_hi:
+            return n_lo, n_hi
+    if lo is None and hi is None:
+        return 0, 1000
+    if lo is None:
+        return hi - 1000 if hi > 0 else hi - 1000, hi
+    if hi is None:
+        return lo, lo + 1000
+    return lo, hi
+
+
+def _times(k: int, multiple: float, integer: bool) -> float | int:
+    if integer or isinstance(multiple, int):
+        return int(k * multiple) if float(k * multiple).is_integer() else k * multiple
+    return float(Decimal(k) * Decimal(str(multiple)))
+
+
+def _is_multiple(value: float | int, multiple: float | int) -> bool:
+    """The same test jsonschema applies, so a generated value always passes validation."""
+    if isinstance(multiple, float):
+        quotient = value / multiple
+        try:
+            return int(quotient) == quotient
+        except OverflowError:
+            return False
+    return value % multiple == 0
+
+
+def _order_timestamps(out: dict, fixed: set[str] = frozenset()) -> None:
+    for first, second in _TIMESTAMP_PAIRS:
+        a, b = out.get(first), out.get(second)
+        if isinstance(a, str) and isinstance(b, str) and len(a) == len(b) and a > b:
+            if first in fixed and second not in fixed:
+                out[second] = a
+            elif second in fixed and first not in fixed:
+                out[first] = b
+            elif not fixed:
+                out[first], out[second] = b, a
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _singular(name: str) -> str:
+    """`tags` -> `tag`, `members` -> `member`: items of a list are named after the list."""
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return name

@@ -470,6 +470,35 @@ def test_every_error_response_uses_a_fastapi_body() -> None:
             assert schema == {"$ref": f"#/components/schemas/{expected}"}, f"{method} {path} {status}"
 
 
+def render(template: Any, values: dict[str, Any]) -> Any:
+    """The body an x-apitwin.errors template declares, with its placeholders filled."""
+    if isinstance(template, str):
+        for name, value in values.items():
+            if template == "{" + name + "}":
+                return value
+        return template.format(**{k: v for k, v in values.items() if isinstance(v, str)})
+    if isinstance(template, dict):
+        return {key: render(value, values) for key, value in template.items()}
+    if isinstance(template, list):
+        return [render(value, values) for value in template]
+    return template
+
+
+def test_every_error_response_takes_the_declared_envelope() -> None:
+    errors = OPENAPI["x-apitwin"]["errors"]
+    values = {"message": "m", "details": {}, "code": "C",
+              "errors": [{"loc": ["query", "limit"], "msg": "m", "type": "less_than_equal"}]}
+    for method, path, op in operations():
+        for status, response in op["responses"].items():
+            if int(status) < 400:
+                continue
+            template = errors["validation_body"] if status == str(errors["validation_status"]) \
+                else errors["body"]
+            body = render(template, {**values, "code": errors["codes"].get(status)})
+            schema = resolve(OPENAPI, response)["content"]["application/json"]["schema"]
+            assert is_valid(schema, body), f"{method} {path} {status}: {body}"
+
+
 def test_protected_operations_answer_401_and_every_one_429() -> None:
     for method, path, op in operations():
         assert "429" in op["responses"], f"{method} {path}"

@@ -3,16 +3,31 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NPM    := npm --no-audit --no-fund --loglevel=error
+# apt-get needs root; use sudo when we are not root.
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install mock test lint bench clean
+.PHONY: install test-deps bench-deps mock test lint bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The Python package (editable, so `apitwin` serves the specs/ and fixtures/ of this checkout),
+# and the official AsyncAPI JSON Schemas from npm that `apitwin lint` validates against.
+$(STAMP): pyproject.toml conformance/lint/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	$(NPM) ci --prefix conformance/lint
 	touch $(STAMP)
+
+# What the tests need beyond Python: Debian's chromium for the browser client test.
+test-deps:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# What the benchmark needs: wrk as the load generator, Prism as the peer.
+bench-deps:
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	@test -x bench/node_modules/.bin/prism || $(NPM) install --prefix bench @stoplight/prism-cli@5.16.0
 
 mock: install
 	$(BIN)/apitwin mock
@@ -20,11 +35,11 @@ mock: install
 lint: install
 	$(BIN)/apitwin lint
 
-test: install
+test: install test-deps
 	$(BIN)/python -m pytest -q
 
-bench: install
+bench: install bench-deps
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info conformance/lint/node_modules bench/node_modules

@@ -1,0 +1,1 @@
+"""Deliberately faulty servers: a correct upstream app plus exactly one injected fault."""

@@ -27,7 +27,7 @@ test-deps:
 # What the benchmark needs: wrk as the load generator, Prism as the peer.
 bench-deps:
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-	@test -x bench/node_modules/.bin/prism || $(NPM) install --prefix bench @stoplight/prism-cli@5.16.0
+	@test -x bench/node_modules/.bin/prism || $(NPM) ci --prefix bench
 
 mock: install
 	$(BIN)/apitwin mock

@@ -91,6 +91,8 @@ def _describe(error: ValidationError) -> SchemaIssue:
             return SchemaIssue((*path, match.group(1)), f"unknown field '{match.group(1)}'")
     if error.validator in ("oneOf", "anyOf"):
         return SchemaIssue(path, f"{_short(error.instance)} matches none of the allowed forms ({error.validator})")
+    if error.validator == "const":
+        return SchemaIssue(path, f"must be {_short(error.validator_value)}, found {_short(error.instance)}")
     return SchemaIssue(path, _shorten_message(error.message))
 
 

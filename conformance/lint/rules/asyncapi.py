@@ -104,7 +104,7 @@ def _mapping_keys(node: yaml.Node | None) -> Iterator[yaml.ScalarNode]:
         current = stack.pop()
         if isinstance(current, yaml.MappingNode):
             for key, value in current.value:
-                if isinstance(key, yaml.ScalarNode) and key.style is None:
+                if isinstance(key, yaml.ScalarNode) and not key.style:  # plain, not quoted
                     yield key
                 stack.append(value)
         elif isinstance(current, yaml.SequenceNode):

@@ -33,9 +33,16 @@ def graphql_syntax(contract: Contract) -> Iterator[Finding]:
       "the SDL builds into a valid schema: known types, a Query type, consistent interfaces")
 def graphql_schema(contract: Contract) -> Iterator[Finding]:
     from graphql import GraphQLError, build_ast_schema, parse, validate_schema
+    from graphql.validation.validate import validate_sdl
 
+    document = parse(contract.text)
+    sdl_errors = validate_sdl(document)  # unknown types, duplicates: with their line and column
+    if sdl_errors:
+        for error in sdl_errors:
+            yield _finding(error)
+        return
     try:
-        schema = build_ast_schema(parse(contract.text))
+        schema = build_ast_schema(document, assume_valid_sdl=True)
     except GraphQLError as error:
         yield _finding(error)
         return

@@ -8,7 +8,7 @@ from typing import Any
 from conformance.lint.contract import Contract
 from conformance.lint.problems import Finding
 from conformance.lint.rules.base import rule
-from conformance.lint.schema_errors import pointer_of
+from conformance.lint.schema_errors import issues, pointer_of
 from mock_server.contracts.refs import pointer_join
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -58,7 +58,9 @@ def openapi_schema(contract: Contract) -> Iterator[Finding]:
         if isinstance(error, DuplicateOperationIDError):
             continue  # `operation-id-unique` says this, with both places
         path = [str(part) if not isinstance(part, int) else part for part in error.path]
-        yield Finding(_first_line(error.message), pointer=_locatable(contract.document, path, error.instance))
+        leaves = issues([error])  # opens up anyOf/oneOf to the branch that was meant
+        message = leaves[0].message if len(leaves) == 1 else _first_line(error.message)
+        yield Finding(message, pointer=_locatable(contract.document, path, error.instance))
 
 
 def _is_reference_failure(error: Exception) -> bool:
@@ -76,14 +78,17 @@ def _first_line(error: object) -> str:
 def _locatable(document: dict[str, Any], path: list[Any], instance: Any) -> str:
     """The pointer of an error. openapi-spec-validator reports errors inside a Schema object
     relative to that schema; then the schema is found by searching for the instance."""
-    if _value_at(document, path, instance):
+    if _exists(document, path):
         return pointer_of("", path)
     for pointer in _pointers_ending_with(document, path, instance):
         return pointer
     return ""
 
 
-def _value_at(document: Any, path: list[Any], expected: Any) -> bool:
+_MISSING = object()
+
+
+def _get(document: Any, path: list[Any]) -> Any:
     value = document
     for part in path:
         if isinstance(value, dict) and str(part) in value:
@@ -91,8 +96,16 @@ def _value_at(document: Any, path: list[Any], expected: Any) -> bool:
         elif isinstance(value, list) and isinstance(part, int) and part < len(value):
             value = value[part]
         else:
-            return False
-    return value == expected
+            return _MISSING
+    return value
+
+
+def _exists(document: Any, path: list[Any]) -> bool:
+    return _get(document, path) is not _MISSING
+
+
+def _value_at(document: Any, path: list[Any], expected: Any) -> bool:
+    return _get(document, path) == expected
 
 
 def _pointers_ending_with(value: Any, suffix: list[Any], expected: Any, pointer: str = "") -> Iterator[str]:

@@ -235,6 +235,16 @@ def test_graphql_schema_builds_and_takes_the_documents_query() -> None:
     assert validate_graphql(schema, parse("{ user(id: 1) { nickname } }")) != []
 
 
+def test_graphql_examples_are_the_documents_query_and_valid() -> None:
+    schema = build_schema(GRAPHQL_SDL)
+    media = operation("graphqlQuery")["requestBody"]["content"]["application/json"]
+    request = resolve(OPENAPI, media["examples"]["getUser"])["value"]
+    assert parse(request["query"]).to_dict() == parse(DOCUMENT_GRAPHQL_QUERY).to_dict()
+    get_query = parameter("graphqlQueryGet", "query")["example"]
+    for query in (request["query"], get_query):
+        assert validate_graphql(schema, parse(query)) == []
+
+
 def test_graphql_connection_types() -> None:
     schema = build_schema(GRAPHQL_SDL)
     posts = schema.type_map["User"].fields["posts"]

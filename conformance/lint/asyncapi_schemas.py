@@ -2,7 +2,7 @@
 
 Nothing is fetched at run time: `make install` runs `npm ci --prefix conformance/lint`, which
 puts the package in conformance/lint/node_modules. `APITWIN_ASYNCAPI_SPECS` may name another
-copy of the package (its directory, the one holding `schemas/`).
+copy of the package (its directory, the one holding `schemas/`); then only that one is used.
 """
 
 from __future__ import annotations
@@ -22,13 +22,12 @@ class SchemasMissing(Exception):
 
 
 def package_directories() -> list[Path]:
-    """Where the package is looked for, in order."""
-    here = Path(__file__).resolve().parent
-    candidates = []
+    """Where the package is looked for, in order (only the override, when it is set)."""
     override = os.environ.get("APITWIN_ASYNCAPI_SPECS")
     if override:
-        candidates.append(Path(override).expanduser())
-    candidates.append(here / "node_modules" / PACKAGE)
+        return [Path(override).expanduser()]
+    here = Path(__file__).resolve().parent
+    candidates = [here / "node_modules" / PACKAGE]
     candidates.append(here.parents[1] / "node_modules" / PACKAGE)  # a package.json at the repo root
     return candidates
 

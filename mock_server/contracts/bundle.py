@@ -147,11 +147,13 @@ def bundled_apis(specs_dir: Path | None = None) -> list[Api]:
 
 
 def resolve_target(target: str, specs_dir: Path | None = None) -> Api:
-    """A bundled API name, a contract file, or a directory of contracts, as an `Api`."""
+    """A bundled API name, a contract file, or a directory of contracts, as an `Api`.
+
+    A bare name is a bundled API first (`./name` means the local directory)."""
     root = SPECS_DIR if specs_dir is None else Path(specs_dir)
-    bundled = root / target
-    if "/" not in target and os.sep not in target and _contract_files(bundled) and not Path(target).exists():
-        return api_from_directory(bundled, target)
+    is_bare_name = "/" not in target and os.sep not in target and target not in (".", "..")
+    if is_bare_name and _contract_files(root / target):
+        return api_from_directory(root / target, target)
     path = Path(target).expanduser()
     if path.is_dir():
         return api_from_directory(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -16,10 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBLEM_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): \[(?P<rule>[a-z0-9-]+)\] (?P<message>.+)$")
 
 
-def apitwin(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def apitwin(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mock_server", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
+        cwd=cwd, capture_output=True, text=True, timeout=120, env={**os.environ, **env},
     )
 
 
@@ -73,3 +74,12 @@ def test_list_rules_names_every_rule():
     assert result.returncode == 0
     listed = [line.split()[0] for line in result.stdout.splitlines()]
     assert listed == [rule.name for rule in RULES]
+
+
+def test_without_the_official_asyncapi_schema_lint_fails_and_says_how_to_install_it(tmp_path):
+    result = apitwin("lint", str(CLEAN / "asyncapi_2_6.yaml"), APITWIN_ASYNCAPI_SPECS=str(tmp_path))
+    assert result.returncode == 1
+    [line, _summary] = result.stdout.strip().splitlines()
+    match = PROBLEM_LINE.match(line)
+    assert match["rule"] == "asyncapi-version"
+    assert "@asyncapi/specs" in match["message"] and "make install" in match["message"]

@@ -6,6 +6,7 @@ from conformance.lint.rules.document import parse, ref
 from conformance.lint.rules.examples import example
 from conformance.lint.rules.graphql import graphql_schema, graphql_syntax
 from conformance.lint.rules.openapi import (
+    link_operation,
     openapi_schema,
     openapi_version,
     operation_id,
@@ -24,6 +25,7 @@ RULES: tuple[Rule, ...] = (
     graphql_schema,
     operation_id,
     operation_id_unique,
+    link_operation,
     example,
 )
 

@@ -182,3 +182,69 @@ def _describe_operation(pointer: str) -> tuple[str, str]:
 
     parts = split_pointer(pointer)
     return parts[-1].upper(), parts[-2] if len(parts) >= 2 else pointer
+
+
+@rule("link-operation", ["openapi"],
+      "every link names an operation of this document (operationId) or a resolvable operationRef")
+def link_operation(contract: Contract) -> Iterator[Finding]:
+    from mock_server.contracts.loader import ContractError
+    from mock_server.contracts.refs import follow
+
+    document = contract.document
+    known = {op.get("operationId") for _, op in operations(document) if isinstance(op.get("operationId"), str)}
+    for pointer, link in _links(document):
+        if "operationId" in link:
+            target = link["operationId"]
+            if target not in known:
+                close = _close(str(target), known)
+                yield Finding(f"link to operationId '{target}', which no operation has{close}",
+                              pointer=pointer_join(pointer, "operationId"))
+        elif "operationRef" in link:
+            try:
+                resolved = follow(document, {"$ref": link["operationRef"]}, base=contract.path)
+            except ContractError as error:
+                yield Finding(f"operationRef does not resolve: {error.cause}", pointer=pointer_join(pointer, "operationRef"))
+                continue
+            if not isinstance(resolved, dict) or "responses" not in resolved:
+                yield Finding(f"operationRef '{link['operationRef']}' does not point at an operation",
+                              pointer=pointer_join(pointer, "operationRef"))
+        elif "$ref" not in link:
+            yield Finding("a link needs an operationId or an operationRef", pointer=pointer)
+
+
+def _links(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """`(pointer, link)` for links on responses of every operation and in components."""
+    for operation_pointer, operation in operations(document):
+        responses = operation.get("responses")
+        if not isinstance(responses, dict):
+            continue
+        for status, response in responses.items():
+            links = response.get("links") if isinstance(response, dict) else None
+            if isinstance(links, dict):
+                base = pointer_join(pointer_join(pointer_join(operation_pointer, "responses"), status), "links")
+                for name, link in links.items():
+                    if isinstance(link, dict):
+                        yield pointer_join(base, name), link
+    components = document.get("components")
+    if isinstance(components, dict):
+        for section, prefix in (("links", "/components/links"),):
+            items = components.get(section)
+            if isinstance(items, dict):
+                for name, link in items.items():
+                    if isinstance(link, dict):
+                        yield pointer_join(prefix, name), link
+        responses = components.get("responses")
+        if isinstance(responses, dict):
+            for name, response in responses.items():
+                links = response.get("links") if isinstance(response, dict) else None
+                if isinstance(links, dict):
+                    for link_name, link in links.items():
+                        if isinstance(link, dict):
+                            yield pointer_join(pointer_join(pointer_join("/components/responses", name), "links"), link_name), link
+
+
+def _close(name: str, known: set[str]) -> str:
+    import difflib
+
+    matches = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"; did you mean '{matches[0]}'?" if matches else ""

@@ -69,7 +69,7 @@ def print_report(console: Console, report: Report) -> None:
     if per_operation:
         console.print(table)
     for index, finding in enumerate(report.findings, 1):
-        console.print(f"\n[bold red]{index}. [{escape(finding.check)}][/] {escape(finding.operation)}: {escape(finding.title)}")
+        console.print(f"\n[bold red]{index}. {escape('[' + finding.check + ']')}[/] {escape(finding.operation)}: {escape(finding.title)}")
         if finding.expected:
             console.print(f"   expected: {escape(finding.expected)}")
         if finding.actual:

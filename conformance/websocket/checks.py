@@ -1,1 +1,26 @@
-"""WebSocket checks (registered names; the runner performs them)."""
+"""The WebSocket checks, by name. `conformance.websocket.runner` performs them; each failure
+carries the transcript of the connection(s) involved."""
+
+from __future__ import annotations
+
+from conformance.registry import register
+
+
+def _declare(name: str, summary: str) -> None:
+    def check() -> None:  # the runner performs the check; this entry names it
+        """Performed by conformance.websocket.runner."""
+
+    check.__name__ = name
+    register("websocket", summary)(check)
+
+
+_declare("ws_handshake_auth", "each documented way of passing the token is accepted; no token and a bad token are refused (401)")
+_declare("ws_welcome", "the message the contract sends on connect arrives")
+_declare("ws_frame_schema", "every frame the server sends is valid against one of its documented messages")
+_declare("ws_reply", "every client message with a documented reply gets it (Pong for Ping, acks, echoes), copied fields intact")
+_declare("ws_invalid_message", "an invalid frame (not JSON, unknown type, broken payload) gets the error frame; the connection stays open")
+_declare("ws_fanout", "a message fanned out to a topic reaches a second subscribed connection")
+_declare("ws_direct_delivery", "a message addressed to a user reaches that user's other connection")
+_declare("ws_rest_events", "a REST call that emits an event produces the documented WebSocket message")
+_declare("ws_heartbeat", "protocol-level pings are answered")
+_declare("ws_frame_limit", "a frame over x-apitwin-max-frame-size closes the connection with 1009")

@@ -17,6 +17,7 @@ Everything returned is shaped by the documented response schema.
 from __future__ import annotations
 
 import copy
+import inspect
 import random
 import time
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ from mock_server.shaping import Shaper, merge_all_of
 from mock_server.validation import RequestValidator, SchemaCompiler
 
 TIMESTAMP_FIELDS = ("created_at", "updated_at")
+MAX_TTL = 100 * 365 * 24 * 3600.0  # a longer time-to-live is "never" for a mock
 
 
 def utc_now() -> str:
@@ -81,6 +83,11 @@ class OperationHandler:
         self.success_media_type, self.success_media = operation.response_media(operation.success_status)
         self.success_schema = self.success_media.get("schema")
         self.item_schema, self.items_path = self._locate_items()
+        self._header_cache: dict[int, dict[str, str]] = {}
+        try:
+            self._limiter_takes_plan = "plan" in inspect.signature(self.runtime.limiter.check).parameters
+        except (TypeError, ValueError):
+            self._limiter_takes_plan = False
         body_schema = next(iter((operation.request_body or {}).get("content", {}).values()), {}).get("schema") if operation.request_body else None
         self.request_properties = set(self._properties(body_schema)) if body_schema else set()
 
@@ -89,9 +96,35 @@ class OperationHandler:
     def handle(self, request: Request) -> Reply:
         headers: dict[str, str] = {}
         try:
-            return self._handle(request, headers)
+            reply = self._handle(request, headers)
         except MockError as error:
-            return self.error_reply(error, headers)
+            reply = self.error_reply(error, headers)
+        self._required_headers(reply)
+        return reply
+
+    def _required_headers(self, reply: Reply) -> None:
+        """Headers a response documents as required are always there (the mock's own value,
+        e.g. X-RateLimit-* with rate limits off, else the documented example)."""
+        required = self._header_cache.get(reply.status)
+        if required is None:
+            required = {}
+            response = self.operation.responses.get(str(reply.status)) or {}
+            for name, header in (response.get("headers") or {}).items():
+                header = deref(header, self.document)
+                if isinstance(header, dict) and header.get("required"):
+                    schema = deref(header.get("schema") or {}, self.document)
+                    if "example" in header:
+                        value = header["example"]
+                    elif "example" in schema or schema.get("examples"):
+                        value = schema.get("example", (schema.get("examples") or [None])[0])
+                    else:
+                        value = self.services.shaper.generate(schema, name)
+                    required[name] = str(value).lower() if isinstance(value, bool) else str(value)
+            self._header_cache[reply.status] = required
+        present = {name.lower() for name in reply.headers}
+        for name, value in required.items():
+            if name.lower() not in present:
+                reply.headers[name] = value
 
     def _handle(self, request: Request, headers: dict[str, str]) -> Reply:
         runtime = self.runtime
@@ -105,10 +138,14 @@ class OperationHandler:
         self._rate_limit(request, principal, headers)
         if auth_error is not None:
             raise auth_to_mock_error(auth_error)
-        self._check_permissions(principal)
-        if self.roles and principal is not None:
+        if principal is not None and (self.roles or self.permissions):
             try:
-                runtime.authenticator.require_roles(principal, list(self.roles))
+                authorize = getattr(runtime.authenticator, "authorize", None)
+                if callable(authorize):
+                    authorize(principal, self.operation.spec)
+                else:
+                    runtime.authenticator.require_roles(principal, list(self.roles))
+                    self._check_permissions(principal)
             except Exception as error:
                 if not hasattr(error, "status"):
                     raise
@@ -165,7 +202,10 @@ class OperationHandler:
 
     def _rate_limit(self, request: Request, principal: Any, headers: dict[str, str]) -> None:
         client = getattr(principal, "user_id", None) or request.client
-        decision = self.runtime.limiter.check(self.operation.operation_id, str(client))
+        if self._limiter_takes_plan:
+            decision = self.runtime.limiter.check(self.operation.operation_id, str(client), plan=getattr(principal, "plan", None))
+        else:
+            decision = self.runtime.limiter.check(self.operation.operation_id, str(client))
         if decision is None:
             return
         headers["X-RateLimit-Limit"] = str(decision.limit)
@@ -304,8 +344,8 @@ class OperationHandler:
                 overrides[name] = now
         expires_at = None
         ttl = values.get(resource.ttl) if resource.ttl else None
-        if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl > 0:
-            expires_at = time.time() + ttl
+        if isinstance(ttl, (int, float)) and not isinstance(ttl, bool) and ttl > 0:
+            expires_at = time.time() + min(float(ttl), MAX_TTL)
             if "expires_at" in properties:
                 overrides["expires_at"] = datetime.fromtimestamp(expires_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         record = self.runtime.generator.record(schema if isinstance(schema, dict) else {}, root=self.document, overrides=overrides)

@@ -146,22 +146,24 @@ def run_http(
     return report
 
 
-def collect(event: Any, report: Report, progress: Progress | None) -> None:
+def collect(event: Any, report: Report, progress: Progress | None, transport: str = "http") -> None:
+    """Fold one engine event into the report (checks of another transport get its prefix)."""
     if isinstance(event, events.ScenarioFinished):
         recorder = event.recorder
         for nodes in recorder.checks.values():
             for node in nodes:
+                name = node.name if transport == "http" or node.name.startswith(f"{transport}_") else f"{transport}_{node.name}"
                 info = node.failure_info
                 failure = info.failure if info else None
                 operation = (failure.operation if failure and failure.operation else None) or recorder.label
                 if failure is None:
-                    report.count(operation, node.name, passed=True)
+                    report.count(operation, name, passed=True)
                     continue
                 report.add_finding(
                     Finding(
-                        check=node.name,
+                        check=name,
                         operation=operation,
-                        transport="http",
+                        transport=transport,
                         phase=str(event.phase.value if hasattr(event.phase, "value") else event.phase),
                         title=failure.title,
                         expected=getattr(failure, "expected", "") or BUILTIN_CHECKS.get(node.name, ""),

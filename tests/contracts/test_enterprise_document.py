@@ -7,6 +7,9 @@ fails here rather than in the mock or the conformance suite.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -651,3 +654,20 @@ def test_auth_failures_map_to_the_documented_codes(spec: dict[str, Any]) -> None
         if code != "INVALID_REQUEST":
             assert (int(status), code) in declared
     assert (401, "UNAUTHORIZED") in declared and (403, "FORBIDDEN") in declared
+
+
+def test_webhook_example_signatures_follow_the_documented_algorithm(spec: dict[str, Any]) -> None:
+    """Receivers verify with the registration's secret; the examples use the document's own."""
+    declared = spec["x-apitwin"]["webhooks"]["signature"]
+    assert (declared["algorithm"], declared["prefix"], declared["field"]) == ("hmac-sha256", "sha256=", "signature")
+    secret = "your_webhook_secret"  # the document's webhook registration example
+    for event in WEBHOOK_EVENTS:
+        operation = spec["webhooks"][event]["post"]
+        headers = {resolve(spec, parameter)["name"] for parameter in operation["parameters"]}
+        assert declared["header"] in headers
+        for example in operation["requestBody"]["content"]["application/json"]["examples"].values():
+            payload = resolve(spec, example)["value"]
+            unsigned = {key: value for key, value in payload.items() if key != "signature"}
+            message = json.dumps(unsigned, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+            digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+            assert payload["signature"] == "sha256=" + digest, event

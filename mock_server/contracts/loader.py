@@ -96,10 +96,12 @@ class _ContractLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             raise yaml.constructor.ConstructorError(
                 None, None, f"expected a mapping node, but found {node.id}", node.start_mark
             )
-        self.flatten_mapping(node)  # YAML merge keys (<<) become ordinary entries
+        own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
+        self.flatten_mapping(node)  # YAML merge keys (<<): merged entries first, then the mapping's own
+        merged = len(node.value) - own
         mapping: dict[str, Any] = {}
         seen: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
+        for index, (key_node, value_node) in enumerate(node.value):
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, (list, dict)):
                 raise yaml.constructor.ConstructorError(
@@ -107,14 +109,12 @@ class _ContractLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                     "found a mapping or list used as a key", key_node.start_mark,
                 )
             key = _json_key(key)
-            if key in seen:
-                raise _DuplicateKey(key, key_node, seen[key])
-            seen[key] = key_node
+            if index >= merged:  # a merged entry may be overridden; the mapping's own keys may not
+                if key in seen:
+                    raise _DuplicateKey(key, key_node, seen[key])
+                seen[key] = key_node
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
-
-
-_ContractLoader.add_constructor("tag:yaml.org,2002:map", _ContractLoader.construct_yaml_map)
 
 
 def load_document(path: Path | str) -> dict[str, Any]:
@@ -164,10 +164,21 @@ def _parse_yaml(path: Path, text: str) -> Any:
         if mark is None:
             raise ContractError(path, cause) from None
         raise ContractError(path, cause, line=mark.line + 1, column=mark.column + 1) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise ContractError(
+            path, f"YAML error: {error.reason} (found #x{_code_point(error.character):04x})",
+            line=line, column=column,
+        ) from None
     except yaml.YAMLError as error:
-        raise ContractError(path, f"YAML error: {error}") from None
+        raise ContractError(path, "YAML error: " + " ".join(str(error).split())) from None
     finally:
         loader.dispose()
+
+
+def _code_point(character: str | int) -> int:
+    return character if isinstance(character, int) else ord(character)
 
 
 def _yaml_cause(error: yaml.MarkedYAMLError) -> str:

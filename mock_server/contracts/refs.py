@@ -185,14 +185,30 @@ def broken_refs(document: dict[str, Any], *, base: Path | str) -> list[BrokenRef
         file = pending.pop()
         for pointer, ref in iter_refs(documents.document_of(file)):
             try:
-                target_file, _, _ = documents.target(ref, file)
+                target_file, fragment, target = documents.target(ref, file)
             except _Unresolvable as error:
                 broken.append(BrokenRef(file, pointer, ref, str(error)))
                 continue
+            if _comes_back(documents, target_file, fragment, target):
+                broken.append(BrokenRef(file, pointer, ref, "a chain of $refs that leads back to itself, never to a value"))
             if target_file not in seen:
                 seen.add(target_file)
                 pending.append(target_file)
     return broken
+
+
+def _comes_back(documents: _Documents, file: Path | None, fragment: str, value: Any) -> bool:
+    """Does a `$ref` land on a `$ref` that lands on a `$ref`... that is where it started?"""
+    visited = {(file, fragment)}
+    while isinstance(value, dict) and isinstance(value.get("$ref"), str):
+        try:
+            file, fragment, value = documents.target(value["$ref"], file)
+        except _Unresolvable:
+            return False  # reported where that $ref is written
+        if (file, fragment) in visited:
+            return True
+        visited.add((file, fragment))
+    return False
 
 
 def unresolved_refs(document: dict[str, Any], *, base: Path | str) -> list[tuple[str, str]]:

@@ -101,6 +101,7 @@ def test_unresolved_refs_lists_each_broken_ref_where_it_is():
     assert unresolved_refs(document, base=path) == [
         ("/paths/~1users/get/responses/200/content/application~1json/schema", "#/components/schemas/Usr"),
         ("/paths/~1users/get/responses/404", "errors.yaml#/NotFound"),
+        ("/components/schemas/Loop", "#/components/schemas/Loop"),
     ]
     with pytest.raises(ContractError, match="Usr"):
         resolve_refs(document, base=path)
@@ -129,3 +130,11 @@ def test_resolve_target_refuses_the_unknown_naming_the_bundled_apis(tmp_path):
     empty.mkdir()
     with pytest.raises(ContractError, match="no contract in this directory"):
         resolve_target(str(empty))
+
+
+def test_merge_keys_may_be_overridden_but_own_keys_not_repeated(tmp_path):
+    path = write(tmp_path, "a.yaml", "base: &b {a: 1, b: 1}\nx:\n  <<: *b\n  a: 2\n")
+    assert load_document(path)["x"] == {"a": 2, "b": 1}
+    path = write(tmp_path, "b.yaml", "base: &b {a: 1}\nx:\n  <<: *b\n  c: 2\n  c: 3\n")
+    with pytest.raises(ContractError, match="duplicate key 'c'"):
+        load_document(path)

@@ -1,0 +1,330 @@
+"""Authenticator: the auth flows the contracts declare, in-process with an injected clock."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from mock_server.auth import AuthError, Authenticator
+from mock_server.store import Store
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
+_DOCUMENTS: dict[str, dict] = {}
+
+
+def document(api: str) -> dict:
+    if api not in _DOCUMENTS:
+        with open(SPECS / api / "openapi.yaml", encoding="utf-8") as handle:
+            _DOCUMENTS[api] = yaml.safe_load(handle)
+    return _DOCUMENTS[api]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Mock:
+    """One API's authenticator over a fresh store, with helpers to run its operations."""
+
+    def __init__(self, api: str):
+        self.document = document(api)
+        self.clock = Clock()
+        self.store = Store(clock=self.clock)
+        self.auth = Authenticator(self.document, self.store, seed=0, clock=self.clock)
+        self.operations = {op["operationId"]: op for item in self.document["paths"].values()
+                           for op in item.values() if isinstance(op, dict) and "operationId" in op}
+
+    def run(self, operation_id: str, body: dict | None = None, principal=None, **path) -> tuple[int, Any]:
+        operation = self.operations[operation_id]
+        status, reply, _ = self.auth.perform(operation["x-apitwin-auth"], operation, body or {}, principal, path)
+        if reply is not None:
+            check_response(self.document, operation, status, reply)
+        return status, reply
+
+    def security(self, operation_id: str) -> list[dict]:
+        operation = self.operations[operation_id]
+        return operation.get("security", self.document.get("security") or [])
+
+    def bearer(self, operation_id: str, token: str):
+        return self.auth.authenticate({"Authorization": f"Bearer {token}"}, {}, self.security(operation_id))
+
+    def failure(self, call, *args, **kwargs) -> AuthError:
+        with pytest.raises(AuthError) as caught:
+            call(*args, **kwargs)
+        return caught.value
+
+
+def check_response(root: dict, operation: dict, status: int, body: Any) -> None:
+    """The flow's answer is valid against the operation's documented response schema."""
+    response = operation["responses"][str(status)]
+    schema = response["content"]["application/json"]["schema"]
+    anchored = {**root, "x-under-test": schema}
+    registry = Registry().with_resource("urn:t", Resource.from_contents(anchored, default_specification=DRAFT202012))
+    validator = Draft202012Validator({"$ref": "urn:t#/x-under-test"}, registry=registry, format_checker=FormatChecker())
+    errors = [e.message for e in validator.iter_errors(body)]
+    assert not errors, (operation["operationId"], body, errors)
+
+
+def demo_user(api: str, **match) -> dict:
+    users = document(api)["x-apitwin"]["auth"]["users"]
+    return next(u for u in users if all(u.get(k) == v for k, v in match.items()))
+
+
+# ---------------------------------------------------------------- the documents' credentials
+
+@pytest.mark.parametrize("api, operation, body, protected", [
+    ("enterprise", "login", {"username": "john.doe", "password": "SecurePassword123!", "remember_me": True,
+                             "device_id": "mobile-ios-abc123"}, "listRecords"),
+    ("messaging", "login", {"email": "user@example.com", "password": "secure_password"}, "listMessages"),
+    ("accounts", "login", {"username": "user", "password": "password"}, "listUsers"),
+    ("realtime", "createSession", {"username": "user@example.com", "password": "secure_password"}, "deleteSession"),
+])
+def test_the_documents_demo_credentials_log_in(api, operation, body, protected):
+    mock = Mock(api)
+    status, reply = mock.run(operation, body)
+    assert status == 200
+    principal = mock.bearer(protected, reply["access_token"])
+    assert principal.user_id == str(demo_user(api, password=body["password"])["id"])
+    assert principal.kind == "user"
+
+
+def test_demo_users_are_seeded_as_public_records_without_secrets():
+    mock = Mock("accounts")
+    stored = mock.store.get("users", 1)
+    assert stored["username"] == "user" and stored["email"] == "user@example.com"
+    assert "password" not in stored and "mfa_code" not in stored
+    mock.store.reset({})
+    mock.auth.reset()  # what POST /__mock/reset does after restoring the fixtures
+    assert mock.run("login", {"username": "user", "password": "password"})[0] == 200
+
+
+def test_wrong_password_is_refused_with_the_declared_code():
+    mock = Mock("enterprise")
+    error = mock.failure(mock.run, "login", {"username": "john.doe", "password": "WrongPassword000!"})
+    assert (error.status, error.code) == (401, "INVALID_CREDENTIALS")
+    # an API that declares no code for the failure leaves it to its envelope's code for 401
+    messaging = Mock("messaging")
+    error = messaging.failure(messaging.run, "login", {"email": "user@example.com", "password": "nope"})
+    assert (error.status, error.code, error.failure) == (401, None, "invalid_credentials")
+
+
+# ---------------------------------------------------------------- tokens
+
+def test_tokens_expire_after_the_documented_lifetime():
+    mock = Mock("enterprise")
+    _, reply = mock.run("login", {"username": "john.doe", "password": "SecurePassword123!"})
+    assert reply["expires_in"] == 900
+    mock.clock.now += 899
+    assert mock.bearer("listRecords", reply["access_token"]).user_id == "usr_abc123"
+    mock.clock.now += 2
+    error = mock.failure(mock.bearer, "listRecords", reply["access_token"])
+    assert error.status == 401 and error.details == {"token_expired": True}
+
+
+@pytest.mark.parametrize("header", ["Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "Bearer",
+                                    "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"])
+def test_malformed_or_forged_tokens_are_refused(header):
+    mock = Mock("messaging")
+    error = mock.failure(mock.auth.authenticate, {"Authorization": header}, {}, mock.security("listMessages"))
+    assert error.status == 401 and error.failure == "invalid_token"
+
+
+def test_missing_credentials_on_a_protected_operation_is_401_and_public_operations_pass():
+    mock = Mock("enterprise")
+    error = mock.failure(mock.auth.authenticate, {}, {}, mock.security("listRecords"))
+    assert (error.status, error.code) == (401, "UNAUTHORIZED")
+    assert mock.auth.authenticate({}, {}, mock.security("login")) is None
+    assert mock.auth.authenticate({}, {}, [{}]) is None
+
+
+def test_refresh_tokens_rotate_where_the_contract_says_so():
+    mock = Mock("enterprise")
+    _, first = mock.run("login", {"username": "john.doe", "password": "SecurePassword123!"})
+    status, second = mock.run("refreshToken", {"refresh_token": first["refresh_token"]})
+    assert status == 200 and second["refresh_token"] != first["refresh_token"]
+    assert mock.bearer("listRecords", second["access_token"]).user_id == "usr_abc123"
+    error = mock.failure(mock.run, "refreshToken", {"refresh_token": first["refresh_token"]})
+    assert (error.status, error.code) == (401, "UNAUTHORIZED")
+    assert mock.run("refreshToken", {"refresh_token": second["refresh_token"]})[0] == 200
+
+
+def test_refresh_without_rotation_keeps_the_refresh_token_usable():
+    mock = Mock("realtime")
+    _, session = mock.run("createSession", {"username": "user@example.com", "password": "secure_password"})
+    for _ in range(2):
+        status, reply = mock.run("refreshSession", {"refresh_token": session["refresh_token"]})
+        assert status == 200 and set(reply) == {"access_token", "expires_in", "token_type"}
+
+
+def test_an_access_token_is_not_a_refresh_token_and_vice_versa():
+    mock = Mock("messaging")
+    _, pair = mock.run("login", {"email": "user@example.com", "password": "secure_password"})
+    assert mock.failure(mock.run, "refreshToken", {"refresh_token": pair["access_token"]}).status == 401
+    assert mock.failure(mock.bearer, "listMessages", pair["refresh_token"]).status == 401
+
+
+def test_refresh_tokens_expire_and_remember_me_extends_them():
+    mock = Mock("enterprise")
+    _, short = mock.run("login", {"username": "john.doe", "password": "SecurePassword123!"})
+    _, long = mock.run("login", {"username": "john.doe", "password": "SecurePassword123!", "remember_me": True})
+    mock.clock.now += 8 * 86400
+    assert mock.failure(mock.run, "refreshToken", {"refresh_token": short["refresh_token"]}).status == 401
+    assert mock.run("refreshToken", {"refresh_token": long["refresh_token"]})[0] == 200
+
+
+def test_logout_revokes_the_access_token():
+    mock = Mock("enterprise")
+    _, reply = mock.run("login", {"username": "john.doe", "password": "SecurePassword123!"})
+    principal = mock.bearer("logout", reply["access_token"])
+    assert mock.run("logout", {}, principal) == (204, None)
+    error = mock.failure(mock.bearer, "listRecords", reply["access_token"])
+    assert error.status == 401 and error.failure == "token_revoked"
+
+
+# ---------------------------------------------------------------- sessions
+
+def test_deleting_a_session_ends_its_tokens():
+    mock = Mock("realtime")
+    _, mine = mock.run("createSession", {"username": "user@example.com", "password": "secure_password"})
+    _, theirs = mock.run("createSession", {"username": "friend@example.com", "password": "secure_password"})
+    me = mock.bearer("deleteSession", mine["access_token"])
+    other = mock.bearer("deleteSession", theirs["access_token"])
+    assert mine["session_id"].startswith("sess_") and me.session_id == mine["session_id"]
+    assert mock.failure(mock.run, "deleteSession", None, other, session_id=mine["session_id"]).status == 403
+    assert mock.run("deleteSession", None, me, session_id=mine["session_id"]) == (204, None)
+    assert mock.failure(mock.bearer, "deleteSession", mine["access_token"]).failure == "token_revoked"
+    assert mock.failure(mock.run, "refreshSession", {"refresh_token": mine["refresh_token"]}).status == 401
+    assert mock.failure(mock.run, "deleteSession", None, other, session_id="sess_unknown").status == 404
+    assert mock.bearer("deleteSession", theirs["access_token"]).user_id == "user_456"
+
+
+def test_roles_gate_operations():
+    mock = Mock("realtime")
+    _, guest = mock.run("createSession", {"username": "guest@example.com", "password": "secure_password"})
+    principal = mock.bearer("deleteSession", guest["access_token"])
+    roles = mock.operations["connectWebSocket"]["x-apitwin-roles"]
+    error = mock.failure(mock.auth.require_roles, principal, roles)
+    assert (error.status, error.code) == (403, None)
+    _, user = mock.run("createSession", {"username": "user@example.com", "password": "secure_password"})
+    mock.auth.require_roles(mock.bearer("deleteSession", user["access_token"]), roles)
+
+
+# ---------------------------------------------------------------- lockout and MFA
+
+def test_repeated_failures_lock_the_account_for_the_declared_window():
+    mock = Mock("enterprise")
+    lockout = mock.document["x-apitwin"]["auth"]["lockout"]
+    wrong = {"username": "john.doe", "password": "WrongPassword000!"}
+    right = {"username": "john.doe", "password": "SecurePassword123!"}
+    for _ in range(lockout["attempts"]):
+        assert mock.failure(mock.run, "login", wrong).code == "INVALID_CREDENTIALS"
+    error = mock.failure(mock.run, "login", right)
+    assert (error.status, error.code) == (403, "ACCOUNT_LOCKED")
+    assert 0 < error.details["retry_after"] <= lockout["seconds"] + 1
+    mock.clock.now += lockout["seconds"] + 1
+    assert mock.run("login", right)[0] == 200
+
+
+def test_a_success_clears_earlier_failures():
+    mock = Mock("enterprise")
+    attempts = mock.document["x-apitwin"]["auth"]["lockout"]["attempts"]
+    for _ in range(attempts - 1):
+        mock.failure(mock.run, "login", {"username": "john.doe", "password": "WrongPassword000!"})
+    mock.run("login", {"username": "john.doe", "password": "SecurePassword123!"})
+    mock.failure(mock.run, "login", {"username": "john.doe", "password": "WrongPassword000!"})
+    assert mock.run("login", {"username": "john.doe", "password": "SecurePassword123!"})[0] == 200
+
+
+def test_mfa_users_need_their_code():
+    mock = Mock("enterprise")
+    jane = demo_user("enterprise", username="jane.smith")
+    body = {"username": "jane.smith", "password": jane["password"]}
+    error = mock.failure(mock.run, "login", body)
+    assert (error.status, error.code) == (403, "MFA_REQUIRED")
+    assert mock.failure(mock.run, "login", {**body, "mfa_code": "000000"}).status == 401
+    status, reply = mock.run("login", {**body, "mfa_code": jane["mfa_code"]})
+    assert status == 200 and reply["user"]["username"] == "jane.smith"
+
+
+# ---------------------------------------------------------------- API keys and clients
+
+def test_api_keys_are_shown_once_and_then_work_as_credentials():
+    mock = Mock("enterprise")
+    _, login = mock.run("login", {"username": "john.doe", "password": "SecurePassword123!"})
+    owner = mock.bearer("createApiKey", login["access_token"])
+    status, key = mock.run("createApiKey", {"name": "Production Server", "permissions": ["read:data"],
+                                            "expires_in_days": 1}, owner)
+    assert status == 201 and key["api_key"].startswith("sk_live_")
+    assert all(key["api_key"] not in repr(r) for r in mock.store.list("api_keys"))
+    security = mock.security("listRecords")
+    principal = mock.auth.authenticate({"X-API-Key": key["api_key"]}, {}, security)
+    assert (principal.kind, principal.user_id, principal.permissions) == ("api_key", "usr_abc123", ["read:data"])
+    mock.auth.require_permissions(principal, ["read:data"])
+    error = mock.failure(mock.auth.require_permissions, principal, ["write:data"])
+    assert (error.status, error.code) == (403, "FORBIDDEN")
+    assert mock.failure(mock.auth.authenticate, {"X-API-Key": "sk_live_forged"}, {}, security).status == 401
+    mock.clock.now += 86400 + 1
+    assert mock.failure(mock.auth.authenticate, {"X-API-Key": key["api_key"]}, {}, security).status == 401
+
+
+def test_oauth_client_credentials_issue_tokens_to_known_clients_only():
+    mock = Mock("directory")
+    body = {"grant_type": "client_credentials", "client_id": "YOUR_CLIENT_ID", "client_secret": "YOUR_CLIENT_SECRET"}
+    status, reply = mock.run("issueToken", body)
+    assert status == 200 and reply["token_type"] == "Bearer" and reply["expires_in"] == 3600
+    principal = mock.bearer("listUsers", reply["access_token"])
+    assert (principal.kind, principal.user_id) == ("client", "usr_123")
+    assert mock.failure(mock.run, "issueToken", {**body, "client_secret": "wrong"}).status == 401
+    assert mock.failure(mock.run, "issueToken", {**body, "grant_type": "password"}).status == 400
+
+
+def test_the_documents_static_example_token_is_accepted():
+    mock = Mock("directory")
+    token = mock.document["x-apitwin"]["auth"]["static_tokens"][0]["token"]
+    assert mock.bearer("listUsers", token).user_id == "usr_123"
+
+
+def test_basic_credentials_are_checked_like_a_login():
+    mock = Mock("accounts")
+    scheme = {"basicAuth": {"type": "http", "scheme": "basic"}}
+    mock.auth.config.schemes.update(scheme)
+    good = base64.b64encode(b"user:password").decode()
+    bad = base64.b64encode(b"user:wrong").decode()
+    assert mock.auth.authenticate({"Authorization": f"Basic {good}"}, {}, [{"basicAuth": []}]).user_id == "1"
+    assert mock.failure(mock.auth.authenticate, {"Authorization": f"Basic {bad}"}, {}, [{"basicAuth": []}]).status == 401
+
+
+# ---------------------------------------------------------------- register
+
+def test_register_creates_a_user_with_private_credentials():
+    mock = Mock("accounts")
+    body = {"email": "new@example.com", "username": "newbie", "password": "s3cret-pass", "full_name": "New Bie"}
+    status, reply = mock.run("register", body)
+    assert status == 200 and reply["token_type"] == "bearer"
+    user = mock.store.find_one("users", username="newbie")
+    assert user["id"] == 2 and user["email"] == "new@example.com" and user["full_name"] == "New Bie"
+    assert "password" not in user and "s3cret-pass" not in repr(mock.store.list("users"))
+    assert mock.bearer("listUsers", reply["access_token"]).user_id == "2"
+    assert mock.run("login", {"username": "newbie", "password": "s3cret-pass"})[0] == 200
+    assert mock.failure(mock.run, "register", body).status in (400, 409)
+
+
+def test_register_answers_the_new_user_in_the_apis_id_style():
+    mock = Mock("messaging")
+    body = {"email": "ann@example.com", "password": "long-enough", "username": "ann", "display_name": "Ann"}
+    status, reply = mock.run("createUser", body)
+    assert status == 201 and reply["username"] == "ann" and "password" not in reply
+    assert mock.store.get("users", reply["id"])["display_name"] == "Ann"
+    assert mock.failure(mock.run, "createUser", body).status == 409
+    assert mock.run("login", {"email": "ann@example.com", "password": "long-enough"})[0] == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -83,3 +84,28 @@ def test_without_the_official_asyncapi_schema_lint_fails_and_says_how_to_install
     match = PROBLEM_LINE.match(line)
     assert match["rule"] == "asyncapi-version"
     assert "@asyncapi/specs" in match["message"] and "make install" in match["message"]
+
+
+def test_list_and_lint_read_the_bundle_from_apitwin_specs_and_survive_a_broken_contract(tmp_path):
+    good, broken = tmp_path / "good", tmp_path / "broken"
+    good.mkdir()
+    broken.mkdir()
+    (good / "openapi.yaml").write_text(
+        "openapi: 3.1.0\ninfo: {title: Good API, version: 2.0.0}\npaths: {}\n"
+        "x-apitwin: {port: 8123, source: 009_0123456789abcdef.txt}\n"
+    )
+    (broken / "openapi.yaml").write_text((BROKEN / "bad_yaml.yaml").read_text())
+
+    listed = apitwin("list", "--json", APITWIN_SPECS=str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    entries = {entry["name"]: entry for entry in json.loads(listed.stdout)}
+    assert (entries["good"]["title"], entries["good"]["port"]) == ("Good API", 8123)
+    assert entries["broken"]["problem"].endswith("YAML syntax error: while parsing a flow sequence "
+                                                 "did not find expected ',' or ']' (it started at line 9)")
+    table = apitwin("list", APITWIN_SPECS=str(tmp_path), COLUMNS="200")
+    assert table.returncode == 0 and "unreadable: see apitwin lint broken" in table.stdout
+
+    linted = apitwin("lint", APITWIN_SPECS=str(tmp_path))
+    assert linted.returncode == 1
+    assert linted.stdout.splitlines()[-1] == "1 problem in 1 file (2 contract files checked)"
+    assert "Traceback" not in linted.stdout + linted.stderr

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import logging
 import random
 import time
 from collections.abc import Mapping
@@ -35,6 +36,8 @@ from mock_server.scenario import ExampleNotFound, Preference, chaos_status, exam
 from mock_server.schemas import deref
 from mock_server.shaping import Shaper, merge_all_of
 from mock_server.validation import RequestValidator, SchemaCompiler
+
+logger = logging.getLogger("apitwin.mock")
 
 TIMESTAMP_FIELDS = ("created_at", "updated_at")
 MAX_TTL = 100 * 365 * 24 * 3600.0  # a longer time-to-live is "never" for a mock
@@ -98,9 +101,24 @@ class OperationHandler:
         try:
             reply = self._handle(request, headers)
         except MockError as error:
-            reply = self.error_reply(error, headers)
+            reply = self.error_reply(self._documented_error(error), headers)
+        except Exception:  # a bug, not the client's mistake: the API's own 500, and a log line
+            logger.exception("unexpected error in %s (%s %s)", self.operation.operation_id, request.method, request.path)
+            self.runtime.stats.error()
+            reply = self.error_reply(MockError(500), headers)
         self._required_headers(reply)
         return reply
+
+    def _documented_error(self, error: MockError) -> MockError:
+        """A path parameter that breaks the contract names nothing that exists: where the
+        operation documents 404 and not its validation status, that is the answer."""
+        if not error.validation or not error.errors:
+            return error
+        status = str(self.errors.validation_status)
+        if status not in self.operation.responses and "404" in self.operation.responses:
+            if all((e.get("loc") or [""])[0] == "path" for e in error.errors):
+                return MockError(404)
+        return error
 
     def _required_headers(self, reply: Reply) -> None:
         """Headers a response documents as required are always there (the mock's own value,

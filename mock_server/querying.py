@@ -25,6 +25,7 @@ from typing import Any
 from mock_server.errors import MockError
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 Record = dict[str, Any]
@@ -74,6 +75,8 @@ def _compare(op: str, actual: Any, expected: str) -> bool:
         actual = float(actual)
     elif not isinstance(actual, bool):
         actual = str(actual)
+        if _DATE.match(str(target)) and _DATE.match(actual[:10]):
+            actual = actual[:10]  # a date bound covers the whole day of a timestamp
     try:
         if op == "eq":
             return actual == target

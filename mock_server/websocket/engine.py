@@ -1,0 +1,239 @@
+"""The ASGI WebSocket app of one API: handshake, frames in, effects, frames out, heartbeat.
+
+One `WebSocketApp` serves every channel of the API's AsyncAPI contract on the HTTP side's port.
+A client frame is checked (size, JSON, known message, schema) and then does what its receiving
+operation declares (see `effects`); the server's own frames (welcome, heartbeat, presence, events
+from the HTTP side) come from send operations with ``x-apitwin-trigger`` / ``x-apitwin-events``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server.websocket.audience import Conversations, Presence
+from mock_server.websocket.contract import AsyncContract, Channel, Message
+from mock_server.websocket.effects import Effects
+from mock_server.websocket.errorframes import ErrorFrames
+from mock_server.websocket.frames import Context, FrameBuilder
+from mock_server.websocket.handshake import Gate, Refusal
+from mock_server.websocket.registry import Connection, Registry, send_frame
+
+logger = logging.getLogger("apitwin.websocket")
+
+#: set in the task that refused a handshake with an HTTP response (see `_DenialLogFilter`)
+_denied: contextvars.ContextVar[bool] = contextvars.ContextVar("apitwin_ws_denied", default=False)
+
+
+class _DenialLogFilter(logging.Filter):
+    """uvicorn's sans-I/O WebSocket protocol logs "returned without completing handshake" after
+    a denial response sent through the ``websocket.http.response`` extension, which is a
+    complete answer; drop that one line for handshakes this app refused on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_denied.get() and "without completing handshake" in str(record.msg))
+
+
+_denial_filter = _DenialLogFilter()
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Heartbeat overrides (tests, impatient users); None = the contract's value."""
+
+    interval: float | None = None
+    timeout: float | None = None
+
+
+class ChannelRuntime:
+    """One channel's live parts: its gate, error frames, effects."""
+
+    def __init__(self, app: WebSocketApp, channel: Channel) -> None:
+        self.channel = channel
+        self.gate = Gate(app.runtime, channel)
+        self.errors = ErrorFrames(channel, app.builder)
+        interval, timeout = channel.heartbeat()
+        self.interval = app.timing.interval or interval
+        self.timeout = app.timing.timeout or timeout
+        self.conversations = Conversations(app.runtime.store, channel.declarations.get("conversations"))
+        self.presence = Presence(app.runtime.store, channel.declarations.get("presence"))
+        self.effects = Effects(app, self)
+        self.by_type: dict[tuple[str, Any], Message] = {}
+        self.binary: Message | None = None
+        for message in channel.client_messages():
+            if message.binary:
+                self.binary = self.binary or message
+            elif message.discriminator is not None:
+                self.by_type.setdefault(message.discriminator, message)
+        self.discriminators = sorted({d[0] for d in self.by_type})
+
+
+class WebSocketApp:
+    def __init__(self, runtime: Any, contract: AsyncContract, timing: Timing = Timing()) -> None:
+        self.runtime = runtime
+        self.contract = contract
+        self.timing = timing
+        self.registry = Registry()
+        self.builder = FrameBuilder(runtime.generator, contract.document)
+        self.channels = {c.key: ChannelRuntime(self, c) for c in contract.channels}
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.sweeper: asyncio.Task[Any] | None = None
+        for channel_runtime in self.channels.values():
+            channel_runtime.effects.subscribe_events(runtime.events)
+
+    # -- ASGI --------------------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        found = self.contract.channel_for(scope.get("path", "/"))
+        if found is None:
+            await self._deny(scope, send, *self._not_found(scope))
+            return
+        channel, params = found
+        live = self.channels[channel.key]
+        try:
+            admission = live.gate.admit(scope)
+        except Refusal as refusal:
+            self.runtime.stats.error()
+            await self._deny(scope, send, *live.gate.render(refusal))
+            return
+        accept: dict[str, Any] = {"type": "websocket.accept"}
+        if admission.subprotocol:
+            accept["subprotocol"] = admission.subprotocol
+        await send(accept)
+        connection = Connection(send, admission.user_id, params, channel.key, admission.principal)
+        await self._session(live, connection, receive)
+
+    async def _session(self, live: ChannelRuntime, connection: Connection, receive: Any) -> None:
+        stats = self.runtime.stats
+        first = self.registry.add(connection)
+        stats.connection_opened()
+        self._ensure_sweeper()
+        try:
+            connection.next_heartbeat = time.monotonic() + (live.interval or 0)
+            await live.effects.connected(connection, first)
+            while True:
+                message = await receive()
+                kind = message["type"]
+                if kind == "websocket.disconnect":
+                    break
+                if kind != "websocket.receive":
+                    continue
+                connection.last_seen = time.monotonic()
+                text, data = message.get("text"), message.get("bytes")
+                size = len(text.encode("utf-8")) if text is not None else len(data or b"")
+                limit = live.channel.max_frame_size
+                if limit and size > limit:
+                    stats.error()
+                    await connection.close(1009, f"Frame of {size} bytes exceeds {limit}")
+                    continue
+                stats.received()
+                if text is not None:
+                    await self._text(live, connection, text)
+                else:
+                    await self._binary(live, connection, data or b"")
+        finally:
+            connection.closed = True
+            last = self.registry.remove(connection)
+            stats.connection_closed()
+            try:
+                await live.effects.disconnected(connection, last)
+            except Exception:
+                logger.exception("disconnect effects failed")
+
+    async def _text(self, live: ChannelRuntime, connection: Connection, text: str) -> None:
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            await self.error(live, connection, "invalid-json")
+            return
+        message = None
+        if isinstance(frame, dict):
+            for prop in live.discriminators:
+                if prop in frame:
+                    message = live.by_type.get((prop, frame[prop]))
+                    if message is not None:
+                        break
+        if message is None:
+            name = frame.get(live.discriminators[0]) if isinstance(frame, dict) and live.discriminators else None
+            await self.error(live, connection, "unknown-type", f"Unknown message type: {name}" if name is not None else None)
+            return
+        problems = message.errors(frame)
+        if problems:
+            await self.error(live, connection, "invalid-data", f"Invalid {message.name} message: {problems[0]}")
+            return
+        operation = live.channel.receive_for(message)
+        if operation is not None:
+            await live.effects.run(connection, operation, frame)
+
+    async def _binary(self, live: ChannelRuntime, connection: Connection, data: bytes) -> None:
+        if live.binary is None:
+            await self.error(live, connection, "binary")
+            return
+        operation = live.channel.receive_for(live.binary)
+        if operation is not None:
+            await live.effects.run(connection, operation, None, size=len(data))
+
+    async def error(self, live: ChannelRuntime, connection: Connection, kind: str, message: str | None = None, **kwargs: Any) -> None:
+        self.runtime.stats.error()
+        await send_frame([connection], live.errors.render(kind, message, **kwargs), self.runtime.stats)
+
+    # -- refusals ------------------------------------------------------------------------------
+
+    def _not_found(self, scope: dict[str, Any]) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        any_channel = next(iter(self.channels.values()))
+        return any_channel.gate.render(Refusal(404, f"No WebSocket channel at {scope.get('path')}"))
+
+    async def _deny(self, scope: dict[str, Any], send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+        if "websocket.http.response" in (scope.get("extensions") or {}):
+            _denied.set(True)
+            uvicorn_log = logging.getLogger("uvicorn.error")
+            if _denial_filter not in uvicorn_log.filters:
+                uvicorn_log.addFilter(_denial_filter)
+            await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+            await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
+        else:
+            await send({"type": "websocket.close", "code": 1008})
+
+    # -- heartbeat -----------------------------------------------------------------------------
+
+    def _ensure_sweeper(self) -> None:
+        if self.sweeper is None or self.sweeper.done():
+            self.sweeper = asyncio.get_running_loop().create_task(self._sweep())
+
+    async def _sweep(self) -> None:
+        """One task for all connections: heartbeat frames due, silent clients closed."""
+        ticks = [v for live in self.channels.values() for v in (live.interval, live.timeout) if v]
+        if not ticks:
+            return
+        tick = max(0.05, min(ticks) / 4)
+        while self.registry.connections:
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            for connection in list(self.registry.connections.values()):
+                live = self.channels[connection.channel_key]
+                if live.timeout and now - connection.last_seen > live.timeout:
+                    await connection.close(1001, "No activity within the heartbeat timeout")
+                elif live.interval and now >= connection.next_heartbeat:
+                    connection.next_heartbeat = now + live.interval
+                    await live.effects.heartbeat(connection)
+
+    def spawn(self, coroutine: Any) -> None:
+        """Run `coroutine` in the background (event deliveries), keeping a reference to it."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def context(self, connection: Connection | None = None, **kwargs: Any) -> Context:
+        if connection is not None:
+            kwargs.setdefault("user_id", connection.user_id)
+            kwargs.setdefault("params", connection.params)
+            kwargs.setdefault("connection_id", connection.id)
+        return Context(**kwargs)

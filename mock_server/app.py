@@ -27,7 +27,9 @@ The seam for other transports: a module ``mock_server.websocket`` exposing
 serves HTTP and WebSocket), and a module ``mock_server.graphql_endpoint`` exposing the same
 ``build_app(runtime)`` receives the HTTP requests of operations declaring
 ``x-apitwin-graphql`` (the request body is replayed; ``scope["apitwin.request"]`` holds the parsed
-`Request`). Both get the same `ApiRuntime` (store, authenticator, event bus, stats) as HTTP.
+`Request`). ``mock_server.webhooks`` is built the same way (it subscribes to the event bus). All
+get the same `ApiRuntime` (store, authenticator, event bus, stats) as HTTP; a transport with a
+``control(method, path)`` method answers its own ``/__mock/<path>`` endpoint (e.g. webhooks).
 """
 
 from __future__ import annotations
@@ -119,6 +121,16 @@ class Transports:
     def __init__(self, runtime: ApiRuntime) -> None:
         self.websocket = _build_transport("mock_server.websocket", runtime)
         self.graphql = _build_transport("mock_server.graphql_endpoint", runtime)
+        self.webhooks = _build_transport("mock_server.webhooks", runtime)
+
+    def control(self, method: str, path: str) -> Any:
+        """A transport's own ``/__mock`` endpoint (``control(method, path)`` -> JSON or None)."""
+        for transport in (self.websocket, self.graphql, self.webhooks):
+            answer = getattr(transport, "control", None)
+            result = answer(method, path) if callable(answer) else None
+            if result is not None:
+                return result
+        return None
 
 
 def _build_transport(module_name: str, runtime: ApiRuntime) -> Any:
@@ -334,6 +346,9 @@ class MockApp:
             asset = docs.swagger_asset(path[len("/swagger-ui/"):])
             if asset is not None:
                 return Reply(200, asset[0], {"Cache-Control": "max-age=3600"}, asset[1])
+        extra = self.transports.control(method, path)
+        if extra is not None:
+            return Reply(200, extra, {}, "application/json")
         raise MockError(404, f"No mock control endpoint at {request.path}")
 
 

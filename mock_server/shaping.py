@@ -1,10 +1,12 @@
 """Stored data shaped to what a response schema documents.
 
 What the store holds is richer than any single response (credentials, fields of another view,
-what a client sent that the schema does not return). A response shows exactly the documented
-properties: undocumented ones are dropped (a stored password never leaks), ``writeOnly`` ones
-too, and a required property the record lacks is generated, so every answer is valid against
-its schema while showing the client's own data wherever the client supplied it.
+what a client sent that the schema does not return). A response shows the documented
+properties, plus undocumented ones only where the schema allows them (``additionalProperties``
+not false); ``writeOnly`` properties, private fields (``_…``) and credentials (password,
+secret, ...) never appear unless a schema names them. A required property the record lacks is
+generated, so every answer is valid against its schema while showing the client's own data
+wherever the client supplied it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from mock_server.schemas import deref
 from mock_server.validation import SchemaCompiler
 
 _MISSING = object()
+
+#: stored fields never returned unless a schema documents them by name (credentials, secrets).
+SECRET_FIELDS = frozenset({"password", "hashed_password", "password_hash", "secret", "client_secret", "mfa_code", "mfa_secret"})
 
 
 class Shaper:
@@ -70,11 +75,12 @@ class Shaper:
                 out[prop] = self.shape(value[prop], sub, prop, depth + 1)
             elif prop in required:
                 out[prop] = self.shape(_MISSING, sub, prop, depth + 1)
-        extra = schema.get("additionalProperties", None if properties else True)
+        extra = schema.get("additionalProperties", True)
         if extra is True or isinstance(extra, dict):
             for prop, sub_value in value.items():
-                if prop not in properties and not prop.startswith("_"):
-                    out[prop] = sub_value if extra is True or extra == {} else self.shape(sub_value, extra, prop, depth + 1)
+                if prop in properties or prop.startswith("_") or prop.lower() in SECRET_FIELDS:
+                    continue
+                out[prop] = sub_value if extra is True or extra == {} else self.shape(sub_value, extra, prop, depth + 1)
         return out
 
     def _shape_branches(self, value: Any, schema: dict[str, Any], branches: list[Any], name: str | None, depth: int) -> Any:

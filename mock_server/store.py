@@ -176,8 +176,14 @@ class Store:
             return
         now = self._clock()
         dead = [rid for (name, rid), at in self._expiry.items() if name == collection and at <= now]
-        for record_id in dead:
-            self.delete(collection, record_id)
+        if not dead:
+            return
+        with self._lock:
+            for record_id in dead:
+                self._expiry.pop((collection, record_id), None)
+                self._collections.get(collection, {}).pop(record_id, None)
+                if self._db is not None:
+                    self._db.execute("DELETE FROM records WHERE collection=? AND id=?", (collection, record_id))
 
     def _write(self, collection: str, record_id: str, record: Record, expires_at: float | None) -> None:
         if self._db is None:

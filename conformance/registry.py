@@ -73,6 +73,10 @@ class CheckRegistry:
 
         return decorator
 
+    def declare(self, name: str, transport: str, summary: str) -> None:
+        """A check performed outside Schemathesis' per-response loop (by a runner)."""
+        self._checks[name] = CheckInfo(name=name, transport=transport, origin="apitwin", summary=summary)
+
     def all(self) -> list[CheckInfo]:
         return list(self._checks.values())
 

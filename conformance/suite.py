@@ -17,7 +17,7 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
     enabled = settings.enabled_checks(registry.names())
     session = AuthSession(target.contract, target.base_url, settings.credentials, timeout=settings.request_timeout)
     started = time.monotonic()
-    report = run_http(target, settings, enabled, session, registry.select("http", enabled), progress)
+    report = run_http(target, settings, enabled, session, [info for info in registry.select("http", enabled) if info.function], progress)
     if "websocket" in settings.phases:
         from conformance.websocket.runner import run_websocket
 

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 
 from conformance.contract import Contract, Operation, dig, has_path
-from conformance.registry import Violation, register
+from conformance.registry import REGISTRY, Violation, register
 
 RATE_LIMIT_MARK = "ratelimit"
 MAX_PAGES = 30
@@ -450,5 +450,7 @@ def auth_required(state: HttpCheckState, response: Any, case: Any) -> None:
             actual=f"{bad.status_code} {short(bad.text, 200)}",
         )
 
+
+REGISTRY.declare("auth_login", "http", "the contract's own login (or client-credentials) operation yields a working token")
 
 HTTP_CHECKS = (error_envelope, rate_limit_headers, pagination_headers, pagination_consistency, auth_required)

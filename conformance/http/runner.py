@@ -131,7 +131,7 @@ def run_http(
         for event in from_schema(schema).execute():
             collect(event, report, progress)
     report.duration = time.monotonic() - started
-    if session.failure:
+    if session.failure and "auth_login" in enabled:
         report.add_finding(
             Finding(
                 check="auth_login",

@@ -129,7 +129,7 @@ class WsRun:
     def __init__(self, target: Target, settings: CheckSettings, enabled: set[str], session: AuthSession, report: Report) -> None:
         self.target, self.settings, self.enabled, self.session, self.report = target, settings, enabled, session, report
         self.contract = AsyncContract(target.contract.asyncapi)
-        self.wait = min(3.0, settings.request_timeout)
+        self.wait = min(2.0, settings.request_timeout)
         self.examples = max(1, min(settings.max_examples, 3))
         self.handshakes: dict[str, list[str]] = {}
         self.frame_failures: set[str] = set()

@@ -108,7 +108,11 @@ def response_schema(contract: Contract, exchange: HttpExchange) -> dict | None:
 
 
 def target_objects(contract: Contract, exchange: HttpExchange, body: Any) -> tuple[list[dict], dict]:
-    """The response's resource objects (the body, its list items) and their schema."""
+    """The response's resource objects (the body, its list items) and their schema.
+
+    Auth operations are left alone: a fault in the login would hide every other fault."""
+    if exchange.operation is None or exchange.operation.extension("auth"):
+        return [], {}
     schema = response_schema(contract, exchange) or {}
     declaration = exchange.operation.extension("pagination") if exchange.operation else None
     if declaration:

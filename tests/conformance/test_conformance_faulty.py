@@ -1,0 +1,73 @@
+"""Every deliberately faulty server is caught, by the check that names its fault.
+
+Each server is a real process: a correct implementation (the toy app, or the mock of a
+bundled API) with exactly one injected mistake. The same servers also go through a plain
+Schemathesis run, the baseline; the comparison table is printed at the end of the session.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.auth import AuthSession
+from conformance.settings import CheckSettings
+from conformance.suite import run_suite
+from conformance.target import resolve
+from tests.conformance.conftest import BASELINE_ROWS, TOY
+from tests.faulty.baseline import plain_schemathesis
+from tests.faulty.cases import BUNDLED_CASES, TOY_CASES, FaultCase
+
+MAX_EXAMPLES = 5
+
+
+def check_case(servers, case: FaultCase) -> None:  # noqa: ANN001
+    servers.start([(case.upstream, case.fault)])
+    settings = CheckSettings(
+        target=str(TOY) if case.upstream == "toy" else case.upstream,
+        base_url=servers.url(case.upstream, case.fault),
+        phases=list(case.phases),
+        include=list(case.include),
+        max_examples=MAX_EXAMPLES,
+        seed=1,
+        quiet=True,
+    )
+    target = resolve(settings)
+    report = run_suite(target, settings)
+    caught = {finding.check for finding in report.findings}
+    token = AuthSession(target.contract, target.base_url, settings.credentials).current_token()
+    baseline = plain_schemathesis(target, case.transport, case.include, token, MAX_EXAMPLES)
+    BASELINE_ROWS.append(
+        {
+            "upstream": case.upstream,
+            "fault": case.fault,
+            "transport": case.transport,
+            "check": case.check,
+            "caught": case.check in caught,
+            "baseline": baseline,
+        }
+    )
+    details = "\n".join(f"[{f.check}] {f.operation}: {f.title} / {f.actual[:200]}" for f in report.findings)
+    assert case.check in caught, f"{case.fault} not caught by {case.check}; found: {sorted(caught)}\n{details}\n{report.errors}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def start_toy_servers(servers) -> None:  # noqa: ANN001
+    servers.start([(case.upstream, case.fault) for case in TOY_CASES])
+
+
+@pytest.mark.parametrize("case", TOY_CASES, ids=lambda case: case.id)
+def test_toy_fault_is_caught(servers, case: FaultCase) -> None:  # noqa: ANN001
+    check_case(servers, case)
+
+
+@pytest.mark.parametrize("case", BUNDLED_CASES, ids=lambda case: case.id)
+def test_bundled_fault_is_caught(servers, case: FaultCase) -> None:  # noqa: ANN001
+    check_case(servers, case)
+
+
+def test_at_least_25_faults_across_five_apis_and_three_transports() -> None:
+    cases = TOY_CASES + BUNDLED_CASES
+    assert len(cases) >= 25
+    assert {case.upstream for case in BUNDLED_CASES} == {"accounts", "directory", "enterprise", "messaging", "realtime"}
+    assert {case.transport for case in BUNDLED_CASES} == {"http", "websocket", "graphql"}
+    assert len({(case.upstream, case.fault) for case in cases}) == len(cases)

@@ -1,0 +1,58 @@
+"""The baseline the suite must beat: a plain Schemathesis run (library, default checks).
+
+Same contract, same faulty server, same operations and example budget, and the same static
+bearer token a user would pass with `-H Authorization: ...`; everything else is Schemathesis'
+defaults. Schemathesis has no AsyncAPI support, so WebSocket faults are out of its reach.
+"""
+
+from __future__ import annotations
+
+import schemathesis
+from schemathesis.engine import events, from_schema
+
+from conformance.target import Target
+
+
+def plain_schemathesis(target: Target, transport: str, include: tuple[str, ...], token: str | None, max_examples: int) -> set[str] | None:
+    """Names of the checks that failed, or None where Schemathesis cannot test at all."""
+    if transport == "websocket":
+        return None
+    config = schemathesis.Config.from_dict({"seed": 1, "generation": {"max-examples": max_examples, "deterministic": True}})
+    if transport == "graphql":
+        from conformance.graphql_phase import endpoint
+
+        schema = schemathesis.graphql.from_path(str(target.contract.graphql_path), config=config)
+        schema.config.update(base_url=endpoint(target))
+    else:
+        schema = schemathesis.openapi.from_path(str(target.contract.openapi_path), config=config)
+        schema.config.update(base_url=target.base_url)
+        if include:
+            schema = schema.include(operation_id=list(include))
+    if token:
+        schema.config.update(headers={"Authorization": f"Bearer {token}"})
+    failed: set[str] = set()
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            for nodes in event.recorder.checks.values():
+                failed.update(node.name for node in nodes if node.failure_info is not None)
+    return failed
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| faulty server | fault | transport | check that must catch it | apitwin check | plain Schemathesis |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        ours = "caught" if row["caught"] else "MISSED"
+        if row["baseline"] is None:
+            theirs = "n/a (no AsyncAPI support)"
+        else:
+            relevant = sorted(row["baseline"])
+            theirs = ("caught: " + ", ".join(relevant)) if relevant else "missed"
+        lines.append(f"| {row['upstream']} | {row['fault']} | {row['transport']} | {row['check']} | {ours} | {theirs} |")
+    caught_ours = sum(1 for row in rows if row["caught"])
+    caught_theirs = sum(1 for row in rows if row["baseline"])
+    lines.append("")
+    lines.append(f"apitwin check caught {caught_ours}/{len(rows)}; plain Schemathesis flagged something on {caught_theirs}/{len(rows)}.")
+    return "\n".join(lines)

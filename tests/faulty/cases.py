@@ -1,0 +1,75 @@
+"""The faulty implementations the suite must catch, and the check that must name each fault.
+
+Each case: the upstream (the toy app, or a bundled API's mock), one fault from
+`tests.faulty.faults`, the check expected to catch it, and the narrowest run that exercises it
+(phases and operations), so the whole table stays fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FaultCase:
+    upstream: str
+    fault: str
+    check: str
+    phases: tuple[str, ...]
+    include: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return f"{self.upstream}-{self.fault}"
+
+    @property
+    def transport(self) -> str:
+        if self.phases == ("websocket",):
+            return "websocket"
+        if self.phases == ("graphql",):
+            return "graphql"
+        return "http"
+
+
+TOY_CASES = [
+    FaultCase("toy", "server_error_on_edge", "not_a_server_error", ("fuzz",), ("listNotes",)),
+    FaultCase("toy", "missing_required_field", "response_schema_conformance", ("fuzz",), ("listNotes",)),
+    FaultCase("toy", "wrong_type", "response_schema_conformance", ("fuzz",), ("listNotes",)),
+    FaultCase("toy", "wrong_status_code", "status_code_conformance", ("examples",), ("createNote",)),
+    FaultCase("toy", "ignored_token", "auth_required", ("fuzz",), ("listNotes",)),
+    FaultCase("toy", "forbidden_instead_of_unauthorized", "auth_required", ("fuzz",), ("listNotes",)),
+    FaultCase("toy", "wrong_error_envelope", "error_envelope", ("fuzz",), ("getNote",)),
+    FaultCase("toy", "off_by_one_page", "pagination_consistency", ("fuzz",), ("listNotes",)),
+    FaultCase("toy", "delete_does_not_delete", "use_after_free", ("stateful",), ("createNote", "getNote", "deleteNote")),
+    FaultCase("toy", "missing_rate_limit_headers", "rate_limit_headers", ("examples",), ("createNote",)),
+    FaultCase("toy", "missing_pagination_headers", "pagination_headers", ("fuzz",), ("listNotes",)),
+    FaultCase("toy", "pagination_header_mismatch", "pagination_headers", ("fuzz",), ("listNotes",)),
+    FaultCase("toy", "undocumented_method_accepted", "unsupported_method", ("fuzz",), ("getHealth",)),
+    FaultCase("toy", "accepts_invalid_input", "negative_data_rejection", ("fuzz",), ("createNote",)),
+    FaultCase("toy", "wrong_content_type", "content_type_conformance", ("fuzz",), ("getHealth",)),
+    FaultCase("toy", "graphql_server_error", "graphql_not_a_server_error", ("graphql",)),
+    FaultCase("toy", "graphql_wrong_shape", "graphql_response_format", ("graphql",)),
+    FaultCase("toy", "ws_wrong_frame", "ws_frame_schema", ("websocket",)),
+    FaultCase("toy", "ws_missing_pong", "ws_reply", ("websocket",)),
+    FaultCase("toy", "ws_no_fanout", "ws_fanout", ("websocket",)),
+    FaultCase("toy", "ws_no_error_frame", "ws_invalid_message", ("websocket",)),
+    FaultCase("toy", "ws_missing_rest_event", "ws_rest_events", ("websocket",)),
+    FaultCase("toy", "ws_no_welcome", "ws_welcome", ("websocket",)),
+    FaultCase("toy", "ws_accepts_bad_token", "ws_handshake_auth", ("websocket",)),
+]
+
+#: the same mistakes in the five bundled APIs, whose correct implementation is the mock
+BUNDLED_CASES = [
+    FaultCase("accounts", "wrong_error_envelope", "error_envelope", ("fuzz",), ("getUser",)),
+    FaultCase("accounts", "ws_missing_reply", "ws_reply", ("websocket",)),
+    FaultCase("directory", "off_by_one_page", "pagination_consistency", ("fuzz",), ("listUsers",)),
+    FaultCase("directory", "graphql_wrong_shape", "graphql_response_format", ("graphql",)),
+    FaultCase("directory", "ws_missing_pong", "ws_reply", ("websocket",)),
+    FaultCase("enterprise", "ignored_token", "auth_required", ("fuzz",), ("listRecords",)),
+    FaultCase("enterprise", "missing_required_field", "response_schema_conformance", ("examples",), ("createRecord",)),
+    FaultCase("messaging", "missing_pagination_headers", "pagination_headers", ("fuzz",), ("listMessages",)),
+    FaultCase("messaging", "ws_missing_rest_event", "ws_rest_events", ("websocket",)),
+    FaultCase("realtime", "ws_no_fanout", "ws_fanout", ("websocket",)),
+    FaultCase("realtime", "ws_accepts_bad_token", "ws_handshake_auth", ("websocket",)),
+    FaultCase("realtime", "wrong_type", "response_schema_conformance", ("examples",), ("getHealth",)),
+]

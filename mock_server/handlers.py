@@ -78,7 +78,11 @@ class OperationHandler:
         self.roles = operation.extension("x-apitwin-roles") or []
         self.permissions = operation.extension("x-apitwin-permissions") or []
         self.docs_kind = operation.extension("x-apitwin-docs")
-        self.update_mode = operation.extension("x-apitwin-update") or ("merge" if operation.method == "patch" else "replace")
+        update = operation.extension("x-apitwin-update") or {}
+        update = {"mode": update} if isinstance(update, str) else dict(update)
+        self.update_mode = update.get("mode") or ("merge" if operation.method == "patch" else "replace")
+        # body field -> stored path, for bodies flatter than the records (bio -> profile.bio)
+        self.field_map: dict[str, str] = dict(update.get("fields") or {})
         self.events = list(operation.extension("x-apitwin-events") or [])
         self.stats_fields = operation.extension("x-apitwin-stats") or {}
         self.capacity = operation.extension("x-apitwin-capacity")
@@ -378,10 +382,12 @@ class OperationHandler:
             record.pop("expires_at", None)
         if record.get(resource.key) is None:
             record[resource.key] = self.runtime.generator.value(key_schema or {"type": "string", "format": "uuid"}, name=resource.key, root=self.document)
+        if isinstance(schema, dict):  # keep what was generated, so every later read agrees
+            record.update(self.services.shaper.shape(record, schema))
         return record, expires_at
 
     def _create(self, ctx: Context, collection: str, resource: Resource) -> Reply:
-        values = ctx.body if isinstance(ctx.body, dict) else {}
+        values = self._mapped(ctx.body if isinstance(ctx.body, dict) else {})
         record, expires_at = self._new_record(ctx, collection, resource, values, self.success_schema)
         stored = self.runtime.store.insert(collection, record, key=resource.key, expires_at=expires_at)
         reply = self.shaped(self.operation.success_status, stored, ctx.headers)
@@ -396,9 +402,23 @@ class OperationHandler:
         """PATCH (``x-apitwin-update: merge``): a JSON merge patch, objects merged key by key."""
         return self._update(ctx, collection, resource)
 
+    def _mapped(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The body with declared fields moved to where records keep them."""
+        if not self.field_map:
+            return values
+        out: dict[str, Any] = {}
+        for name, value in values.items():
+            target = self.field_map.get(name, name)
+            node = out
+            parts = target.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = value
+        return out
+
     def _update(self, ctx: Context, collection: str, resource: Resource) -> Reply:
         current = self._find(ctx, collection, resource)
-        values = ctx.body if isinstance(ctx.body, dict) else {}
+        values = self._mapped(ctx.body if isinstance(ctx.body, dict) else {})
         if self.update_mode == "merge":
             updated = merge_patch(current, values)
         else:
@@ -410,6 +430,8 @@ class OperationHandler:
         properties = self._properties(self.success_schema)
         if "updated_at" in properties or "updated_at" in current:
             updated["updated_at"] = utc_now()
+        if isinstance(self.success_schema, dict):
+            updated.update(self.services.shaper.shape(updated, self.success_schema))
         stored = self.runtime.store.replace(collection, current[resource.key], updated)
         if stored is None:
             raise MockError(404)

@@ -49,7 +49,10 @@ class Shaper:
         kind = _kind(schema, value)
         if kind == "object":
             if not isinstance(value, dict):
-                return self.generate(schema, name)
+                promoted = self._promote(value, schema)
+                if promoted is None:
+                    return self.generate(schema, name)
+                value = promoted
             return self._shape_object(value, schema, _depth)
         if kind == "array":
             if not isinstance(value, list):
@@ -62,6 +65,16 @@ class Shaper:
         if self.compiler.is_valid(schema, value):
             return value
         return self.generate(schema, name)
+
+    def _promote(self, value: Any, schema: dict[str, Any]) -> dict[str, Any] | None:
+        """An id where an object is documented (``members: ["usr_1"]`` stored, ``members:
+        [{user_id, role}]`` returned): the object with that id, the rest generated."""
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            return None
+        for prop, sub in (schema.get("properties") or {}).items():
+            if (prop == "id" or prop.endswith("_id")) and self.compiler.is_valid(sub, value):
+                return {prop: value}
+        return None
 
     def _shape_object(self, value: dict[str, Any], schema: dict[str, Any], depth: int) -> dict[str, Any]:
         properties = schema.get("properties") or {}

@@ -76,6 +76,8 @@ class DataGenerator:
         value = self._compiled_for(schema, None, root, mode, full=True)(0)
         if not isinstance(value, dict):
             return value
+        if isinstance(value.get("id"), int) and not isinstance(value["id"], bool) and "id" not in (overrides or {}):
+            value["id"] = self.sequence(f"record:{id(schema)}")  # integer keys count up, as databases do
         if overrides:
             value.update(copy.deepcopy(overrides))
         _order_timestamps(value, fixed=set(overrides or ()))
@@ -315,16 +317,17 @@ class DataGenerator:
             floor = low if depth >= MAX_DEPTH else max(low, min(1, high))
             target = rng.randint(floor, max(floor, high))
             out: list = [fn(depth + 1) for fn in prefix[:target]]
-            seen = {_canonical(v) for v in out} if unique else set()
+            # repeats are avoided even where allowed (real lists rarely repeat); where the
+            # schema allows them, a short list may still take one to reach `minItems`
+            seen = {_canonical(v) for v in out}
             attempts = 0
             while len(out) < target and item_gen is not None and attempts < target * 10 + 10:
                 attempts += 1
                 value = item_gen(depth + 1)
-                if unique:
-                    marker = _canonical(value)
-                    if marker in seen:
-                        continue
-                    seen.add(marker)
+                marker = _canonical(value)
+                if marker in seen and (unique or len(out) >= floor or attempts < target * 5):
+                    continue
+                seen.add(marker)
                 out.append(value)
             return out
         return gen

@@ -136,6 +136,7 @@ STRING_NAMES: dict[str, Hint] = {
     "display_name": lambda s, _: s.faker.name(),
     "author": lambda s, _: s.faker.name(),
     "author_name": lambda s, _: s.faker.name(),
+    "name": lambda s, _: " ".join(w.title() for w in s.faker.words(s.rng.randint(1, 3))),
     "first_name": lambda s, _: s.faker.first_name(),
     "given_name": lambda s, _: s.faker.first_name(),
     "last_name": lambda s, _: s.faker.last_name(),

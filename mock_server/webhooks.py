@@ -17,8 +17,7 @@ Declared at the root of openapi.yaml::
         retry: {attempts: 4, backoff_seconds: 1, timeout_seconds: 5}
 
 A registration (a record of the registration operation's collection, holding ``url``,
-``events``, the secret and optionally ``collections`` and ``active``) receives every declared
-event it lists. The payload is ``{event, timestamp, data}`` completed and pruned against the
+``events``, the secret and optionally ``collections``) receives every declared event it lists. The payload is ``{event, timestamp, data}`` completed and pruned against the
 schema of the contract's top-level ``webhooks`` entry for that event, then signed: ``signature``
 is the prefix plus the hex HMAC-SHA256, under the registration's secret, of the payload as
 compact JSON with sorted keys and without the signature member; the same value travels in the
@@ -96,19 +95,29 @@ class Webhooks:
             self.deliveries.append(delivery)
             self._spawn(self._deliver(delivery, registration))
 
+    def _meta(self, event: Any) -> dict[str, Any]:
+        """The event's meta, with the collection the operation works on when it is not given."""
+        meta = dict(event.meta or {})
+        if not meta.get("collection"):
+            operation = self.runtime.operations.get(meta.get("operation_id"))
+            resource = getattr(operation, "resource", None)
+            if resource is not None:
+                meta["collection"] = resource.collection_for(meta.get("path_params") or {}) or None
+        return meta
+
     def _wants(self, registration: dict[str, Any], event: Any) -> bool:
-        if registration.get("active") is False or not registration.get("url"):
+        if not registration.get("url"):
             return False
         if event.name not in (registration.get("events") or []):
             return False
         collections = registration.get("collections")
-        collection = (event.meta or {}).get("collection")
+        collection = self._meta(event).get("collection")
         return not collections or collection is None or collection in collections
 
     def _changes(self, event: Any) -> dict[str, Any]:
         """What changed in each object field since the last event about the same record."""
         record = event.data if isinstance(event.data, dict) else {}
-        key = ((event.meta or {}).get("collection") or "", str(record.get("id")))
+        key = (self._meta(event).get("collection") or "", str(record.get("id")))
         before = self.snapshots.get(key)
         if event.name.endswith(".deleted"):
             self.snapshots.pop(key, None)
@@ -123,7 +132,7 @@ class Webhooks:
 
     def _payload(self, event: Any, changes: dict[str, Any]) -> dict[str, Any]:
         context = Context(event=event.data, event_name=event.name, default_root="event")
-        context.roots["meta"] = dict(event.meta or {})
+        context.roots["meta"] = self._meta(event)
         context.roots["changes"] = changes
         payload: dict[str, Any] = {
             "event": event.name,

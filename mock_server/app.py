@@ -38,6 +38,7 @@ import asyncio
 import importlib
 import logging
 import random
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,33 @@ def base_path_of(document: dict[str, Any]) -> str:
     return path.rstrip("/")
 
 
+class PathIndex:
+    """Which documented operations a concrete path belongs to (for Allow and error envelopes)."""
+
+    def __init__(self, operations: Any, base_path: str) -> None:
+        entries = []
+        for operation in operations:
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(base_path + operation.path))
+            entries.append((operation.path.count("{"), re.compile(pattern + "$"), operation.method.upper(), operation.operation_id))
+        self.entries = sorted(entries, key=lambda e: e[0])
+
+    def _matching(self, path: str) -> list[tuple[str, str]]:
+        found, best = [], None
+        for params, regex, method, operation_id in self.entries:
+            if regex.match(path):
+                if best is None:
+                    best = params
+                if params == best:
+                    found.append((method, operation_id))
+        return found
+
+    def allowed(self, path: str) -> list[str]:
+        return sorted({method for method, _ in self._matching(path)})
+
+    def operation_id(self, method: str, path: str) -> str | None:
+        return next((operation_id for m, operation_id in self._matching(path) if m == method), None)
+
+
 class MockApp:
     """The ASGI app of one mocked API (see the module docstring for the request's route)."""
 
@@ -187,6 +215,7 @@ class MockApp:
         declarations = runtime.declarations
         self.max_body = int(declarations.get("max_body_size", DEFAULT_MAX_BODY))
         self.docs_paths = self._docs_paths()
+        self.paths = PathIndex(runtime.operations.values(), self.base_path)
         self.title = str((runtime.document.get("info") or {}).get("title", runtime.name))
         self.connexion = ConnexionMiddleware(
             Dispatcher(self.handlers, self.transports),
@@ -228,10 +257,12 @@ class MockApp:
             if reply is None:
                 sent = True
         except MockError as error:
-            reply = self._error_reply(error)
+            reply = self._error_reply(error, request)
         except HTTPException as error:
             headers = dict(error.headers or {})
-            reply = self._error_reply(MockError(error.status_code, _http_message(error, request), headers=headers))
+            if error.status_code == 405:
+                headers["Allow"] = ", ".join(self.paths.allowed(request.path)) or headers.get("Allow", "")
+            reply = self._error_reply(MockError(error.status_code, _http_message(error, request), headers=headers), request)
         except Exception:
             logger.exception("unexpected error serving %s %s", request.method, request.path)
             self.runtime.stats.error()
@@ -290,7 +321,14 @@ class MockApp:
                 break
         return b"".join(chunks)
 
-    def _error_reply(self, error: MockError) -> Reply:
+    def _error_reply(self, error: MockError, request: Request | None = None) -> Reply:
+        """An error raised outside an operation's handler (body too large, unknown path, wrong
+        method): in the envelope of the operation the request was for, if there is one."""
+        operation_id = self.paths.operation_id(request.method, request.path) if request is not None else None
+        if operation_id is not None and operation_id in self.handlers:
+            reply = self.handlers[operation_id].error_reply(error, {})
+            self.handlers[operation_id]._required_headers(reply)
+            return reply
         status, body, headers = self.errors.render(error)
         return Reply(status, body, dict(headers), self.errors.media_type)
 

@@ -123,7 +123,7 @@ class DataGenerator:
         if "allOf" in schema:
             return self._compiled_for(self._flatten(schema, root), name, root, mode, full)
         if "x-faker" in schema:
-            return self._compile_faker(schema, name)
+            return self._compile_faker(schema, name, root, mode)
         if "const" in schema:
             constant = schema["const"]
             return lambda depth: copy.deepcopy(constant)
@@ -155,7 +155,7 @@ class DataGenerator:
         return self._compile_string(schema, name)
 
     # ------------------------------------------------------------------ keywords
-    def _compile_faker(self, schema: dict, name: str) -> Gen:
+    def _compile_faker(self, schema: dict, name: str, root: dict | None, mode: str) -> Gen:
         hint = schema["x-faker"]
         provider, args = (hint.get("provider"), hint.get("args")) if isinstance(hint, dict) else (hint, None)
         if not isinstance(provider, str) or not provider:
@@ -163,7 +163,9 @@ class DataGenerator:
         method = getattr(self.faker, provider.rsplit(".", 1)[-1], None)
         if not callable(method):
             raise DataGenError(f"x-faker provider {provider!r} is not a Faker provider")
-        fallback = self._compile({k: v for k, v in schema.items() if k != "x-faker"}, name, None, "response")
+        rest = {k: v for k, v in schema.items() if k != "x-faker"}
+        self._keep.append(rest)
+        fallback = self._compile(rest, name, root, mode)
         types = types_of(schema)
         check = _fits_string if "string" in types else (lambda v, s: True)
 
@@ -187,8 +189,6 @@ class DataGenerator:
         choices = list(schema["enum"])
         if not choices:
             raise DataGenError("enum is empty: no value can satisfy it")
-        if schema.get("nullable") is True and None not in choices and "null" in types_of(schema):
-            pass  # OpenAPI 3.0 requires null to be listed in the enum itself to be allowed
         rng = self.rng
         return lambda depth: copy.deepcopy(rng.choice(choices))
 
@@ -567,7 +567,9 @@ def _order_timestamps(out: dict, fixed: set[str] = frozenset()) -> None:
                 out[first], out[second] = b, a
 
 
-def _canonical(value: Any) -> str:
+def _canonical(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return (type(value).__name__, value)
     return json.dumps(value, sort_keys=True, default=str)
 
 

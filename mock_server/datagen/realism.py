@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import base64
 import re
-import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
 from faker import Faker
+
+from mock_server.datagen.vocabulary import vocabulary
+
+V = vocabulary
 
 
 class Source(Protocol):
@@ -49,7 +52,11 @@ def future(source: Source, *, days: float = 365) -> datetime:
 
 
 def a_uuid(source: Source) -> str:
-    return str(uuid.UUID(int=source.rng.getrandbits(128), version=4))
+    """A random (version 4, RFC 4122 variant) UUID drawn from the seeded generator."""
+    bits = source.rng.getrandbits(128) & ~(0xF000 << 64) | (0x4000 << 64)  # version 4
+    bits = bits & ~(0xC000 << 48) | (0x8000 << 48)                          # variant 10xx
+    text = "%032x" % bits
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def moment_for(source: Source, name: str) -> datetime:
@@ -65,17 +72,17 @@ def moment_for(source: Source, name: str) -> datetime:
 
 #: `format` -> value; the generator tries the name first for string formats that are open-ended
 FORMATS: dict[str, Hint] = {
-    "email": lambda s, _: s.faker.email(),
-    "idn-email": lambda s, _: s.faker.email(),
-    "uri": lambda s, _: s.faker.url(),
-    "url": lambda s, _: s.faker.url(),
-    "iri": lambda s, _: s.faker.url(),
+    "email": lambda s, _: V().email(s.rng),
+    "idn-email": lambda s, _: V().email(s.rng),
+    "uri": lambda s, _: V().url(s.rng),
+    "url": lambda s, _: V().url(s.rng),
+    "iri": lambda s, _: V().url(s.rng),
     "uri-reference": lambda s, _: s.faker.uri_path(),
     "iri-reference": lambda s, _: s.faker.uri_path(),
-    "uri-template": lambda s, _: s.faker.url() + "{id}",
-    "hostname": lambda s, _: s.faker.domain_name(),
-    "idn-hostname": lambda s, _: s.faker.domain_name(),
-    "ipv4": lambda s, _: s.faker.ipv4(),
+    "uri-template": lambda s, _: V().url(s.rng) + "{id}",
+    "hostname": lambda s, _: V().domain(s.rng),
+    "idn-hostname": lambda s, _: V().domain(s.rng),
+    "ipv4": lambda s, _: V().ipv4(s.rng),
     "ipv6": lambda s, _: s.faker.ipv6(),
     "date-time": lambda s, _: iso(past(s)),
     "date": lambda s, _: past(s).date().isoformat(),
@@ -100,7 +107,7 @@ def _password(source: Source, schema: dict) -> str:
 
 
 def _location(source: Source, _: dict) -> str:
-    return f"{source.faker.city()}, {source.faker.country()}"
+    return f"{V().city(source.rng)}, {source.faker.country()}"
 
 
 def _title(source: Source, _: dict) -> str:
@@ -127,28 +134,28 @@ _CATEGORIES = ("electronics", "books", "clothing", "home", "garden", "toys", "sp
 STRING_NAMES: dict[str, Hint] = {
     "email": FORMATS["email"],
     "email_address": FORMATS["email"],
-    "username": lambda s, _: s.faker.user_name(),
-    "user_name": lambda s, _: s.faker.user_name(),
-    "login": lambda s, _: s.faker.user_name(),
-    "handle": lambda s, _: s.faker.user_name(),
-    "nickname": lambda s, _: s.faker.user_name(),
-    "full_name": lambda s, _: s.faker.name(),
-    "display_name": lambda s, _: s.faker.name(),
-    "author": lambda s, _: s.faker.name(),
-    "author_name": lambda s, _: s.faker.name(),
+    "username": lambda s, _: V().user_name(s.rng),
+    "user_name": lambda s, _: V().user_name(s.rng),
+    "login": lambda s, _: V().user_name(s.rng),
+    "handle": lambda s, _: V().user_name(s.rng),
+    "nickname": lambda s, _: V().user_name(s.rng),
+    "full_name": lambda s, _: V().name(s.rng),
+    "display_name": lambda s, _: V().name(s.rng),
+    "author": lambda s, _: V().name(s.rng),
+    "author_name": lambda s, _: V().name(s.rng),
     "name": lambda s, _: " ".join(w.title() for w in s.faker.words(s.rng.randint(1, 3))),
-    "first_name": lambda s, _: s.faker.first_name(),
-    "given_name": lambda s, _: s.faker.first_name(),
-    "last_name": lambda s, _: s.faker.last_name(),
-    "family_name": lambda s, _: s.faker.last_name(),
-    "surname": lambda s, _: s.faker.last_name(),
+    "first_name": lambda s, _: V().first_name(s.rng),
+    "given_name": lambda s, _: V().first_name(s.rng),
+    "last_name": lambda s, _: V().last_name(s.rng),
+    "family_name": lambda s, _: V().last_name(s.rng),
+    "surname": lambda s, _: V().last_name(s.rng),
     "location": _location,
     "address": lambda s, _: s.faker.address().replace("\n", ", "),
     "street": lambda s, _: s.faker.street_address(),
-    "city": lambda s, _: s.faker.city(),
+    "city": lambda s, _: V().city(s.rng),
     "country": lambda s, _: s.faker.country(),
     "country_code": lambda s, _: s.faker.country_code(),
-    "state": lambda s, _: s.faker.state() if hasattr(s.faker, "state") else s.faker.city(),
+    "state": lambda s, _: s.faker.state() if hasattr(s.faker, "state") else V().city(s.rng),
     "zip": lambda s, _: s.faker.postcode(),
     "zip_code": lambda s, _: s.faker.postcode(),
     "postal_code": lambda s, _: s.faker.postcode(),
@@ -170,10 +177,10 @@ STRING_NAMES: dict[str, Hint] = {
     "phone": lambda s, _: s.faker.phone_number(),
     "phone_number": lambda s, _: s.faker.phone_number(),
     "mobile": lambda s, _: s.faker.phone_number(),
-    "url": lambda s, _: s.faker.url(),
-    "website": lambda s, _: s.faker.url(),
-    "homepage": lambda s, _: s.faker.url(),
-    "link": lambda s, _: s.faker.url(),
+    "url": lambda s, _: V().url(s.rng),
+    "website": lambda s, _: V().url(s.rng),
+    "homepage": lambda s, _: V().url(s.rng),
+    "link": lambda s, _: V().url(s.rng),
     "avatar": lambda s, _: s.faker.image_url(width=200, height=200),
     "avatar_url": lambda s, _: s.faker.image_url(width=200, height=200),
     "image": lambda s, _: s.faker.image_url(),
@@ -181,9 +188,9 @@ STRING_NAMES: dict[str, Hint] = {
     "photo_url": lambda s, _: s.faker.image_url(),
     "picture": lambda s, _: s.faker.image_url(),
     "thumbnail_url": lambda s, _: s.faker.image_url(width=120, height=120),
-    "company": lambda s, _: s.faker.company(),
-    "company_name": lambda s, _: s.faker.company(),
-    "organization": lambda s, _: s.faker.company(),
+    "company": lambda s, _: V().company(s.rng),
+    "company_name": lambda s, _: V().company(s.rng),
+    "organization": lambda s, _: V().company(s.rng),
     "job_title": lambda s, _: s.faker.job(),
     "job": lambda s, _: s.faker.job(),
     "category": lambda s, _: s.rng.choice(_CATEGORIES),
@@ -197,9 +204,9 @@ STRING_NAMES: dict[str, Hint] = {
     "ip": FORMATS["ipv4"],
     "ip_address": FORMATS["ipv4"],
     "user_agent": lambda s, _: s.faker.user_agent(),
-    "domain": lambda s, _: s.faker.domain_name(),
-    "hostname": lambda s, _: s.faker.domain_name(),
-    "host": lambda s, _: s.faker.domain_name(),
+    "domain": lambda s, _: V().domain(s.rng),
+    "hostname": lambda s, _: V().domain(s.rng),
+    "host": lambda s, _: V().domain(s.rng),
     "slug": _slug,
     "version": _version,
     "file_name": lambda s, _: s.faker.file_name(),
@@ -222,9 +229,9 @@ STRING_NAMES: dict[str, Hint] = {
 #: string properties by name suffix, tried after exact names (first match wins)
 STRING_SUFFIXES: tuple[tuple[str, Hint], ...] = (
     ("_email", FORMATS["email"]),
-    ("_url", lambda s, _: s.faker.url()),
-    ("_uri", lambda s, _: s.faker.url()),
-    ("_name", lambda s, _: s.faker.name()),
+    ("_url", lambda s, _: V().url(s.rng)),
+    ("_uri", lambda s, _: V().url(s.rng)),
+    ("_name", lambda s, _: V().name(s.rng)),
     ("_phone", lambda s, _: s.faker.phone_number()),
     ("_description", lambda s, _: s.faker.sentence(nb_words=10)),
 )

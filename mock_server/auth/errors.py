@@ -28,26 +28,28 @@ class AuthError(Exception):
         return f"{self.status} {self.code or ''} {self.message}".replace("  ", " ")
 
 
-#: failure name -> (default status, default message)
-FAILURES: dict[str, tuple[int, str]] = {
-    "missing_token": (401, "Missing authentication credentials"),
-    "invalid_token": (401, "Invalid or expired token"),
-    "token_expired": (401, "Invalid or expired token"),
-    "token_revoked": (401, "Token has been revoked"),
-    "invalid_api_key": (401, "Invalid or expired API key"),
-    "invalid_credentials": (401, "Wrong username or password"),
-    "invalid_mfa_code": (401, "Invalid MFA code"),
-    "account_locked": (403, "Too many failed attempts"),
-    "mfa_required": (403, "MFA code is required but not provided"),
-    "invalid_refresh_token": (401, "Refresh token is invalid or has expired"),
-    "invalid_client": (401, "Client authentication failed"),
-    "unsupported_grant_type": (400, "Unsupported grant type"),
-    "invalid_request": (400, "Missing or malformed parameters"),
-    "missing_role": (403, "Not enough permissions"),
-    "missing_permission": (403, "Authenticated but lacking permission"),
-    "user_exists": (409, "A user with this username or email already exists"),
-    "session_not_found": (404, "Session not found"),
-    "not_session_owner": (403, "This session belongs to another user"),
+#: failure name -> (default status, default message, generic?). A generic failure is what its
+#: status means anyway (a missing token is "401"), so the API's own message for that status
+#: (`x-apitwin.errors.messages`) replaces the default; a specific one keeps its own message.
+FAILURES: dict[str, tuple[int, str, bool]] = {
+    "missing_token": (401, "Missing authentication credentials", True),
+    "invalid_token": (401, "Invalid or expired token", True),
+    "token_expired": (401, "Invalid or expired token", True),
+    "token_revoked": (401, "Token has been revoked", True),
+    "invalid_api_key": (401, "Invalid or expired API key", True),
+    "invalid_credentials": (401, "Wrong username or password", False),
+    "invalid_mfa_code": (401, "Invalid MFA code", False),
+    "account_locked": (403, "Too many failed attempts", False),
+    "mfa_required": (403, "MFA code is required but not provided", False),
+    "invalid_refresh_token": (401, "Refresh token is invalid or has expired", False),
+    "invalid_client": (401, "Client authentication failed", False),
+    "unsupported_grant_type": (400, "Unsupported grant type", False),
+    "invalid_request": (400, "Missing or malformed parameters", True),
+    "missing_role": (403, "Not enough permissions", True),
+    "missing_permission": (403, "Authenticated but lacking permission", True),
+    "user_exists": (409, "A user with this username or email already exists", False),
+    "session_not_found": (404, "Session not found", False),
+    "not_session_owner": (403, "This session belongs to another user", True),
 }
 
 #: where a declaration for one failure is missing, the declaration of a related one applies
@@ -71,12 +73,12 @@ class Failures:
 
     def error(self, name: str, *, details: dict | None = None, status: int | None = None,
               headers: dict[str, str] | None = None) -> AuthError:
-        default_status, default_message = FAILURES[name]
+        default_status, default_message, generic = FAILURES[name]
         own = self._declared.get(name) or {}
         related = self._declared.get(_RELATED.get(name, ""), {})
         status = int(own.get("status") or status or default_status)
         code = own.get("code")
         if code is None and int(related.get("status") or 0) == status:
             code = related.get("code")
-        message = own.get("message") or self._messages.get(str(status)) or default_message
+        message = own.get("message") or (self._messages.get(str(status)) if generic else None) or default_message
         return AuthError(status, code, message, dict(details or {}), dict(headers or {}), name)

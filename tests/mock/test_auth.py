@@ -328,3 +328,16 @@ def test_register_answers_the_new_user_in_the_apis_id_style():
     assert mock.store.get("users", reply["id"])["display_name"] == "Ann"
     assert mock.failure(mock.run, "createUser", body).status == 409
     assert mock.run("login", {"email": "ann@example.com", "password": "long-enough"})[0] == 200
+
+
+def test_messages_come_from_the_contract_where_it_declares_them():
+    mock = Mock("accounts")
+    declared = mock.document["x-apitwin"]["errors"]["messages"]
+    missing = mock.failure(mock.auth.authenticate, {}, {}, mock.security("listUsers"))
+    assert missing.message == declared["401"]            # the API's own words for a plain 401
+    wrong = mock.failure(mock.run, "login", {"username": "user", "password": "wrong"})
+    assert wrong.status == 401 and wrong.message != declared["401"]  # a login failure says what failed
+    enterprise = Mock("enterprise")
+    locked = enterprise.document["x-apitwin"]["auth"]["errors"]["mfa_required"]
+    error = enterprise.failure(enterprise.run, "login", {"username": "jane.smith", "password": "SecurePassword456!"})
+    assert error.message == locked["message"]

@@ -190,7 +190,7 @@ class OperationHandler:
             reply = self._auth_action(context)
         elif self.stats_fields or self.capacity:
             reply = self._stats(context)
-        elif preference.example is not None or (preference.dynamic and self.resource is None):
+        elif preference.example is not None or preference.dynamic:
             reply = self.documented_reply(self.operation.success_status, preference, headers)
         elif self.resource is not None:
             reply = self._resource(context)

@@ -332,12 +332,12 @@ def test_register_answers_the_new_user_in_the_apis_id_style():
 
 def test_messages_come_from_the_contract_where_it_declares_them():
     mock = Mock("accounts")
-    declared = mock.document["x-apitwin"]["errors"]["messages"]
+    declared = {str(k): v for k, v in mock.document["x-apitwin"]["errors"]["messages"].items()}
     missing = mock.failure(mock.auth.authenticate, {}, {}, mock.security("listUsers"))
     assert missing.message == declared["401"]            # the API's own words for a plain 401
     wrong = mock.failure(mock.run, "login", {"username": "user", "password": "wrong"})
     assert wrong.status == 401 and wrong.message != declared["401"]  # a login failure says what failed
     enterprise = Mock("enterprise")
-    locked = enterprise.document["x-apitwin"]["auth"]["errors"]["mfa_required"]
+    mfa = enterprise.document["x-apitwin"]["auth"]["errors"]["mfa_required"]
     error = enterprise.failure(enterprise.run, "login", {"username": "jane.smith", "password": "SecurePassword456!"})
-    assert error.message == locked["message"]
+    assert (error.code, error.message) == (mfa["code"], mfa["message"])

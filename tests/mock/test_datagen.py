@@ -20,6 +20,7 @@ from referencing.jsonschema import DRAFT202012
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = sorted((ROOT / "specs").glob("*/openapi.yaml"))
+ASYNC_SPECS = sorted((ROOT / "specs").glob("*/asyncapi.yaml"))
 
 
 def load(path: Path) -> dict:
@@ -35,7 +36,7 @@ def schemas_in(document: dict) -> Iterator[tuple[str, Any]]:
     def walk(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
         if isinstance(node, dict):
             for key, value in node.items():
-                if key == "schema" and isinstance(value, dict):
+                if key in ("schema", "payload") and isinstance(value, dict):
                     yield f"{pointer}/schema", value
                 elif not str(key).startswith("x-") and key not in ("examples", "example"):
                     yield from walk(value, f"{pointer}/{key}")
@@ -44,6 +45,7 @@ def schemas_in(document: dict) -> Iterator[tuple[str, Any]]:
                 yield from walk(value, f"{pointer}/{index}")
 
     yield from walk(document.get("paths") or {}, "#/paths")
+    yield from walk(document.get("channels") or {}, "#/channels")
     yield from walk({k: v for k, v in (document.get("components") or {}).items() if k != "schemas"},
                     "#/components")
 
@@ -58,7 +60,7 @@ def validator(schema: Any, root: dict) -> Draft202012Validator:
 
 # ---------------------------------------------------------------- every bundled contract
 
-@pytest.mark.parametrize("spec", SPECS, ids=[p.parent.name for p in SPECS])
+@pytest.mark.parametrize("spec", SPECS + ASYNC_SPECS, ids=[f"{p.parent.name}-{p.stem}" for p in SPECS + ASYNC_SPECS])
 def test_every_schema_of_every_bundled_contract_gets_valid_values(spec):
     document = load(spec)
     problems = []

@@ -421,12 +421,11 @@ class DataGenerator:
                 value = make()
                 if isinstance(value, str) and _fits_string(value, schema):
                     return value
-            if pattern is not None or (fmt in realism.FORMATS and fmt not in ("password", "binary")):
-                if candidates:
-                    raise DataGenError(
-                        f"cannot produce a string for {name or 'value'!r} with format {fmt!r}, pattern "
-                        f"{pattern!r} and length {min_len}..{max_len}")
-            return generic(min_len, max_len)
+            if pattern is not None or (fmt in realism.FORMATS and fmt not in _FREE_FORMATS):
+                raise DataGenError(
+                    f"cannot produce a string for {name or 'value'!r} with format {fmt!r}, pattern "
+                    f"{pattern!r} and length {min_len}..{max_len}")
+            return generic(min_len, max_len)  # plain text, or a format any text satisfies
         return gen
 
     # ------------------------------------------------------------------ helpers
@@ -468,6 +467,8 @@ def _validator(schema: Any, root: dict | None):
     return Draft202012Validator({"$ref": "urn:apitwin:document#/x-apitwin-branch"}, registry=registry)
 
 
+#: formats any string satisfies (they only hint at the content)
+_FREE_FORMATS = ("password", "binary")
 #: formats a name can narrow down (an `avatar_url` is a more specific `uri`)
 _OPEN_FORMATS = ("uri", "url", "iri", "date-time", "email", "hostname")
 
@@ -532,7 +533,7 @@ def _pick_range(lo: float | None, hi: float | None, natural: tuple[float, float]
     if lo is None and hi is None:
         return 0, 1000
     if lo is None:
-        return hi - 1000 if hi > 0 else hi - 1000, hi
+        return hi - 1000, hi
     if hi is None:
         return lo, lo + 1000
     return lo, hi

@@ -15,7 +15,8 @@ Source expressions::
     $now.unix / $now.ms / $now.iso                    $uuid                        a fresh UUID
     $size                 the binary frame's size     $event_name                  e.g. message.created
     $presence.status / $presence.last_seen            the user's presence after the change
-    'literal'             any other value is used as it is (numbers, booleans, 'quoted text')
+    [source, source, ...] the first of these that has a value
+    'literal'             any other value is used as it is (numbers, booleans, {}, 'quoted text')
 """
 
 from __future__ import annotations
@@ -77,6 +78,12 @@ class Context:
         self.default_root = default_root
 
     def evaluate(self, expression: Any) -> Any:
+        if isinstance(expression, list):
+            for alternative in expression:
+                value = self.evaluate(alternative)
+                if value is not MISSING and value is not None:
+                    return value
+            return MISSING
         if not isinstance(expression, str):
             return expression
         if len(expression) >= 2 and expression[0] == expression[-1] == "'":

@@ -181,7 +181,7 @@ def _credential(scheme: dict, headers: Mapping[str, str], query: Mapping[str, st
             value = _cookie(_header(headers, "cookie"), name)
         else:
             value = None
-        prefix = scheme.get("x-apitwin-token-prefix")
+        prefix = scheme.get("x-apitwin-prefix")
         if value and prefix:
             # e.g. a WebSocket subprotocol list "access_token.<jwt>, chat"
             value = next((p.strip()[len(prefix):] for p in value.split(",") if p.strip().startswith(prefix)), None)

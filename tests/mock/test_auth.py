@@ -341,3 +341,17 @@ def test_messages_come_from_the_contract_where_it_declares_them():
     mfa = enterprise.document["x-apitwin"]["auth"]["errors"]["mfa_required"]
     error = enterprise.failure(enterprise.run, "login", {"username": "jane.smith", "password": "SecurePassword456!"})
     assert (error.code, error.message) == (mfa["code"], mfa["message"])
+
+
+def test_tokens_travel_where_the_security_schemes_say():
+    mock = Mock("realtime")
+    _, session = mock.run("createSession", {"username": "user@example.com", "password": "secure_password"})
+    token = session["access_token"]
+    security = mock.security("connectWebSocket")
+    assert mock.auth.authenticate({}, {"token": token}, security).user_id == "user_123"
+    assert mock.auth.authenticate({}, {"access_token": token}, security).user_id == "user_123"
+    mock.auth.config.schemes = {**mock.auth.config.schemes, "subprotocolToken": {
+        **mock.auth.config.schemes["subprotocolToken"], "x-apitwin-prefix": "access_token."}}
+    header = {"Sec-WebSocket-Protocol": f"chat, access_token.{token}"}
+    assert mock.auth.authenticate(header, {}, security).user_id == "user_123"
+    assert mock.failure(mock.auth.authenticate, {}, {"token": token + "x"}, security).status == 401

@@ -19,6 +19,8 @@ import requests
 
 from conformance.contract import Contract, Operation
 
+RETRY_LOGIN_AFTER = 30.0
+MAX_RATE_LIMIT_WAIT = 10.0
 TOKEN_KEYS = ("access_token", "accessToken", "token", "jwt", "id_token")
 REFRESH_KEYS = ("refresh_token", "refreshToken")
 
@@ -63,6 +65,7 @@ class AuthSession:
         self.refresh_token: str | None = None
         self.obtained_at = time.monotonic()
         self.failure: str | None = None
+        self.failed_at = 0.0
         self._lock = threading.Lock()
 
     # ---- what the contract offers ------------------------------------------------------
@@ -108,12 +111,16 @@ class AuthSession:
         with self._lock:
             if self.credentials.token:
                 return self.credentials.token
-            if self.token and time.monotonic() - self.obtained_at < self.ttl * 0.8:
+            now = time.monotonic()
+            if self.token and now - self.obtained_at < self.ttl * 0.8:
                 return self.token
+            if self.failure and now - self.failed_at < RETRY_LOGIN_AFTER:
+                return None  # a failed login is not retried on every request
             try:
                 self._renew()
             except AuthFailed as exc:
                 self.failure = str(exc)
+                self.failed_at = time.monotonic()
                 self.token = None
             return self.token
 
@@ -190,6 +197,10 @@ class AuthSession:
         kwargs: dict[str, Any] = {"json": payload} if "json" in media_type else {"data": payload}
         try:
             answer = requests.request(operation.method.upper(), url, timeout=self.timeout, **kwargs)
+            wait = _retry_after(answer)
+            if answer.status_code == 429 and wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
+                time.sleep(wait)  # the login is rate limited too: wait once, as a client would
+                answer = requests.request(operation.method.upper(), url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise AuthFailed(f"{operation.id}: {exc}") from None
         if not 200 <= answer.status_code < 300:
@@ -207,3 +218,10 @@ class AuthSession:
         self.refresh_token = find_key(data, REFRESH_KEYS) or self.refresh_token
         self.obtained_at = time.monotonic()
         self.failure = None
+
+
+def _retry_after(answer: requests.Response) -> float | None:
+    try:
+        return max(0.0, float(answer.headers.get("Retry-After", "")))
+    except ValueError:
+        return None

@@ -159,7 +159,7 @@ def documented_headers(contract: Contract, operation: Operation | None, status: 
     return {name: contract.resolve(spec) for name, spec in ((documented or {}).get("headers") or {}).items()}
 
 
-@register("http", "documented X-RateLimit-* / Retry-After headers are present, numeric and consistent")
+@register("http", "X-RateLimit-* / Retry-After: required ones present, none sent without the rest, numeric and consistent")
 def rate_limit_headers(state: HttpCheckState, response: Any, case: Any) -> None:
     operation = operation_of(state, case)
     documented = documented_headers(state.contract, operation, response.status_code)
@@ -168,13 +168,21 @@ def rate_limit_headers(state: HttpCheckState, response: Any, case: Any) -> None:
         names.append("Retry-After")
     if not names:
         return
-    missing = [name for name in names if header(response, name) is None]
+    sent = [name for name in names if header(response, name) is not None]
+    required = [name for name in names if (documented.get(name) or {}).get("required")]
+    # Optional headers may be left out, but only all together: a partial set is a bug.
+    expected = names if sent or required else []
+    missing = [name for name in expected if header(response, name) is None]
     if missing:
         raise Violation(
             f"rate-limit header missing: {', '.join(missing)}",
-            expected=f"headers {', '.join(names)} on a {response.status_code} answer",
+            expected=f"headers {', '.join(names)} on a {response.status_code} answer"
+            + (f" (the answer sends {', '.join(sent)})" if sent else " (required by the contract)"),
             actual=f"no {', '.join(missing)}",
         )
+    if not sent:
+        return
+    names = sent
     values = {name.lower(): header(response, name) for name in names}
     numbers = {name: as_int(value) for name, value in values.items()}
     bad = [name for name, value in numbers.items() if value is None or value < 0]
@@ -219,6 +227,9 @@ def read_page(declaration: dict, response: Any) -> Page:
     headers = {
         fact: header(response, name) for name, fact in (declaration.get("headers") or {}).items()
     }
+    for fact, value in headers.items():  # totals a cursor API only sends as headers still count
+        if fact != "page" and fact not in facts and as_int(value) is not None:
+            facts[fact] = as_int(value)
     return Page(items=items if isinstance(items, list) else None, facts=facts, headers=headers)
 
 
@@ -272,7 +283,7 @@ def param_bounds(contract: Contract, operation: Operation, name: str) -> tuple[i
     return 1, 100
 
 
-def check_single_page(declaration: dict, page: Page, asked: int | None) -> None:
+def check_single_page(declaration: dict, page: Page, asked: int | None, *, forward: bool = False) -> None:
     """One page on its own: size within the limit, totals that add up."""
     facts = page.facts
     size = len(page.items or [])
@@ -301,7 +312,7 @@ def check_single_page(declaration: dict, page: Page, asked: int | None) -> None:
                 actual=f"{size} items",
             )
     has_more, cursor = facts.get("has_more"), facts.get("next_cursor")
-    if has_more is True and cursor in (None, ""):
+    if forward and has_more is True and cursor in (None, ""):
         raise Violation("has_more without a next cursor", expected="next_cursor when has_more is true", actual="none")
 
 
@@ -377,7 +388,7 @@ def walk_pages(state: HttpCheckState, operation: Operation, declaration: dict, r
             if answer.status_code != 200:
                 return
             page = read_page(declaration, answer)
-            check_single_page(declaration, page, size)
+            check_single_page(declaration, page, size, forward=True)
             seen.extend(item_ids(page.items or []))
             cursor = page.facts.get("next_cursor")
             if page.facts.get("has_more") is False or not cursor:
@@ -403,9 +414,14 @@ def walk_pages(state: HttpCheckState, operation: Operation, declaration: dict, r
 
 
 def _filters(operation: Operation, paging: set[str]) -> set[str]:
-    """Query parameters other than the paging ones: dropped so the walk sees the whole list."""
-    names = {parameter.get("name") for parameter in operation.definition.get("parameters") or [] if isinstance(parameter, dict)}
-    return {name for name in names if name and name not in paging}
+    """Every optional query parameter (filters, sort, the fuzzed paging values): dropped so the
+    walk reads the whole list from its start with only the paging it sets itself."""
+    optional = {
+        str(parameter.get("name"))
+        for parameter in operation.definition.get("parameters") or []
+        if isinstance(parameter, dict) and parameter.get("in") == "query" and not parameter.get("required")
+    }
+    return optional | paging
 
 
 # ---- auth ----------------------------------------------------------------------------------

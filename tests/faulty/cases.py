@@ -41,7 +41,7 @@ TOY_CASES = [
     FaultCase("toy", "wrong_error_envelope", "error_envelope", ("fuzz",), ("getNote",)),
     FaultCase("toy", "off_by_one_page", "pagination_consistency", ("fuzz",), ("listNotes",)),
     FaultCase("toy", "delete_does_not_delete", "use_after_free", ("stateful",), ("createNote", "getNote", "deleteNote")),
-    FaultCase("toy", "missing_rate_limit_headers", "rate_limit_headers", ("examples",), ("createNote",)),
+    FaultCase("toy", "missing_rate_limit_header", "rate_limit_headers", ("examples",), ("createNote",)),
     FaultCase("toy", "missing_pagination_headers", "pagination_headers", ("fuzz",), ("listNotes",)),
     FaultCase("toy", "pagination_header_mismatch", "pagination_headers", ("fuzz",), ("listNotes",)),
     FaultCase("toy", "undocumented_method_accepted", "unsupported_method", ("fuzz",), ("getHealth",)),

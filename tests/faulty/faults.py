@@ -307,7 +307,7 @@ def _strip(prefix: str) -> Callable[[FaultState, HttpExchange], None]:
     return strip
 
 
-fault("missing_rate_limit_headers", "the X-RateLimit-* headers are not sent", on_response=_strip("x-ratelimit-"))
+fault("missing_rate_limit_header", "X-RateLimit-Remaining is forgotten while the other rate-limit headers are sent", on_response=_strip("x-ratelimit-remaining"))
 fault("missing_pagination_headers", "the X-Pagination-* headers are not sent", on_response=_strip("x-pagination-"))
 
 

@@ -347,7 +347,7 @@ class DataGenerator:
         if lo is not None and hi is not None and lo > hi:
             raise DataGenError(f"no number fits minimum {low} and maximum {high}")
         natural = realism.number_range(name) or ((1, 100000) if name == "id" or name.endswith("_id") else None)
-        lo, hi = _pick_range(lo, hi, natural)
+        lo, hi = _pick_range(lo, hi, natural, strict=not integer)
         multiple = schema.get("multipleOf")
         rng = self.rng
 
@@ -401,7 +401,8 @@ class DataGenerator:
         if styled is not None:
             candidates.append(lambda: self._styled_id(*styled))
         if hint is not None and (fmt is None or fmt in _OPEN_FORMATS):
-            candidates.append(lambda: hint(self, schema))
+            # the name's idea, if it has the format's shape (a `username` may be an e-mail)
+            candidates.append(lambda: _shaped(hint(self, schema), fmt))
         if fmt in realism.FORMATS:
             format_hint = realism.FORMATS[fmt]
             candidates.append(lambda: format_hint(self, schema))
@@ -473,6 +474,10 @@ _FREE_FORMATS = ("password", "binary")
 _OPEN_FORMATS = ("uri", "url", "iri", "date-time", "email", "hostname")
 
 
+def _shaped(value: Any, fmt: str | None) -> Any:
+    return value if isinstance(value, str) and realism.fits_format(value, fmt) else None
+
+
 def _pattern_probes(pattern: str) -> list:
     """Realistic shapes a pattern may accept (a timestamp for a date-ish pattern), tried first."""
     probes = []
@@ -523,12 +528,14 @@ def _id_style(schema: dict, name: str) -> tuple[str, str, int] | None:
     return prefix, alphabet, length
 
 
-def _pick_range(lo: float | None, hi: float | None, natural: tuple[float, float] | None) -> tuple:
-    """The schema's bounds, narrowed to a believable range for the name where they allow it."""
+def _pick_range(lo: float | None, hi: float | None, natural: tuple[float, float] | None,
+                strict: bool = False) -> tuple:
+    """The schema's bounds, narrowed to a believable range for the name where they allow it
+    (`strict`: the narrowed range must not shrink to a point, which an exclusive bound may hold)."""
     if natural is not None:
         n_lo = natural[0] if lo is None else max(lo, natural[0])
         n_hi = natural[1] if hi is None else min(hi, natural[1])
-        if n_lo <= n_hi:
+        if n_lo < n_hi or (n_lo == n_hi and not strict):
             return n_lo, n_hi
     if lo is None and hi is None:
         return 0, 1000

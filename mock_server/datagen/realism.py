@@ -99,6 +99,25 @@ FORMATS: dict[str, Hint] = {
 }
 
 
+_CHECKS: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    "idn-email": re.compile(r"^[^@\s]+@[^@\s]+$"),
+    "uri": re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$"),
+    "url": re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s]+$"),
+    "iri": re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$"),
+    "hostname": re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"),
+    "date-time": re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"),
+    "date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+    "uuid": re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+}
+
+
+def fits_format(value: str, fmt: str | None) -> bool:
+    """Whether a name-based value also has the shape the schema's `format` asks for."""
+    check = _CHECKS.get(fmt or "")
+    return check is None or bool(check.match(value))
+
+
 def _password(source: Source, schema: dict) -> str:
     length = max(12, int(schema.get("minLength", 0)))
     if schema.get("maxLength") is not None:

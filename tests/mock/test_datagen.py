@@ -256,3 +256,47 @@ def test_overrides_win_and_keep_timestamps_ordered():
                                                "updated_at": "2020-01-01T00:00:00Z"})
     assert record["email"] == "john@example.com"
     assert record["created_at"] <= record["updated_at"] == "2020-01-01T00:00:00Z"
+
+
+# ---------------------------------------------------------------- arbitrary schemas
+
+def _leaf_schemas() -> st.SearchStrategy[dict]:
+    bounded_int = st.tuples(st.integers(-50, 50), st.integers(0, 60)).map(
+        lambda t: {"type": "integer", "minimum": t[0], "maximum": t[0] + t[1]})
+    exclusive = st.tuples(st.floats(-100, 100, allow_nan=False), st.floats(0.5, 50, allow_nan=False)).map(
+        lambda t: {"type": "number", "exclusiveMinimum": t[0], "exclusiveMaximum": t[0] + t[1]})
+    multiple = st.sampled_from([2, 5, 0.5, 0.25]).map(lambda m: {"type": "number", "multipleOf": m,
+                                                                  "minimum": 0, "maximum": 100})
+    lengths = st.tuples(st.integers(0, 20), st.integers(0, 20)).map(
+        lambda t: {"type": "string", "minLength": t[0], "maxLength": t[0] + t[1]})
+    patterns = st.sampled_from(["^[a-z]{3,8}$", "^usr_[a-z0-9]+$", "^[A-Z][A-Z0-9_]*$", r"^\d{4}-\d{2}$",
+                                "^(red|green|blue)$", "^sk_(live|test)_"]).map(lambda p: {"type": "string", "pattern": p})
+    formats = st.sampled_from(["email", "uuid", "date-time", "date", "ipv4", "ipv6", "uri", "hostname"]).map(
+        lambda f: {"type": "string", "format": f})
+    enums = st.lists(st.one_of(st.integers(), st.text(max_size=5), st.booleans(), st.none()),
+                     min_size=1, max_size=4, unique_by=repr).map(lambda e: {"enum": e})
+    simple = st.sampled_from([{"type": "boolean"}, {"type": "null"}, {}, {"const": "fixed"}])
+    return st.one_of(bounded_int, exclusive, multiple, lengths, patterns, formats, enums, simple)
+
+
+def _schemas() -> st.SearchStrategy[dict]:
+    def extend(children: st.SearchStrategy[dict]) -> st.SearchStrategy[dict]:
+        names = st.sampled_from(["id", "email", "username", "name", "created_at", "price", "tags", "x1", "bio"])
+        objects = st.tuples(st.dictionaries(names, children, max_size=4), st.data()).map(
+            lambda t: {"type": "object", "properties": t[0], "required": sorted(t[0])[: len(t[0]) // 2]})
+        arrays = st.tuples(children, st.integers(0, 3), st.integers(0, 3)).map(
+            lambda t: {"type": "array", "items": t[0], "minItems": t[1], "maxItems": t[1] + t[2]})
+        nullable = children.map(lambda c: {**c, "type": [c["type"], "null"]} if isinstance(c.get("type"), str) else c)
+        any_of = st.lists(children, min_size=1, max_size=3).map(lambda c: {"anyOf": c})
+        return st.one_of(objects, arrays, nullable, any_of)
+
+    return st.recursive(_leaf_schemas(), extend, max_leaves=8)
+
+
+@given(_schemas(), st.integers(0, 1000))
+def test_any_schema_built_from_the_supported_keywords_gets_valid_values(schema, seed):
+    generator = DataGenerator(seed)
+    check = validator(schema, {})
+    for _ in range(3):
+        value = generator.value(schema)
+        assert not [e.message for e in check.iter_errors(value)], (schema, value)

@@ -102,6 +102,8 @@ def test_messages_and_groups_refer_to_real_users():
     for group in fixtures["groups"]:
         members = [m["user_id"] for m in group["members"]]
         assert group["owner_id"] in users and set(members) <= users and len(members) == len(set(members))
+        roles = [m["role"] for m in group["members"]]
+        assert members[0] == group["owner_id"] and roles[0] == "owner" and "owner" not in roles[1:]
 
 
 def test_enterprise_collections_hold_believable_records_with_real_references():

@@ -205,7 +205,7 @@ class MockApp:
 
     def __init__(self, runtime: ApiRuntime) -> None:
         self.runtime = runtime
-        services = Services(runtime)
+        services = self.services = Services(runtime)
         self.errors: ErrorFormat = services.errors
         self.handlers = {op_id: OperationHandler(op, services) for op_id, op in runtime.operations.items()}
         self.transports = Transports(runtime)
@@ -374,6 +374,7 @@ class MockApp:
             if method != "POST":
                 raise MockError(405, f"{method} not allowed on {request.path}", headers={"Allow": "POST"})
             self.runtime.reset()
+            self.services.principals.clear()
             counts = {name: self.runtime.store.count(name) for name in self.runtime.store.collections()}
             return Reply(200, {"reset": True, "collections": counts}, {}, "application/json")
         if path == "/stats" and method == "GET":

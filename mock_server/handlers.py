@@ -57,6 +57,41 @@ class Services:
         self.shaper = Shaper(runtime.document, runtime.generator, self.compiler)
         self.errors = ErrorFormat((runtime.document.get("x-apitwin") or {}).get("errors"))
         self.rng = random.Random(runtime.settings.seed)
+        self.principals = PrincipalCache(runtime)
+
+
+class PrincipalCache:
+    """Who a credential is, remembered briefly: verifying a JWT is the costliest step of a
+    request. Entries end with the token's own expiry, after a few seconds at most, and all at
+    once whenever an auth flow runs (logout, session revocation, refresh rotation) or the mock
+    is reset, so a revoked credential is refused at once."""
+
+    TTL = 5.0
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self._entries: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+    def authenticate(self, request: Request, security: list[dict[str, Any]]) -> Any:
+        headers = request.headers
+        key = (id(security), headers.get("authorization"), headers.get("x-api-key"), headers.get("cookie"), request.query_string)
+        now = time.time()
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        principal = self.runtime.authenticator.authenticate(headers, dict(request.query_pairs), security)
+        if principal is not None:
+            expires = (getattr(principal, "claims", None) or {}).get("exp")
+            until = now + self.TTL
+            if isinstance(expires, (int, float)):
+                until = min(until, float(expires))
+            if len(self._entries) > 10000:
+                self._entries.clear()
+            self._entries[key] = (until, principal)
+        return principal
+
+    def clear(self) -> None:
+        self._entries.clear()
 
 
 class OperationHandler:
@@ -91,6 +126,7 @@ class OperationHandler:
         self.success_schema = self.success_media.get("schema")
         self.item_schema, self.items_path = self._locate_items()
         self._header_cache: dict[int, dict[str, str]] = {}
+        self._selections: dict[tuple[str, str], tuple[int, list[dict[str, Any]]]] = {}
         try:
             self._limiter_takes_plan = "plan" in inspect.signature(self.runtime.limiter.check).parameters
         except (TypeError, ValueError):
@@ -152,7 +188,7 @@ class OperationHandler:
         runtime = self.runtime
         principal, auth_error = None, None
         try:
-            principal = runtime.authenticator.authenticate(request.headers, dict(request.query_pairs), self.operation.security)
+            principal = self.services.principals.authenticate(request, self.operation.security)
         except Exception as error:  # AuthError, reported after the rate limit had its say
             if not hasattr(error, "status"):
                 raise
@@ -285,6 +321,7 @@ class OperationHandler:
     # -- auth flows ----------------------------------------------------------------------------
 
     def _auth_action(self, ctx: Context) -> Reply:
+        self.services.principals.clear()
         try:
             status, body, extra = self.runtime.authenticator.perform(
                 self.auth_action, self.operation.spec, ctx.body if isinstance(ctx.body, dict) else {}, ctx.principal, dict(ctx.request.path_params)
@@ -453,18 +490,32 @@ class OperationHandler:
     def _list(self, ctx: Context, collection: str, resource: Resource) -> Reply:
         query = ctx.params.get("query", {})
         spec = self.operation.spec
-        records = self.runtime.store.list(collection, copy_records=False)
-        filter_decl = spec.get("x-apitwin-filter") if isinstance(spec.get("x-apitwin-filter"), Mapping) else {}
-        records = apply_filters(records, declared_filters(spec, query))
-        records = sort_records(records, spec.get("x-apitwin-sort"), query, filter_decl.get("nested_in"))
+        records = self._selected(collection, query)
         page = paginate(records, self.pagination, query, resource.key)
         fields = requested_fields(spec.get("x-apitwin-fields"), query)
         keep = self._required(self.item_schema) | {resource.key}
         items = []
         for record in page.items:
-            item = self.services.shaper.shape(record, self.item_schema) if self.item_schema is not None else record
+            item = self.services.shaper.shape_stored(record, self.item_schema) if self.item_schema is not None else record
             items.append(project(item, fields, keep) if fields and isinstance(item, dict) else item)
         return self._list_reply(ctx, items, page.facts)
+
+    def _selected(self, collection: str, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """The collection filtered and sorted for this query; remembered until it changes."""
+        spec = self.operation.spec
+        store = self.runtime.store
+        key = (collection, repr(sorted((k, str(v)) for k, v in query.items())))
+        revision = store.revision(collection)
+        hit = self._selections.get(key)
+        if hit is not None and hit[0] == revision:
+            return hit[1]
+        filter_decl = spec.get("x-apitwin-filter") if isinstance(spec.get("x-apitwin-filter"), Mapping) else {}
+        records = apply_filters(store.list(collection, copy_records=False), declared_filters(spec, query))
+        records = sort_records(records, spec.get("x-apitwin-sort"), query, filter_decl.get("nested_in"))
+        self._selections[key] = (revision, records)
+        if len(self._selections) > 256:
+            self._selections.pop(next(iter(self._selections)))
+        return records
 
     def _list_reply(self, ctx: Context, items: list[Any], facts: dict[str, Any]) -> Reply:
         declaration = self.pagination or {}

@@ -161,11 +161,15 @@ def sort_records(records: list[Record], spec: Mapping[str, Any] | None, query: M
             descending = order == "desc"
         keys.append((part, descending))
     for field, descending in reversed(keys):  # stable sorts, least significant key first
-        present = [r for r in records if field_value(r, field, nested_in) is not None]
-        absent = [r for r in records if field_value(r, field, nested_in) is None]
-        present.sort(key=lambda r: _sort_key(field_value(r, field, nested_in)), reverse=descending)
-        records = present + absent
+        values = [(field_value(r, field, nested_in), r) for r in records]
+        present = [(_sort_key(v), r) for v, r in values if v is not None]
+        present.sort(key=_first, reverse=descending)
+        records = [r for _, r in present] + [r for v, r in values if v is None]
     return records
+
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

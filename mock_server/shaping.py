@@ -11,12 +11,14 @@ wherever the client supplied it.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from mock_server.schemas import deref
 from mock_server.validation import SchemaCompiler
 
 _MISSING = object()
+RECORD_CACHE_SIZE = 20000
 
 #: stored fields never returned unless a schema documents them by name (credentials, secrets).
 SECRET_FIELDS = frozenset({"password", "hashed_password", "password_hash", "secret", "client_secret", "mfa_code", "mfa_secret"})
@@ -27,6 +29,37 @@ class Shaper:
         self.document = document
         self.generator = generator
         self.compiler = compiler
+        self._resolved: dict[int, tuple[Any, dict[str, Any]]] = {}
+        self._records: OrderedDict[tuple[int, int], tuple[Any, Any]] = OrderedDict()
+
+    def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """`schema` with its ``$ref`` followed and ``allOf`` merged (cached: schemas never change)."""
+        key = id(schema)
+        cached = self._resolved.get(key)
+        if cached is None:
+            resolved = deref(schema, self.document)
+            if isinstance(resolved, dict) and "allOf" in resolved:
+                resolved = merge_all_of(resolved, self.document)
+            cached = self._resolved[key] = (schema, resolved)
+        return cached[1]
+
+    def shape_stored(self, record: dict[str, Any], schema: Any) -> Any:
+        """`shape` for a record as the store holds it, remembered while that record is unchanged.
+
+        The store never changes a stored record in place (an update stores a new object), so
+        the same object shaped by the same schema always gives the same answer; the cache keeps
+        a reference to the record, so its id cannot be reused while the entry lives.
+        """
+        key = (id(schema), id(record))
+        hit = self._records.get(key)
+        if hit is not None and hit[0] is record:
+            self._records.move_to_end(key)
+            return hit[1]
+        shaped = self.shape(record, schema)
+        self._records[key] = (record, shaped)
+        if len(self._records) > RECORD_CACHE_SIZE:
+            self._records.popitem(last=False)
+        return shaped
 
     def generate(self, schema: Any, name: str | None = None) -> Any:
         return self.generator.value(schema if isinstance(schema, dict) else {}, name=name, root=self.document)
@@ -36,11 +69,9 @@ class Shaper:
             return self.generate({}, name) if value is _MISSING else value
         if schema is False:
             return None
-        schema = deref(schema, self.document)
+        schema = self.resolve(schema)
         if value is _MISSING or _depth > 40:
             return self.generate(schema, name)
-        if "allOf" in schema:
-            schema = merge_all_of(schema, self.document)
         branches = schema.get("oneOf") or schema.get("anyOf")
         if branches:
             return self._shape_branches(value, schema, branches, name, _depth)
@@ -81,7 +112,7 @@ class Shaper:
         required = set(schema.get("required") or [])
         out: dict[str, Any] = {}
         for prop, sub in properties.items():
-            sub_resolved = deref(sub, self.document) if isinstance(sub, dict) else sub
+            sub_resolved = self.resolve(sub) if isinstance(sub, dict) else sub
             if isinstance(sub_resolved, dict) and sub_resolved.get("writeOnly"):
                 continue
             if prop in value:

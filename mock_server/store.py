@@ -33,6 +33,7 @@ class Store:
         self._collections: dict[str, dict[str, Record]] = {}
         self._keys: dict[str, str] = {}
         self._expiry: dict[tuple[str, str], float] = {}
+        self._revisions: dict[str, int] = {}
         self._db: sqlite3.Connection | None = None
         if path is not None:
             self._db = _open_database(Path(path))
@@ -49,6 +50,14 @@ class Store:
 
     def is_empty(self) -> bool:
         return not any(self._collections.values())
+
+    def revision(self, collection: str) -> int:
+        """A number that changes whenever `collection` changes (for caches of derived views)."""
+        self._expire(collection)
+        return self._revisions.get(collection, 0)
+
+    def _touch(self, collection: str) -> None:
+        self._revisions[collection] = self._revisions.get(collection, 0) + 1
 
     def key_of(self, collection: str) -> str:
         return self._keys.get(collection, "id")
@@ -101,6 +110,7 @@ class Store:
             stored = copy.deepcopy(dict(record))
             record_id = str(stored[key])
             self._collections.setdefault(collection, {})[record_id] = stored
+            self._touch(collection)
             if expires_at is not None:
                 self._expiry[(collection, record_id)] = expires_at
             else:
@@ -116,6 +126,7 @@ class Store:
             key = self.key_of(collection)
             new = {**copy.deepcopy(dict(record)), key: self._collections[collection][str(record_id)][key]}
             self._collections[collection][str(record_id)] = new
+            self._touch(collection)
             self._write(collection, str(record_id), new, self._expiry.get((collection, str(record_id))))
             return copy.deepcopy(new)
 
@@ -134,6 +145,7 @@ class Store:
             self._expire(collection)
             record = self._collections.get(collection, {}).pop(str(record_id), None)
             self._expiry.pop((collection, str(record_id)), None)
+            self._touch(collection)
             if record is not None and self._db is not None:
                 self._db.execute("DELETE FROM records WHERE collection=? AND id=?", (collection, str(record_id)))
             return record
@@ -144,6 +156,7 @@ class Store:
             names = list(collections) or list(self._collections)
             for name in names:
                 self._collections.pop(name, None)
+                self._touch(name)
                 for expired in [k for k in self._expiry if k[0] == name]:
                     del self._expiry[expired]
             if self._db is not None:
@@ -179,6 +192,7 @@ class Store:
         if not dead:
             return
         with self._lock:
+            self._touch(collection)
             for record_id in dead:
                 self._expiry.pop((collection, record_id), None)
                 self._collections.get(collection, {}).pop(record_id, None)

@@ -345,10 +345,21 @@ class OperationHandler:
         reply = self.documented_reply(status, Preference(example=None, dynamic=ctx.preference.dynamic), ctx.headers)
         snapshot = stats.snapshot()
         body = reply.body if isinstance(reply.body, dict) else {}
+        schema = self.operation.response_media(status)[1].get("schema")
         for path, stat in (self.stats_fields or {}).items():
-            if stat in snapshot:
+            if stat in snapshot and self._documents_path(schema, path):
                 put_path(body, path, snapshot[stat])
         return self.shaped(status, body, ctx.headers)
+
+    def _documents_path(self, schema: Any, path: str) -> bool:
+        """Whether the response schema names this dotted property path."""
+        node = schema
+        for part in path.split("."):
+            properties = self._properties(node)
+            if part not in properties:
+                return False
+            node = properties[part]
+        return True
 
     # -- resources -----------------------------------------------------------------------------
 

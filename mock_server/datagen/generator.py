@@ -9,17 +9,15 @@ of calls give the same data, and nothing touches the global `random` module.
 from __future__ import annotations
 
 import copy
-import json
 import math
 import random
 import re
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any, Callable
 
 from faker import Faker
 
-from mock_server.datagen import realism
+from mock_server.datagen import constraints, realism
 from mock_server.datagen.errors import DataGenError
 from mock_server.datagen.regex import PatternStrings, compiled
 from mock_server.datagen.schemas import bounds, deref, merge_all, types_of
@@ -32,9 +30,7 @@ DEFAULT_NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
 MAX_DEPTH = 5
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
-_TIMESTAMP_PAIRS = (("created_at", "updated_at"), ("createdAt", "updatedAt"), ("created", "updated"))
 _SECRET_NAME = re.compile(r"(key|token|secret)$")
-_ID_EXAMPLE = re.compile(r"^([A-Za-z][A-Za-z0-9]*[_-])?([A-Za-z0-9]+)$")
 _LIKELY_TRUE = ("is_active", "active", "enabled", "is_enabled", "verified", "is_verified", "in_stock",
                 "allow_invites", "success", "healthy")
 _LIKELY_FALSE = ("is_superuser", "is_admin", "deleted", "is_deleted", "disabled", "is_private", "archived",
@@ -80,7 +76,7 @@ class DataGenerator:
             value["id"] = self.sequence(f"record:{id(schema)}")  # integer keys count up, as databases do
         if overrides:
             value.update(copy.deepcopy(overrides))
-        _order_timestamps(value, fixed=set(overrides or ()))
+        constraints.order_timestamps(value, fixed=set(overrides or ()))
         return value
 
     def sequence(self, key: str) -> int:
@@ -167,7 +163,7 @@ class DataGenerator:
         self._keep.append(rest)
         fallback = self._compile(rest, name, root, mode)
         types = types_of(schema)
-        check = _fits_string if "string" in types else (lambda v, s: True)
+        check = constraints.fits_string if "string" in types else (lambda v, s: True)
 
         def call() -> Any:
             if isinstance(args, dict):
@@ -212,7 +208,7 @@ class DataGenerator:
 
         def exclusive(depth: int) -> Any:
             if not validators:
-                validators.extend(_validator(b, root) for b in branches)
+                validators.extend(constraints.validator(b, root) for b in branches)
             value = None
             for _ in range(3):
                 order = list(range(len(gens)))
@@ -262,7 +258,7 @@ class DataGenerator:
             if max_props is not None and len(out) > max_props:
                 for prop in [p for p in out if p not in required][: len(out) - max_props]:
                     del out[prop]
-            _order_timestamps(out)
+            constraints.order_timestamps(out)
             return out
         return gen
 
@@ -302,7 +298,7 @@ class DataGenerator:
     def _compile_array(self, schema: dict, name: str, root: dict | None, mode: str) -> Gen:
         items = schema.get("items")
         prefix = [self._compiled_for(s, None, root, mode) for s in schema.get("prefixItems") or ()]
-        item_name = _singular(name)
+        item_name = constraints.singular(name)
         item_gen = self._compiled_for(items if isinstance(items, dict) else {}, item_name, root, mode) \
             if items is not False else None
         low = int(schema.get("minItems", 0))
@@ -319,12 +315,12 @@ class DataGenerator:
             out: list = [fn(depth + 1) for fn in prefix[:target]]
             # repeats are avoided even where allowed (real lists rarely repeat); where the
             # schema allows them, a short list may still take one to reach `minItems`
-            seen = {_canonical(v) for v in out}
+            seen = {constraints.canonical(v) for v in out}
             attempts = 0
             while len(out) < target and item_gen is not None and attempts < target * 10 + 10:
                 attempts += 1
                 value = item_gen(depth + 1)
-                marker = _canonical(value)
+                marker = constraints.canonical(value)
                 if marker in seen and (unique or len(out) >= floor or attempts < target * 5):
                     continue
                 seen.add(marker)
@@ -347,7 +343,7 @@ class DataGenerator:
         if lo is not None and hi is not None and lo > hi:
             raise DataGenError(f"no number fits minimum {low} and maximum {high}")
         natural = realism.number_range(name) or ((1, 100000) if name == "id" or name.endswith("_id") else None)
-        lo, hi = _pick_range(lo, hi, natural, strict=not integer)
+        lo, hi = constraints.pick_range(lo, hi, natural, strict=not integer)
         multiple = schema.get("multipleOf")
         rng = self.rng
 
@@ -363,8 +359,8 @@ class DataGenerator:
             def gen_multiple(depth: int) -> float | int:
                 value: float | int = 0
                 for _ in range(20):
-                    value = _times(rng.randint(first, last), multiple, integer)
-                    if inside(value) and _is_multiple(value, multiple):
+                    value = constraints.times(rng.randint(first, last), multiple, integer)
+                    if inside(value) and constraints.is_multiple(value, multiple):
                         return value
                 return value
             return gen_multiple
@@ -397,17 +393,17 @@ class DataGenerator:
             compiled(pattern)  # a broken pattern is reported when the schema is first used
         candidates: list[Callable[[], Any]] = []
         hint = realism.string_hint(name)
-        styled = _id_style(schema, name) if not (pattern or fmt) else None
+        styled = constraints.id_style(schema, name) if not (pattern or fmt) else None
         if styled is not None:
             candidates.append(lambda: self._styled_id(*styled))
-        if hint is not None and (fmt is None or fmt in _OPEN_FORMATS):
+        if hint is not None and (fmt is None or fmt in constraints.OPEN_FORMATS):
             # the name's idea, if it has the format's shape (a `username` may be an e-mail)
-            candidates.append(lambda: _shaped(hint(self, schema), fmt))
+            candidates.append(lambda: constraints.shaped(hint(self, schema), fmt))
         if fmt in realism.FORMATS:
             format_hint = realism.FORMATS[fmt]
             candidates.append(lambda: format_hint(self, schema))
         if pattern is not None:
-            for probe in _pattern_probes(pattern):
+            for probe in constraints.pattern_probes(pattern):
                 candidates.append(lambda probe=probe: probe(self, schema))
             if _SECRET_NAME.search(name) and not pattern.endswith("$"):
                 # `^sk_(live|test)_` only fixes a prefix: a key is that prefix and a secret tail
@@ -420,9 +416,9 @@ class DataGenerator:
         def gen(depth: int) -> str:
             for make in candidates:
                 value = make()
-                if isinstance(value, str) and _fits_string(value, schema):
+                if isinstance(value, str) and constraints.fits_string(value, schema):
                     return value
-            if pattern is not None or (fmt in realism.FORMATS and fmt not in _FREE_FORMATS):
+            if pattern is not None or (fmt in realism.FORMATS and fmt not in constraints.FREE_FORMATS):
                 raise DataGenError(
                     f"cannot produce a string for {name or 'value'!r} with format {fmt!r}, pattern "
                     f"{pattern!r} and length {min_len}..{max_len}")
@@ -454,137 +450,3 @@ class DataGenerator:
             return False
         flag = "writeOnly" if mode == "response" else "readOnly"
         return bool(schema.get(flag) or target.get(flag))
-
-
-def _validator(schema: Any, root: dict | None):
-    """A jsonschema validator for one `oneOf` branch, its local `$ref`s resolved in `root`."""
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-
-    anchored = {**(root or {}), "x-apitwin-branch": schema}
-    resource = Resource.from_contents(anchored, default_specification=DRAFT202012)
-    registry = Registry().with_resource("urn:apitwin:document", resource)
-    return Draft202012Validator({"$ref": "urn:apitwin:document#/x-apitwin-branch"}, registry=registry)
-
-
-#: formats any string satisfies (they only hint at the content)
-_FREE_FORMATS = ("password", "binary")
-#: formats a name can narrow down (an `avatar_url` is a more specific `uri`)
-_OPEN_FORMATS = ("uri", "url", "iri", "date-time", "email", "hostname")
-
-
-def _shaped(value: Any, fmt: str | None) -> Any:
-    return value if isinstance(value, str) and realism.fits_format(value, fmt) else None
-
-
-def _pattern_probes(pattern: str) -> list:
-    """Realistic shapes a pattern may accept (a timestamp for a date-ish pattern), tried first."""
-    probes = []
-    regex = compiled(pattern)
-    for sample, hint in (("2024-03-20T12:00:00Z", realism.FORMATS["date-time"]),
-                         ("2024-03-20", realism.FORMATS["date"]),
-                         ("https://example.com/a", realism.FORMATS["uri"])):
-        if regex.search(sample):
-            probes.append(hint)
-    return probes
-
-
-def _fits_string(value: Any, schema: dict) -> bool:
-    if not isinstance(value, str):
-        return False
-    if len(value) < schema.get("minLength", 0):
-        return False
-    if schema.get("maxLength") is not None and len(value) > schema["maxLength"]:
-        return False
-    if schema.get("pattern") is not None and not compiled(schema["pattern"]).search(value):
-        return False
-    return True
-
-
-def _id_style(schema: dict, name: str) -> tuple[str, str, int] | None:
-    """An id style (prefix, alphabet, length) learnt from the schema's own example, e.g. usr_abc123."""
-    if not (name == "id" or name.endswith("_id")):
-        return None
-    examples = schema.get("examples")
-    example = schema.get("example", examples[0] if isinstance(examples, list) and examples else None)
-    if not isinstance(example, str):
-        return None
-    match = _ID_EXAMPLE.match(example)
-    if match is None:
-        return None
-    prefix, body = match.group(1) or "", match.group(2)
-    if body.isdigit():
-        alphabet = "0123456789"
-    elif body.islower() or body.isdigit():
-        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    else:
-        alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    length = max(len(body), 6)
-    if schema.get("maxLength") is not None:
-        length = min(length, int(schema["maxLength"]) - len(prefix))
-    if length < 1 or len(prefix) + length < schema.get("minLength", 0):
-        return None
-    return prefix, alphabet, length
-
-
-def _pick_range(lo: float | None, hi: float | None, natural: tuple[float, float] | None,
-                strict: bool = False) -> tuple:
-    """The schema's bounds, narrowed to a believable range for the name where they allow it
-    (`strict`: the narrowed range must not shrink to a point, which an exclusive bound may hold)."""
-    if natural is not None:
-        n_lo = natural[0] if lo is None else max(lo, natural[0])
-        n_hi = natural[1] if hi is None else min(hi, natural[1])
-        if n_lo < n_hi or (n_lo == n_hi and not strict):
-            return n_lo, n_hi
-    if lo is None and hi is None:
-        return 0, 1000
-    if lo is None:
-        return hi - 1000, hi
-    if hi is None:
-        return lo, lo + 1000
-    return lo, hi
-
-
-def _times(k: int, multiple: float, integer: bool) -> float | int:
-    if integer or isinstance(multiple, int):
-        return int(k * multiple) if float(k * multiple).is_integer() else k * multiple
-    return float(Decimal(k) * Decimal(str(multiple)))
-
-
-def _is_multiple(value: float | int, multiple: float | int) -> bool:
-    """The same test jsonschema applies, so a generated value always passes validation."""
-    if isinstance(multiple, float):
-        quotient = value / multiple
-        try:
-            return int(quotient) == quotient
-        except OverflowError:
-            return False
-    return value % multiple == 0
-
-
-def _order_timestamps(out: dict, fixed: set[str] = frozenset()) -> None:
-    for first, second in _TIMESTAMP_PAIRS:
-        a, b = out.get(first), out.get(second)
-        if isinstance(a, str) and isinstance(b, str) and len(a) == len(b) and a > b:
-            if first in fixed and second not in fixed:
-                out[second] = a
-            elif second in fixed and first not in fixed:
-                out[first] = b
-            elif not fixed:
-                out[first], out[second] = b, a
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return (type(value).__name__, value)
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def _singular(name: str) -> str:
-    """`tags` -> `tag`, `members` -> `member`: items of a list are named after the list."""
-    if name.endswith("ies"):
-        return name[:-3] + "y"
-    if name.endswith("s") and not name.endswith("ss"):
-        return name[:-1]
-    return name

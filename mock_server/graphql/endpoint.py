@@ -304,13 +304,5 @@ class GraphQLApp:
         return query, variables, name if isinstance(name, str) and name else None
 
 
-def build_app(runtime: Any) -> GraphQLApp | None:
-    declared = next((op.extension("x-apitwin-graphql") for op in runtime.operations.values() if op.extension("x-apitwin-graphql")), None)
-    if not declared:
-        return None
-    base = Path(runtime.spec_path).parent if runtime.spec_path else Path(".")
-    sdl_path = base / str(declared)
-    if not sdl_path.is_file() and getattr(runtime.api, "graphql", None):
-        sdl_path = Path(runtime.api.graphql)
-    schema = build_schema(sdl_path.read_text(encoding="utf-8"))
-    return GraphQLApp(runtime, schema)
+def build_endpoint(runtime: Any, sdl_path: Path) -> GraphQLApp:
+    return GraphQLApp(runtime, build_schema(sdl_path.read_text(encoding="utf-8")))

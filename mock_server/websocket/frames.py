@@ -196,10 +196,18 @@ def _is_object(schema: dict[str, Any]) -> bool:
     return kind == "object" or (isinstance(kind, list) and "object" in kind) or (kind is None and "properties" in schema)
 
 
-def _valid(schema: Any, value: Any) -> bool:
-    from jsonschema import Draft202012Validator
+_validators: dict[int, tuple[Any, Any]] = {}
 
+
+def _valid(schema: Any, value: Any) -> bool:
+    """Whether `value` is valid against a (long-lived, contract-owned) sub-schema; cached by id."""
+    import jsonschema_rs
+
+    entry = _validators.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = (schema, jsonschema_rs.validator_for(schema))
+        _validators[id(schema)] = entry
     try:
-        return Draft202012Validator(schema).is_valid(value)
+        return entry[1].is_valid(value)
     except Exception:
         return True

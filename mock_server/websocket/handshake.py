@@ -108,7 +108,8 @@ class Gate:
     def __init__(self, runtime: Any, channel: Channel) -> None:
         self.runtime = runtime
         self.channel = channel
-        self.rate = ConnectionRateLimit(channel.declarations.get("connection-rate-limit"))
+        enabled = getattr(runtime.settings, "rate_limits", True)  # --rate-limits off: none at all
+        self.rate = ConnectionRateLimit(channel.declarations.get("connection-rate-limit") if enabled else None)
         self.roles = list(channel.declarations.get("roles") or [])
         self.errors = ErrorFormat(runtime.declarations.get("errors"))
         self.schemas = {status: Draft202012Validator(schema) for status, schema in channel.handshake_errors.items()}

@@ -12,5 +12,5 @@ from tests.support.servers import ServerProcess
 
 @pytest.fixture(scope="module")
 def realtime() -> Iterator[ServerProcess]:
-    with serve("realtime") as server:
+    with serve("realtime", "--rate-limits", "off") as server:
         yield server

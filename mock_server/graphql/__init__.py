@@ -1,0 +1,1 @@
+"""GraphQL over HTTP from an SDL file, resolved against the runtime's store (see `endpoint`)."""

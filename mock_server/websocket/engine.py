@@ -50,6 +50,26 @@ class Timing:
     timeout: float | None = None
 
 
+def _last_pong(protocol: Any) -> float:
+    """When the client last answered the server's protocol-level ping (monotonic seconds).
+
+    Pongs never reach an ASGI app; uvicorn's sans-I/O WebSocket protocol (the one it picks when
+    `websockets` is installed) records its keepalive ping's send time and round trip, so a
+    browser that only answers pings still counts as alive, as the contracts say. Any other
+    server: 0 (only data frames count).
+    """
+    sent = getattr(protocol, "ping_sent_at", None)
+    rtt = getattr(protocol, "last_ping_rtt", None)
+    if not isinstance(sent, float) or not isinstance(rtt, float) or not sent:
+        return 0.0
+    if getattr(protocol, "pending_ping_payload", None) is None:
+        return sent + rtt
+    interval = getattr(protocol, "ping_interval", None)
+    if rtt and isinstance(interval, (int, float)):  # a ping is out: the previous pong came one interval earlier
+        return sent - interval + rtt
+    return 0.0
+
+
 class ChannelRuntime:
     """One channel's live parts: its gate, error frames, effects."""
 
@@ -109,6 +129,7 @@ class WebSocketApp:
             accept["subprotocol"] = admission.subprotocol
         await send(accept)
         connection = Connection(send, admission.user_id, params, channel.key, admission.principal)
+        connection.protocol = getattr(send, "__self__", None)
         await self._session(live, connection, receive)
 
     async def _session(self, live: ChannelRuntime, connection: Connection, receive: Any) -> None:
@@ -219,11 +240,21 @@ class WebSocketApp:
             now = time.monotonic()
             for connection in list(self.registry.connections.values()):
                 live = self.channels[connection.channel_key]
-                if live.timeout and now - connection.last_seen > live.timeout:
+                if live.timeout and now - max(connection.last_seen, _last_pong(connection.protocol)) > live.timeout:
                     await connection.close(1001, "No activity within the heartbeat timeout")
                 elif live.interval and now >= connection.next_heartbeat:
                     connection.next_heartbeat = now + live.interval
                     await live.effects.heartbeat(connection)
+
+    def control(self, method: str, path: str) -> Any:
+        """``GET /__mock/connections``: who is connected, to what, since when."""
+        if path != "/connections" or method != "GET":
+            return None
+        now = time.monotonic()
+        listed = [{"id": c.id, "channel": self.channels[c.channel_key].channel.address, "user_id": c.user_id,
+                   "params": c.params, "topics": sorted(c.topics), "idle_seconds": round(now - c.last_seen, 3)}
+                  for c in self.registry.connections.values()]
+        return {"connections": listed, "count": len(listed)}
 
     def spawn(self, coroutine: Any) -> None:
         """Run `coroutine` in the background (event deliveries), keeping a reference to it."""

@@ -27,6 +27,7 @@ class Connection:
     last_seen: float = field(default_factory=time.monotonic)
     next_heartbeat: float = 0.0
     closed: bool = False
+    protocol: Any = None            # the server's protocol object, when it exposes keepalive facts
 
     async def send_text(self, text: str) -> bool:
         if self.closed:

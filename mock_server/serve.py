@@ -170,7 +170,9 @@ async def serve_all(servers: list[PreparedServer]) -> None:
 
     running = []
     for prepared in servers:
-        config = uvicorn.Config(prepared.app, log_level="warning", access_log=False, lifespan="off", ws_max_size=16 * 1024 * 1024)
+        config = uvicorn.Config(
+            prepared.app, log_level="warning", access_log=False, lifespan="off", ws_max_size=16 * 1024 * 1024, timeout_graceful_shutdown=2
+        )
         running.append(_Server(config))
 
     loop = asyncio.get_running_loop()

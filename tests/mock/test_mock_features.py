@@ -118,7 +118,7 @@ def test_reset_restores_the_start_state(mock_server):
 
 
 def test_chaos_answers_documented_errors():
-    with run_mock("realtime", "--chaos", "1") as server:
+    with run_mock("realtime", "--chaos", "1", "--latency", "1-5") as server:
         statuses = {httpx.get(f"{server.url}/health").status_code for _ in range(10)}
     assert statuses and all(status >= 400 for status in statuses)
     assert statuses <= {503, 429, 500, 400, 401, 403, 404}

@@ -22,6 +22,7 @@ from conformance.contract import Contract, Operation, dig, has_path
 from conformance.registry import REGISTRY, Violation, register
 
 RATE_LIMIT_MARK = "ratelimit"
+RATE_LIMIT_FIELDS = ("limit", "remaining", "reset")  # the numeric trio; others (a plan name) are informational
 MAX_PAGES = 30
 BAD_TOKEN = "apitwin.invalid.token"
 
@@ -163,7 +164,12 @@ def documented_headers(contract: Contract, operation: Operation | None, status: 
 def rate_limit_headers(state: HttpCheckState, response: Any, case: Any) -> None:
     operation = operation_of(state, case)
     documented = documented_headers(state.contract, operation, response.status_code)
-    names = [name for name in documented if RATE_LIMIT_MARK in name.lower().replace("-", "").replace("_", "")]
+    names = [
+        name
+        for name in documented
+        if RATE_LIMIT_MARK in name.lower().replace("-", "").replace("_", "")
+        and name.lower().endswith(RATE_LIMIT_FIELDS)
+    ]
     if response.status_code == 429 and any(name.lower() == "retry-after" for name in documented):
         names.append("Retry-After")
     if not names:

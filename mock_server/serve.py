@@ -82,6 +82,8 @@ def settings_from(args: argparse.Namespace) -> MockSettings:
         chaos = parse_chaos(args.chaos) if args.chaos else 0.0
     except ValueError as error:
         raise UsageError(str(error)) from None
+    if args.port is not None and not 0 < args.port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
     if args.max_connections is not None and args.max_connections < 1:
         raise UsageError("--max-connections must be at least 1")
     return MockSettings(

@@ -230,6 +230,8 @@ def _open_database(path: Path) -> sqlite3.Connection:
         )
     except sqlite3.DatabaseError as error:
         raise StateFileError(f"{path}: not a usable state file ({error})") from None
+    except OSError as error:
+        raise StateFileError(f"{path}: cannot create the state file ({error.strerror or error})") from None
     return db
 
 

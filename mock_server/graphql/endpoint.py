@@ -8,7 +8,8 @@ with graphql-core. Resolution is generic, by convention over the store:
   ``posts``); a field ``createdAt`` reads the record's ``created_at`` (or ``createdAt``);
 - a root field with an ``id`` argument returns that record (null when absent);
 - a field whose type is a Relay connection (``edges { cursor node }``, ``pageInfo``,
-  ``totalCount``) pages the collection of the node type with ``first``/``after``; on an
+  ``totalCount``) pages the collection of the node type with ``first`` (0..100) and
+  ``after`` (an unknown cursor has nothing after it); on an
   object it holds the records that point back at it (a ``<type>_id``, ``author_id``,
   ``user_id`` or ``owner_id`` field equal to the parent's id), newest first;
 - an object-typed field ``author`` reads the record its ``author_id`` names.
@@ -115,8 +116,8 @@ class StoreResolver:
 
     def connection(self, parent: Any, parent_type: GraphQLObjectType, node: GraphQLObjectType, args: dict[str, Any]) -> dict[str, Any]:
         first = args.get("first")
-        if first is not None and (first < 0 or first > MAX_PAGE):
-            raise GraphQLError(f"Argument 'first' must be between 0 and {MAX_PAGE}, got {first}.")
+        if first is not None:  # the schema's bound: at most MAX_PAGE, never negative
+            first = max(0, min(int(first), MAX_PAGE))
         collection = collection_of(node.name)
         if isinstance(parent, dict) and parent_type is not self.schema.query_type:
             records = self.children(parent, parent_type, node, collection)
@@ -128,9 +129,8 @@ class StoreResolver:
         if args.get("after"):
             after = decode_cursor(str(args["after"]))
             ids = [str(r.get(key)) for r in records]
-            if after is None or after not in ids:
-                raise GraphQLError(f"Argument 'after' is not a cursor of this connection: {args['after']!r}.")
-            start = ids.index(after) + 1
+            # a cursor this connection never gave out (or of a deleted record): nothing follows it
+            start = ids.index(after) + 1 if after in ids else len(records)
         end = len(records) if first is None else start + first
         page = records[start:end]
         edges = [{"cursor": encode_cursor(r.get(key)), "node": r} for r in page]

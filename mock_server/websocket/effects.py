@@ -22,7 +22,8 @@ source expressions ``copy``/``reply_copy``/``fill`` accept)::
 The reply is the operation's first ``reply`` message that is not the error message. Send
 operations: ``x-apitwin-trigger`` (``connect``, ``disconnect``, ``heartbeat``, ``invalid-frame``),
 ``x-apitwin-events`` (HTTP-side events) with ``x-apitwin-deliver`` (``user``, ``users``,
-``group``: paths into the event record; ``exclude``; ``all: true``; ``audience: conversations``)
+``group``: paths into the event record; ``exclude``: a user left out of the group's members,
+e.g. the sender; ``all: true``; ``audience: conversations``)
 and ``x-apitwin-fill``. A triggered frame without ``x-apitwin-deliver`` goes to the connection
 itself on each connect; one with an audience is about the user, so it is sent when the user's
 first connection opens and their last one closes.
@@ -200,18 +201,17 @@ class Effects:
             targets = [c for c in self.registry.connections.values() if c.channel_key == self.channel.key]
         else:
             users: set[str] = set()
+            if deliver.get("group"):
+                group = get_path(record, deliver["group"])
+                if group is not MISSING and group is not None:
+                    users |= self.live.conversations.members(group) or set()
+            if deliver.get("exclude"):  # the sender is a member of the group, not its audience
+                users.discard(str(get_path(record, deliver["exclude"])))
             for key in ("user", "users"):
                 if deliver.get(key):
                     value = get_path(record, deliver[key])
                     if value is not MISSING and value is not None:
                         users.update(str(v) for v in (value if isinstance(value, list) else [value]))
-            if deliver.get("group"):
-                group = get_path(record, deliver["group"])
-                if group is not MISSING and group is not None:
-                    users |= self.live.conversations.members(group) or set()
-            if deliver.get("exclude"):
-                excluded = get_path(record, deliver["exclude"])
-                users.discard(str(excluded))
             targets = [c for user in users for c in self.registry.of_user(user) if c.channel_key == self.channel.key]
         if not targets:
             return

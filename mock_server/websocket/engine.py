@@ -156,10 +156,14 @@ class WebSocketApp:
                     await connection.close(1009, f"Frame of {size} bytes exceeds {limit}")
                     continue
                 stats.received()
-                if text is not None:
-                    await self._text(live, connection, text)
-                else:
-                    await self._binary(live, connection, data or b"")
+                try:
+                    if text is not None:
+                        await self._text(live, connection, text)
+                    else:
+                        await self._binary(live, connection, data or b"")
+                except Exception:  # the mock's own bug: report it as a frame, keep the socket
+                    logger.exception("failed to handle a frame on %s", live.channel.address)
+                    await self.error(live, connection, "internal", "Internal error", status=500)
         finally:
             connection.closed = True
             last = self.registry.remove(connection)
@@ -178,13 +182,14 @@ class WebSocketApp:
         message = None
         if isinstance(frame, dict):
             for prop in live.discriminators:
-                if prop in frame:
+                if isinstance(frame.get(prop), (str, int, float, bool)):
                     message = live.by_type.get((prop, frame[prop]))
                     if message is not None:
                         break
         if message is None:
             name = frame.get(live.discriminators[0]) if isinstance(frame, dict) and live.discriminators else None
-            await self.error(live, connection, "unknown-type", f"Unknown message type: {name}" if name is not None else None)
+            known = isinstance(name, (str, int, float, bool))
+            await self.error(live, connection, "unknown-type", f"Unknown message type: {name}" if known else None)
             return
         problems = message.errors(frame)
         if problems:

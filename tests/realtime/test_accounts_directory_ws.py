@@ -42,7 +42,7 @@ def test_directory_answers_ping_with_pong_and_refuses_other_frames() -> None:
                 assert frame_errors("directory", "pong", pong) == []
                 assert pong["type"] == "pong"
                 for frame, code in (("nope", "INVALID_REQUEST"), ('{"type": "subscribe"}', "VALIDATION_ERROR"),
-                                    ('{"type": "ping", "extra": 1}', "VALIDATION_ERROR")):
+                                    ('{"type": "ping", "extra": 1}', "VALIDATION_ERROR"), ('{"type": ["ping"]}', "VALIDATION_ERROR")):
                     await socket.send(frame)
                     error = await socket.receive()
                     assert frame_errors("directory", "error", error) == [], error

@@ -93,5 +93,8 @@ def test_errors_come_in_the_graphql_format(directory: tuple[ServerProcess, httpx
     anonymous = httpx.post(f"{server.url}/graphql", json={"query": "{ users { totalCount } }"})
     assert anonymous.status_code == 401
     assert anonymous.json()["errors"][0]["extensions"]["code"] == "INVALID_TOKEN"
-    too_many = client.post("/graphql", json={"query": "{ users(first: 1000) { totalCount } }"}).json()
-    assert too_many["errors"] and too_many["data"] is None
+    capped = client.post("/graphql", json={"query": "{ users(first: 1000) { totalCount edges { cursor } } }"}).json()
+    assert "errors" not in capped
+    assert len(capped["data"]["users"]["edges"]) == min(100, capped["data"]["users"]["totalCount"])
+    stranger = client.post("/graphql", json={"query": '{ users(first: 3, after: "bm90LWEtY3Vyc29y") { edges { cursor } pageInfo { hasNextPage } } }'}).json()
+    assert stranger["data"]["users"] == {"edges": [], "pageInfo": {"hasNextPage": False}}

@@ -50,6 +50,12 @@ class Timing:
     timeout: float | None = None
 
 
+def token_expired(principal: Any, now: float) -> bool:
+    """Whether the token a connection was opened with has expired since (its ``exp`` claim)."""
+    expires = (getattr(principal, "claims", None) or {}).get("exp")
+    return isinstance(expires, (int, float)) and now >= expires
+
+
 def _last_pong(protocol: Any) -> float:
     """When the client last answered the server's protocol-level ping (monotonic seconds).
 
@@ -80,6 +86,7 @@ class ChannelRuntime:
         interval, timeout = channel.heartbeat()
         self.interval = app.timing.interval or interval
         self.timeout = app.timing.timeout or timeout
+        self.expiry: dict[str, Any] = dict(channel.declarations.get("token-expiry") or {})
         self.conversations = Conversations(app.runtime.store, channel.declarations.get("conversations"))
         self.presence = Presence(app.runtime.store, channel.declarations.get("presence"))
         self.effects = Effects(app, self)
@@ -237,19 +244,30 @@ class WebSocketApp:
     async def _sweep(self) -> None:
         """One task for all connections: heartbeat frames due, silent clients closed."""
         ticks = [v for live in self.channels.values() for v in (live.interval, live.timeout) if v]
+        ticks += [1.0 for live in self.channels.values() if live.expiry]
         if not ticks:
             return
         tick = max(0.05, min(ticks) / 4)
         while self.registry.connections:
             await asyncio.sleep(tick)
             now = time.monotonic()
+            wall = time.time()
             for connection in list(self.registry.connections.values()):
                 live = self.channels[connection.channel_key]
-                if live.timeout and now - max(connection.last_seen, _last_pong(connection.protocol)) > live.timeout:
+                if live.expiry and token_expired(connection.principal, wall):
+                    await self.expire(live, connection)
+                elif live.timeout and now - max(connection.last_seen, _last_pong(connection.protocol)) > live.timeout:
                     await connection.close(1001, "No activity within the heartbeat timeout")
                 elif live.interval and now >= connection.next_heartbeat:
                     connection.next_heartbeat = now + live.interval
                     await live.effects.heartbeat(connection)
+
+    async def expire(self, live: ChannelRuntime, connection: Connection) -> None:
+        """``x-apitwin-token-expiry``: an error frame, then the declared close code."""
+        declared = live.expiry
+        await self.error(live, connection, "token-expired", declared.get("message", "Token expired"), status=401,
+                         code=declared.get("code"), details={"token_expired": True})
+        await connection.close(int(declared.get("close_code", 1008)), "Token expired")
 
     def control(self, method: str, path: str) -> Any:
         """``GET /__mock/connections``: who is connected, to what, since when."""

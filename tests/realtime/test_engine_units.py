@@ -134,3 +134,14 @@ def test_signatures_match_the_contracts_own_webhook_examples(api: str, secret: s
     assert examples
     for example in examples:
         assert sign(secret, example) == example["signature"]
+
+
+def test_token_expiry_reads_the_exp_claim() -> None:
+    from types import SimpleNamespace
+
+    from mock_server.websocket.engine import token_expired
+
+    assert token_expired(SimpleNamespace(claims={"exp": 100}), 100.0)
+    assert not token_expired(SimpleNamespace(claims={"exp": 100}), 99.0)
+    assert not token_expired(SimpleNamespace(claims={}), 1e12)
+    assert not token_expired(None, 1e12)

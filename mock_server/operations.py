@@ -89,9 +89,17 @@ def collect_operations(document: dict[str, Any]) -> dict[str, Operation]:
 
 
 def _success_status(responses: dict[str, Any], method: str) -> int:
-    statuses = sorted(int(s) for s in responses if s.isdigit() and s.startswith("2"))
-    if statuses:
-        return statuses[0]
+    """The status of a successful plain-HTTP answer: the first 2xx; for an operation that only
+    switches protocols (101, e.g. a WebSocket handshake) a request without Upgrade gets 426."""
+    documented = sorted(int(s) for s in responses if s.isdigit())
+    for status in documented:
+        if 200 <= status < 300:
+            return status
+    if 101 in documented and 426 in documented:
+        return 426
+    for status in documented:
+        if 300 <= status < 400:
+            return status
     return 201 if method == "post" else 200
 
 

@@ -91,10 +91,15 @@ class ApiRuntime:
             from mock_server.auth import Authenticator
 
             authenticator = Authenticator(document, store, seed=settings.seed)
+        operations = collect_operations(document)
         if limiter is None:
             from mock_server.ratelimit import RateLimiter
 
-            limiter = RateLimiter(declarations.get("rate_limits") or [], enabled=settings.rate_limits)
+            tags = {op_id: op.tags for op_id, op in operations.items()}
+            try:
+                limiter = RateLimiter(declarations.get("rate_limits") or [], enabled=settings.rate_limits, operation_tags=tags)
+            except TypeError:  # a limiter that matches rules by operationId only
+                limiter = RateLimiter(declarations.get("rate_limits") or [], enabled=settings.rate_limits)
         max_connections = settings.max_connections or _declared_max_connections(api) or 10000
         runtime = cls(
             name=name,
@@ -108,7 +113,7 @@ class ApiRuntime:
             events=EventBus(),
             stats=Stats(max_connections=max_connections, host=settings.host, port=settings.port or declarations.get("port") or 0),
             journal=Journal(),
-            operations=collect_operations(document),
+            operations=operations,
             spec_path=spec_path,
             api=api,
             fixtures=fixtures,

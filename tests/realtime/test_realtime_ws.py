@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -77,7 +78,8 @@ def test_ping_pong_and_binary(realtime: ServerProcess) -> None:
             status = await socket.receive()
             assert frame_errors("realtime", "BinaryReceived", status) == []
             assert status["data"]["details"]["size"] == 5
-            await socket.connection.ping()  # a protocol-level ping is answered too
+            latency = await asyncio.wait_for(await socket.connection.ping(), 5)  # protocol-level ping -> pong
+            assert latency >= 0
             await socket.send({"type": "Pong", "data": {"timestamp": 1}})
             assert await socket.nothing_within(0.2)
 

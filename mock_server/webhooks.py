@@ -23,7 +23,7 @@ is the prefix plus the hex HMAC-SHA256, under the registration's secret, of the 
 compact JSON with sorted keys and without the signature member; the same value travels in the
 declared header. A delivery that fails (connection error or a status outside 2xx) is retried
 with exponential backoff. ``GET /__mock/webhooks`` lists every delivery with each attempt and
-its outcome; ``DELETE`` clears the list. ``APITWIN_WEBHOOK_BACKOFF`` (seconds) overrides the
+its outcome (the last 1,000); ``DELETE`` clears the list. ``APITWIN_WEBHOOK_BACKOFF`` (seconds) overrides the
 backoff base, so tests need not wait.
 """
 
@@ -37,6 +37,7 @@ import logging
 import os
 import time
 import uuid
+from collections import deque
 from datetime import datetime, timezone
 from typing import Any
 
@@ -45,6 +46,9 @@ import httpx
 from mock_server.websocket.frames import MISSING, Context, FrameBuilder, get_path, put_path
 
 logger = logging.getLogger("apitwin.webhooks")
+
+#: deliveries kept for GET /__mock/webhooks (the oldest are dropped first)
+MAX_DELIVERIES = 1000
 
 
 def canonical(payload: dict[str, Any], without: str | None = "signature") -> bytes:
@@ -76,7 +80,7 @@ class Webhooks:
         self.timeout = float(retry.get("timeout_seconds", 5))
         self.builder = FrameBuilder(runtime.generator, runtime.document)
         self.schemas = self._payload_schemas()
-        self.deliveries: list[dict[str, Any]] = []
+        self.deliveries: deque[dict[str, Any]] = deque(maxlen=MAX_DELIVERIES)
         self.snapshots: dict[tuple[str, str], Any] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
         for name in self.events:
@@ -235,7 +239,7 @@ class Webhooks:
         if path != "/webhooks":
             return None
         if method == "GET":
-            return {"deliveries": self.deliveries, "count": len(self.deliveries)}
+            return {"deliveries": list(self.deliveries), "count": len(self.deliveries)}
         if method == "DELETE":
             self.deliveries.clear()
             return {"deliveries": [], "count": 0}

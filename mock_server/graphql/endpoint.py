@@ -89,7 +89,6 @@ class StoreResolver:
     def __init__(self, runtime: Any, schema: GraphQLSchema) -> None:
         self.runtime = runtime
         self.schema = schema
-        self.generated: set[tuple[str, str]] = set()
 
     def resolve(self, parent: Any, info: Any, **args: Any) -> Any:
         field = info.parent_type.fields[info.field_name]
@@ -154,8 +153,7 @@ class StoreResolver:
             return store.find(collection, lambda r: any(r.get(k) == parent_id for k in keys))
 
         found = mine()
-        if not found and (collection, str(parent_id)) not in self.generated:
-            self.generated.add((collection, str(parent_id)))
+        if not found:  # generation is deterministic, so after a reset the same records return
             self.generate(collection, node, keys, parent_id, parent_type)
             found = mine()
         return found

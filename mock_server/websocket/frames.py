@@ -116,6 +116,7 @@ class FrameBuilder:
     def __init__(self, generator: Any, root: dict[str, Any]) -> None:
         self.generator = generator
         self.root = root
+        self._validators: dict[int, tuple[Any, Any]] = {}
 
     def build(self, message: Message, fills: dict[str, Any], context: Context) -> Any:
         frame: dict[str, Any] = {}
@@ -147,7 +148,7 @@ class FrameBuilder:
             for name, sub in properties.items():
                 if name in value:
                     completed = self.complete(sub, value[name])
-                    if name in required or _valid(sub, completed):
+                    if name in required or self._valid(sub, completed):
                         out[name] = completed
                 elif name in required:
                     out[name] = self._made_up(sub, name)
@@ -159,6 +160,19 @@ class FrameBuilder:
         if value is MISSING:
             return self._made_up(schema, None)
         return value
+
+    def _valid(self, schema: Any, value: Any) -> bool:
+        """Whether `value` fits a sub-schema of the contract (compiled once per schema object)."""
+        import jsonschema_rs
+
+        entry = self._validators.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            entry = (schema, jsonschema_rs.validator_for(schema))
+            self._validators[id(schema)] = entry
+        try:
+            return bool(entry[1].is_valid(value))
+        except Exception:
+            return True
 
     def _made_up(self, schema: Any, name: str | None) -> Any:
         merged = _merged(schema)
@@ -194,20 +208,3 @@ def _merged(schema: Any) -> Any:
 def _is_object(schema: dict[str, Any]) -> bool:
     kind = schema.get("type")
     return kind == "object" or (isinstance(kind, list) and "object" in kind) or (kind is None and "properties" in schema)
-
-
-_validators: dict[int, tuple[Any, Any]] = {}
-
-
-def _valid(schema: Any, value: Any) -> bool:
-    """Whether `value` is valid against a (long-lived, contract-owned) sub-schema; cached by id."""
-    import jsonschema_rs
-
-    entry = _validators.get(id(schema))
-    if entry is None or entry[0] is not schema:
-        entry = (schema, jsonschema_rs.validator_for(schema))
-        _validators[id(schema)] = entry
-    try:
-        return entry[1].is_valid(value)
-    except Exception:
-        return True

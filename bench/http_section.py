@@ -9,6 +9,7 @@ reference) so that its figures are Prism's own and not an accident of start-up.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from bench import report, wrk
 from bench.contracts import Contract, log_in
 from bench.peers import Peer, apitwin_mock, prism
 from bench.stats import ratio
-from bench.system import load_average
+from bench.system import cpu_seconds, load_average
 
 THROUGHPUT_TARGET = 2.0  # at least this many times Prism's dynamic-mode requests/s
 P99_TARGET = 0.2  # p99 at most this fraction of Prism's dynamic-mode p99
@@ -80,6 +81,8 @@ class Measurement:
     probe: Probe | None = None
     dynamic_prism: bool = False
     load_average: float | None = None
+    #: CPU the server process used during the run, in cores (1.0 = one core busy throughout)
+    server_cpu: float | None = None
     error: str | None = None
 
 
@@ -107,13 +110,20 @@ def measure_peer(spec: PeerSpec, contract: Contract, request: str, headers: dict
     timeout = max(10, seconds)
     with spec.start(contract) as peer:
         url = peer.url + contract.base_path() + request
-        first = wrk.run(url, headers=headers, seconds=seconds if spec.report_cold else warmup, timeout_seconds=timeout)
+        first, cpu = loaded(peer, url, headers, seconds if spec.report_cold else warmup, timeout)
         if spec.report_cold:
-            yield Measurement(f"{spec.label} (cold start)", first, None, spec.dynamic_prism, load_average())
+            yield Measurement(f"{spec.label} (cold start)", first, None, spec.dynamic_prism, load_average(), cpu)
         checked = probe(url, headers)
-        load = wrk.run(url, headers=headers, seconds=seconds, timeout_seconds=timeout)
+        load, cpu = loaded(peer, url, headers, seconds, timeout)
         label = f"{spec.label} (warmed up)" if spec.report_cold else spec.label
-        yield Measurement(label, load, checked, spec.dynamic_prism, load_average())
+        yield Measurement(label, load, checked, spec.dynamic_prism, load_average(), cpu)
+
+
+def loaded(peer: Peer, url: str, headers: dict[str, str], seconds: int, timeout: int) -> tuple[wrk.LoadResult, float]:
+    """One wrk run, and how many cores the server process kept busy meanwhile."""
+    before, started = cpu_seconds(peer.pid), time.perf_counter()
+    load = wrk.run(url, headers=headers, seconds=seconds, timeout_seconds=timeout)
+    return load, (cpu_seconds(peer.pid) - before) / (time.perf_counter() - started)
 
 
 def run_scenario(scenario: Scenario, seconds: int) -> ScenarioResult:
@@ -179,11 +189,11 @@ def summarize(results: list[ScenarioResult], seconds: int) -> report.Section:
             continue
         table = report.Table(
             result.scenario.label,
-            ["peer", "req/s", "p50", "p99", "non-2xx", "errors (timeouts)", "1-conn latency", "probe"],
+            ["peer", "req/s", "p50", "p99", "non-2xx", "errors (timeouts)", "server CPU", "1-conn latency", "probe"],
         )
         for m in result.measurements:
             if m.error:
-                table.rows.append([m.label, "-", "-", "-", "-", "-", "-", "[red]failed[/]"])
+                table.rows.append([m.label, "-", "-", "-", "-", "-", "-", "-", "[red]failed[/]"])
                 section.problems.append(f"{result.scenario.api} / {m.label}: {m.error}")
                 continue
             load, checked = m.load, m.probe
@@ -199,6 +209,7 @@ def summarize(results: list[ScenarioResult], seconds: int) -> report.Section:
                 report.ms(load.p99_ms),
                 str(load.non_2xx),
                 f"{load.errors} ({load.timeouts})",
+                "-" if m.server_cpu is None else f"{m.server_cpu:.0%}",
                 report.ms(checked.sequential_ms) if checked else "-",
                 probe_cell,
             ])
@@ -225,6 +236,7 @@ def summarize(results: list[ScenarioResult], seconds: int) -> report.Section:
                     "load": asdict(m.load) if m.load else None,
                     "probe": asdict(m.probe) if m.probe else None,
                     "load_average": m.load_average,
+                    "server_cpu_cores": m.server_cpu,
                     "error": m.error,
                 }
                 for m in result.measurements
@@ -232,10 +244,14 @@ def summarize(results: list[ScenarioResult], seconds: int) -> report.Section:
         }
     if summary.rows:
         section.tables.append(summary)
+    loads = [m.load_average for r in results for m in r.measurements if m.load_average is not None]
+    if loads:
+        section.notes.append(f"1-minute load average after the runs: {min(loads)}-{max(loads)} on {os.cpu_count()} CPUs (anything above the peer and wrk is other work).")
     section.notes += [
         f"{seconds} s per measured run; every peer starts fresh and is warmed up first (Prism -d is also shown on its first, cold run).",
         "Ratios use Prism's best dynamic-mode figures (highest req/s, lowest p99 of its dynamic runs).",
         "1-conn latency: median of sequential requests on an idle server, the cost of one answer without queueing.",
         "wrk's timeout is set long enough that slow answers count in the percentiles; timeouts are listed separately.",
+        "server CPU: the server process's CPU time over the run's wall time (100% = one core busy throughout).",
     ]
     return section

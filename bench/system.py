@@ -38,3 +38,10 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "load_average_at_start": load_average(),
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # after the command name: state is field 3, so utime (14) and stime (15) sit at 11 and 12
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -9,7 +9,6 @@ from the HTTP side) come from send operations with ``x-apitwin-trigger`` / ``x-a
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import logging
 import time
@@ -18,29 +17,15 @@ from typing import Any
 
 from mock_server.websocket.audience import Conversations, Presence
 from mock_server.websocket.contract import AsyncContract, Channel, Message
+from mock_server.websocket.denial import deny
 from mock_server.websocket.effects import Effects
 from mock_server.websocket.errorframes import ErrorFrames
 from mock_server.websocket.frames import Context, FrameBuilder
 from mock_server.websocket.handshake import Gate, Refusal
+from mock_server.websocket.liveness import last_pong, token_expired
 from mock_server.websocket.registry import Connection, Registry, send_frame
 
 logger = logging.getLogger("apitwin.websocket")
-
-#: set in the task that refused a handshake with an HTTP response (see `_DenialLogFilter`)
-_denied: contextvars.ContextVar[bool] = contextvars.ContextVar("apitwin_ws_denied", default=False)
-
-
-class _DenialLogFilter(logging.Filter):
-    """uvicorn's sans-I/O WebSocket protocol logs "returned without completing handshake" after
-    a denial response sent through the ``websocket.http.response`` extension, which is a
-    complete answer; drop that one line for handshakes this app refused on purpose."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (_denied.get() and "without completing handshake" in str(record.msg))
-
-
-_denial_filter = _DenialLogFilter()
-
 
 @dataclass(frozen=True)
 class Timing:
@@ -48,32 +33,6 @@ class Timing:
 
     interval: float | None = None
     timeout: float | None = None
-
-
-def token_expired(principal: Any, now: float) -> bool:
-    """Whether the token a connection was opened with has expired since (its ``exp`` claim)."""
-    expires = (getattr(principal, "claims", None) or {}).get("exp")
-    return isinstance(expires, (int, float)) and now >= expires
-
-
-def _last_pong(protocol: Any) -> float:
-    """When the client last answered the server's protocol-level ping (monotonic seconds).
-
-    Pongs never reach an ASGI app; uvicorn's sans-I/O WebSocket protocol (the one it picks when
-    `websockets` is installed) records its keepalive ping's send time and round trip, so a
-    browser that only answers pings still counts as alive, as the contracts say. Any other
-    server: 0 (only data frames count).
-    """
-    sent = getattr(protocol, "ping_sent_at", None)
-    rtt = getattr(protocol, "last_ping_rtt", None)
-    if not isinstance(sent, float) or not isinstance(rtt, float) or not sent:
-        return 0.0
-    if getattr(protocol, "pending_ping_payload", None) is None:
-        return sent + rtt
-    interval = getattr(protocol, "ping_interval", None)
-    if rtt and isinstance(interval, (int, float)):  # a ping is out: the previous pong came one interval earlier
-        return sent - interval + rtt
-    return 0.0
 
 
 class ChannelRuntime:
@@ -121,7 +80,7 @@ class WebSocketApp:
             return
         found = self.contract.channel_for(scope.get("path", "/"))
         if found is None:
-            await self._deny(scope, send, *self._not_found(scope))
+            await deny(scope, send, *self._not_found(scope))
             return
         channel, params = found
         live = self.channels[channel.key]
@@ -129,7 +88,7 @@ class WebSocketApp:
             admission = live.gate.admit(scope)
         except Refusal as refusal:
             self.runtime.stats.error()
-            await self._deny(scope, send, *live.gate.render(refusal))
+            await deny(scope, send, *live.gate.render(refusal))
             return
         accept: dict[str, Any] = {"type": "websocket.accept"}
         if admission.subprotocol:
@@ -224,17 +183,6 @@ class WebSocketApp:
         any_channel = next(iter(self.channels.values()))
         return any_channel.gate.render(Refusal(404, f"No WebSocket channel at {scope.get('path')}"))
 
-    async def _deny(self, scope: dict[str, Any], send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-        if "websocket.http.response" in (scope.get("extensions") or {}):
-            _denied.set(True)
-            uvicorn_log = logging.getLogger("uvicorn.error")
-            if _denial_filter not in uvicorn_log.filters:
-                uvicorn_log.addFilter(_denial_filter)
-            await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
-            await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
-        else:
-            await send({"type": "websocket.close", "code": 1008})
-
     # -- heartbeat -----------------------------------------------------------------------------
 
     def _ensure_sweeper(self) -> None:
@@ -256,7 +204,7 @@ class WebSocketApp:
                 live = self.channels[connection.channel_key]
                 if live.expiry and token_expired(connection.principal, wall):
                     await self.expire(live, connection)
-                elif live.timeout and now - max(connection.last_seen, _last_pong(connection.protocol)) > live.timeout:
+                elif live.timeout and now - max(connection.last_seen, last_pong(connection.protocol)) > live.timeout:
                     await connection.close(1001, "No activity within the heartbeat timeout")
                 elif live.interval and now >= connection.next_heartbeat:
                     connection.next_heartbeat = now + live.interval

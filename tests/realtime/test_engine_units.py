@@ -139,7 +139,7 @@ def test_signatures_match_the_contracts_own_webhook_examples(api: str, secret: s
 def test_token_expiry_reads_the_exp_claim() -> None:
     from types import SimpleNamespace
 
-    from mock_server.websocket.engine import token_expired
+    from mock_server.websocket.liveness import token_expired
 
     assert token_expired(SimpleNamespace(claims={"exp": 100}), 100.0)
     assert not token_expired(SimpleNamespace(claims={"exp": 100}), 99.0)

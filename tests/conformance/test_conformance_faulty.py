@@ -18,13 +18,13 @@ from tests.faulty.baseline import plain_schemathesis
 from tests.faulty.cases import BUNDLED_CASES, TOY_CASES, FaultCase
 
 MAX_EXAMPLES = 5
+CONTROL: dict[tuple, set[str]] = {}
 
 
-def check_case(servers, case: FaultCase) -> None:  # noqa: ANN001
-    servers.start([(case.upstream, case.fault)])
+def run(servers, case: FaultCase, fault: str):  # noqa: ANN001, ANN201
     settings = CheckSettings(
         target=str(TOY) if case.upstream == "toy" else case.upstream,
-        base_url=servers.url(case.upstream, case.fault),
+        base_url=servers.url(case.upstream, fault),
         phases=list(case.phases),
         include=list(case.include),
         max_examples=MAX_EXAMPLES,
@@ -32,7 +32,18 @@ def check_case(servers, case: FaultCase) -> None:  # noqa: ANN001
         quiet=True,
     )
     target = resolve(settings)
-    report = run_suite(target, settings)
+    return settings, target, run_suite(target, settings)
+
+
+def check_case(servers, case: FaultCase) -> None:  # noqa: ANN001
+    servers.start([(case.upstream, case.fault), (case.upstream, "none")])
+    # The same run against the upstream without the fault: the fault, not the upstream, must be
+    # what the check catches.
+    key = (case.upstream, case.phases, case.include)
+    if key not in CONTROL:
+        CONTROL[key] = {finding.check for finding in run(servers, case, "none")[2].findings}
+    assert case.check not in CONTROL[key], f"{case.check} fails on {case.upstream} without the fault"
+    settings, target, report = run(servers, case, case.fault)
     caught = {finding.check for finding in report.findings}
     token = AuthSession(target.contract, target.base_url, settings.credentials).current_token()
     baseline = plain_schemathesis(target, case.transport, case.include, token, MAX_EXAMPLES)
@@ -52,7 +63,7 @@ def check_case(servers, case: FaultCase) -> None:  # noqa: ANN001
 
 @pytest.fixture(scope="module", autouse=True)
 def start_toy_servers(servers) -> None:  # noqa: ANN001
-    servers.start([(case.upstream, case.fault) for case in TOY_CASES])
+    servers.start([("toy", "none")] + [(case.upstream, case.fault) for case in TOY_CASES])
 
 
 @pytest.mark.parametrize("case", TOY_CASES, ids=lambda case: case.id)

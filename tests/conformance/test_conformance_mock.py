@@ -20,7 +20,7 @@ from tests.support.servers import run_mock
 @pytest.mark.parametrize("api", [api.name for api in bundled_apis()])
 def test_mock_conforms_to_its_own_contract(api: str) -> None:
     with run_mock(api, "--rate-limits", "off", "--seed", "1") as server:
-        settings = CheckSettings(target=api, base_url=server.url, max_examples=3, seed=1, quiet=True)
+        settings = CheckSettings(target=api, base_url=server.url, max_examples=2, seed=1, quiet=True)
         report = run_suite(resolve(settings), settings)
     lines = [
         f"[{finding.check}] {finding.operation}: {finding.title}\n  expected: {finding.expected}\n"

@@ -30,7 +30,7 @@ from mock_server.events import Event
 from mock_server.exchange import Reply, Request
 from mock_server.operations import Operation
 from mock_server.pagination import get_path, paginate, put_path
-from mock_server.querying import apply_filters, declared_filters, project, requested_fields, sort_records
+from mock_server.querying import apply_filters, declared_filters, parse_filter, project, requested_fields, sort_records
 from mock_server.resources import Resource
 from mock_server.scenario import ExampleNotFound, Preference, chaos_status, example_of, parse_prefer
 from mock_server.schemas import deref
@@ -209,7 +209,10 @@ class OperationHandler:
                     raise
                 raise auth_to_mock_error(error) from None
 
-        params = self.validator.parameters(request.path_params, request.query_pairs, request.headers, request.cookies)
+        try:
+            params = self.validator.parameters(request.path_params, request.query_pairs, request.headers, request.cookies)
+        except MockError as error:
+            raise self._explained_filter_error(error, request) from None
         body = self.validator.body(request.body, request.content_type)
         preference = parse_prefer(request.headers.get("prefer"))
 
@@ -236,6 +239,21 @@ class OperationHandler:
             if reply.status < 400 and not any(name == e for e in context.published):
                 runtime.events.publish(Event(name, reply.body if isinstance(reply.body, dict) else {"body": reply.body}, self._meta(context)))
         return reply
+
+    def _explained_filter_error(self, error: MockError, request: Request) -> MockError:
+        """A filter expression the contract's pattern refused, explained clause by clause."""
+        language = self.operation.extension("x-apitwin-filter")
+        if not isinstance(language, Mapping) or not error.errors:
+            return error
+        param = language.get("param", "filter")
+        if not any(e.get("loc") == ["query", param] for e in error.errors):
+            return error
+        value = next((v for k, v in request.query_pairs if k == param), "")
+        try:
+            parse_filter(value, separator=language.get("separator", ";"), nested_in=language.get("nested_in"), param=param)
+        except MockError as explained:
+            return explained
+        return error
 
     def _check_permissions(self, principal: Any) -> None:
         """``x-apitwin-permissions``: what a credential with permissions (an API key) must hold."""

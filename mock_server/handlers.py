@@ -422,6 +422,8 @@ class OperationHandler:
                 overrides[name] = value
         if resource.owner and ctx.principal is not None:
             overrides[resource.owner] = ctx.principal.user_id
+        for name, value in resource.defaults:
+            overrides.setdefault(name, copy.deepcopy(value))
         key_schema = deref(properties.get(resource.key) or {}, self.document)
         if _is_integer(key_schema) and resource.key not in overrides:
             existing = [r.get(resource.key) for r in self.runtime.store.list(collection, copy_records=False)]

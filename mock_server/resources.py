@@ -17,6 +17,7 @@ Inference covers that common shape; ``x-apitwin-resource`` on an operation says 
       max_items: 1000                               # batch limit (default: the schema's maxItems)
       owner: sender_id                              # field set to the caller's user id on create
       ttl: ttl                                      # body field with a time-to-live in seconds
+      defaults: {status: sent}                      # fields the server sets when the client does not
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Resource:
     max_items: int | None = None
     owner: str | None = None
     ttl: str | None = "ttl"
+    defaults: tuple[tuple[str, Any], ...] = ()
 
     def collection_for(self, path_params: dict[str, Any]) -> str:
         match = _PARAM.match(self.collection)
@@ -97,6 +99,7 @@ def infer_resource(method: str, path: str, operation: dict[str, Any], success_sc
         max_items=declared.get("max_items"),
         owner=declared.get("owner"),
         ttl=declared.get("ttl", "ttl"),
+        defaults=tuple((declared.get("defaults") or {}).items()),
     )
 
 

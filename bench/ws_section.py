@@ -84,13 +84,10 @@ class Workers:
         return found
 
     async def stop(self) -> None:
+        """End every client process now: the kernel closes their sockets, no closing handshakes."""
         for process in self.processes:
-            if process.returncode is None and process.stdin is not None:
-                try:
-                    process.stdin.write(b"quit\n")
-                    process.stdin.close()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+            if process.returncode is None:
+                process.terminate()
         for process in self.processes:
             try:
                 await asyncio.wait_for(process.wait(), 10)

@@ -142,6 +142,8 @@ def test_the_three_token_places_and_the_refusals(realtime: ServerProcess) -> Non
             assert Draft202012Validator(handshake_schema("realtime", status)).is_valid(body), body
             if code:
                 assert body["error"]["code"] == code
+        status, body = await refused(f"{realtime.ws_url}/no-such-channel?token={token}")
+        assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
 
     run(scenario())
 

@@ -134,10 +134,14 @@ class Gate:
             raise Refusal(401, getattr(error, "message", None) or "Authentication token is invalid",
                           code=getattr(error, "code", None), details=getattr(error, "details", None) or None) from None
         self.rate.check(str(getattr(principal, "user_id", client)))
-        if self.roles:
-            granted = set(getattr(principal, "roles", None) or [])
-            if not granted & set(self.roles) and not set(self.roles) <= granted:
-                raise Refusal(403, "Token valid but insufficient permissions", details={"required_roles": self.roles})
+        if self.roles:  # any one of them admits, as on the HTTP side
+            try:
+                self.runtime.authenticator.require_roles(principal, self.roles)
+            except Exception as error:
+                if not hasattr(error, "status"):
+                    raise
+                raise Refusal(int(error.status), getattr(error, "message", None) or "Token valid but insufficient permissions",
+                              code=getattr(error, "code", None), details={"required_roles": self.roles}) from None
         return Admission(principal, subprotocol)
 
     def render(self, refusal: Refusal) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:

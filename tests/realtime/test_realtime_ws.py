@@ -192,6 +192,9 @@ def test_capacity_refuses_with_503_and_health_reports_it() -> None:
 
 def test_metrics_count_connections_and_messages_truly(realtime: ServerProcess) -> None:
     token = realtime_token(realtime)
+    deadline = time.monotonic() + 3  # sockets of earlier tests may still be closing
+    while httpx.get(f"{realtime.url}/__mock/connections").json()["count"] and time.monotonic() < deadline:
+        time.sleep(0.05)
     before = httpx.get(f"{realtime.url}/metrics").json()
 
     async def scenario() -> None:

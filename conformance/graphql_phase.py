@@ -70,7 +70,7 @@ def run_graphql(target: Target, settings: CheckSettings, enabled: set[str], sess
     report = Report(api=target.contract.name, base_url=target.base_url)
     url = endpoint(target)
     if target.contract.graphql_path is None or url is None:
-        report.phases["graphql"] = "skipped: no GraphQL schema or endpoint"
+        report.phases["graphql"] = "skipped: no endpoint declares x-apitwin-graphql"
         return report
     builtins = {builtin for name, (builtin, _) in GRAPHQL_BUILTINS.items() if name in enabled}
     config = schemathesis.Config.from_dict(
@@ -81,6 +81,7 @@ def run_graphql(target: Target, settings: CheckSettings, enabled: set[str], sess
             "phases": {"examples": {"enabled": False}, "coverage": {"enabled": False}, "fuzzing": {"enabled": True}, "stateful": {"enabled": False}},
             "checks": {name: {"enabled": name in builtins} for name in ("not_a_server_error", "response_schema_conformance", "positive_data_acceptance", "status_code_conformance", "content_type_conformance", "response_headers_conformance", "negative_data_rejection", "missing_required_header", "unsupported_method", "allow_header_conformance", "ignored_auth", "use_after_free", "ensure_resource_availability")},
             **({"seed": settings.seed} if settings.seed is not None else {}),
+            **({"max-time": max(1, int(settings.time_budget))} if settings.time_budget else {}),
         }
     )
     schema = schemathesis.graphql.from_path(str(target.contract.graphql_path), config=config)

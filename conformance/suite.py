@@ -1,7 +1,13 @@
-"""One conformance run against one API: every selected phase, merged into one `Report`."""
+"""One conformance run against one API: every selected phase, merged into one `Report`.
+
+With `--time-budget`, Schemathesis' HTTP phases get most of it (they keep generating until
+their share runs out), GraphQL a fifth when the API has a schema, and the WebSocket phase,
+which is bounded by the contract's messages, whatever is left.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from conformance import registry as checks_registry
@@ -11,20 +17,34 @@ from conformance.results import Report
 from conformance.settings import CheckSettings
 from conformance.target import Target
 
+GRAPHQL_SHARE = 0.2
+
 
 def run_suite(target: Target, settings: CheckSettings, progress: Progress | None = None) -> Report:
     registry = checks_registry.load_all()
     enabled = settings.enabled_checks(registry.names())
     session = AuthSession(target.contract, target.base_url, settings.credentials, timeout=settings.request_timeout)
     started = time.monotonic()
-    report = run_http(target, settings, enabled, session, [info for info in registry.select("http", enabled) if info.function], progress)
+    with_graphql = "graphql" in settings.phases and target.contract.graphql_path is not None
+    http_settings = settings
+    if settings.time_budget:
+        share = (1 - GRAPHQL_SHARE) if with_graphql else 1.0
+        http_settings = dataclasses.replace(settings, time_budget=settings.time_budget * share * 0.9)
+    http_checks = [info for info in registry.select("http", enabled) if info.function]
+    report = run_http(target, http_settings, enabled, session, http_checks, progress)
     if "websocket" in settings.phases:
         from conformance.websocket.runner import run_websocket
 
         report.merge(run_websocket(target, settings, enabled, session, progress))
-    if "graphql" in settings.phases:
+    if with_graphql:
         from conformance.graphql_phase import run_graphql
 
-        report.merge(run_graphql(target, settings, enabled, session, progress))
+        graphql_settings = settings
+        if settings.time_budget:
+            left = settings.time_budget - (time.monotonic() - started)
+            graphql_settings = dataclasses.replace(settings, time_budget=max(1.0, left))
+        report.merge(run_graphql(target, graphql_settings, enabled, session, progress))
+    elif "graphql" in settings.phases:
+        report.phases["graphql"] = "skipped: no GraphQL schema"
     report.duration = time.monotonic() - started
     return report

@@ -81,7 +81,11 @@ class Webhooks:
         self.builder = FrameBuilder(runtime.generator, runtime.document)
         self.schemas = self._payload_schemas()
         self.deliveries: deque[dict[str, Any]] = deque(maxlen=MAX_DELIVERIES)
-        self.snapshots: dict[tuple[str, str], Any] = {}
+        # what each record looked like when last seen (the fixtures to start with), for $changes
+        self.snapshots: dict[tuple[str, str], Any] = {
+            (name, str(record.get("id"))): record
+            for name in runtime.store.collections() for record in runtime.store.list(name, copy_records=False)
+        }
         self.tasks: set[asyncio.Task[Any]] = set()
         for name in self.events:
             runtime.events.subscribe(name, self._on_event)

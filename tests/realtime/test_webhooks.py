@@ -153,3 +153,8 @@ def test_enterprise_records_fire_for_watched_collections_only() -> None:
         assert payloads[2]["data"]["changes"] == {}
         for headers, body, _ in received:
             assert headers["X-Webhook-Signature"] == valid_signature(body, "your_webhook_secret") == json.loads(body)["signature"]
+        listed = client.get("/data/products", params={"limit": 1}).json()
+        fixture = next(value for value in listed.values() if isinstance(value, list))[0]
+        assert client.patch(f"/data/products/{fixture['id']}", json={"data": {"price": 1.5}}).status_code == 200
+        changed = json.loads(listener.wait_for(4)[3][1])
+        assert (changed["data"]["record_id"], changed["data"]["changes"]) == (fixture["id"], {"price": 1.5})

@@ -70,10 +70,12 @@ def print_report(console: Console, report: Report) -> None:
         console.print(table)
     for index, finding in enumerate(report.findings, 1):
         console.print(f"\n[bold red]{index}. {escape('[' + finding.check + ']')}[/] {escape(finding.operation)}: {escape(finding.title)}")
-        if finding.expected:
-            console.print(f"   expected: {escape(finding.expected)}")
-        if finding.actual:
-            console.print(f"   actual:   {escape(finding.actual.strip())}")
+        for label, text in (("expected", finding.expected), ("actual", finding.actual)):
+            lines = text.strip().splitlines()
+            if lines:
+                console.print(f"   {label + ':':<9} {escape(lines[0])}", soft_wrap=True)
+                for line in lines[1:]:
+                    console.print(f"             {escape(line)}", soft_wrap=True)
         if finding.reproduce:
             label = "transcript" if finding.transport == "websocket" else "reproduce"
             console.print(f"   {label}:")

@@ -108,6 +108,21 @@ def replay(
     return requests.request(prepared.method, url, headers=headers, data=prepared.body, timeout=state.timeout)
 
 
+def as_curl(request: Any) -> str:
+    """The curl command for a request the check itself sent (credentials masked)."""
+    parts = [f"curl -X {request.method}"]
+    for key, value in request.headers.items():
+        if key.lower() in ("user-agent", "accept-encoding", "accept", "connection", "content-length", "x-schemathesis-testcaseid"):
+            continue
+        shown = "[Filtered]" if key.lower() in ("authorization", "x-api-key", "cookie") and value not in (f"Bearer {BAD_TOKEN}", BAD_TOKEN) else value
+        parts.append(f"-H '{key}: {shown}'")
+    if request.body:
+        body = request.body.decode("utf-8", "replace") if isinstance(request.body, bytes) else str(request.body)
+        parts.append("-d '" + body.replace("'", "'\"'\"'") + "'")
+    parts.append(f"'{request.url}'")
+    return " ".join(parts)
+
+
 # ---- error envelope ------------------------------------------------------------------------
 @register("http", "every 4xx/5xx answer carries the API's own error envelope (x-apitwin.errors)")
 def error_envelope(state: HttpCheckState, response: Any, case: Any) -> None:
@@ -346,6 +361,7 @@ def walk_pages(state: HttpCheckState, operation: Operation, declaration: dict, r
     params = declaration.get("params") or {}
     paging = set(params.values())
     seen: list[Any] = []
+    trail: list[str] = []
     reported_total = None
     if style == "page":
         size_param, page_param = params.get("per_page", "per_page"), params.get("page", "page")
@@ -354,6 +370,7 @@ def walk_pages(state: HttpCheckState, operation: Operation, declaration: dict, r
         number = 1
         while number <= MAX_PAGES:
             answer = replay(state, response, query={page_param: number, size_param: size}, drop_query=_filters(operation, paging))
+            trail.append(as_curl(answer.request))
             if answer.status_code != 200:
                 return
             page = read_page(declaration, answer)
@@ -373,6 +390,7 @@ def walk_pages(state: HttpCheckState, operation: Operation, declaration: dict, r
         offset = 0
         for _ in range(MAX_PAGES):
             answer = replay(state, response, query={offset_param: offset, limit_param: size}, drop_query=_filters(operation, paging))
+            trail.append(as_curl(answer.request))
             if answer.status_code != 200:
                 return
             page = read_page(declaration, answer)
@@ -391,6 +409,7 @@ def walk_pages(state: HttpCheckState, operation: Operation, declaration: dict, r
         query: dict[str, Any] = {limit_param: size}
         for _ in range(MAX_PAGES):
             answer = replay(state, response, query=query, drop_query=_filters(operation, paging))
+            trail.append(as_curl(answer.request))
             if answer.status_code != 200:
                 return
             page = read_page(declaration, answer)
@@ -409,13 +428,13 @@ def walk_pages(state: HttpCheckState, operation: Operation, declaration: dict, r
         raise Violation(
             "the same item appears on two pages",
             expected="each item on exactly one page",
-            actual=f"repeated: {', '.join(duplicates[:5])}",
+            actual=f"repeated: {', '.join(duplicates[:5])}\npages read:\n" + "\n".join(trail),
         )
     if reported_total is not None and seen and len(seen) != reported_total:
         raise Violation(
             "walking every page does not yield the reported total",
             expected=f"{reported_total} items across all pages",
-            actual=f"{len(seen)} items",
+            actual=f"{len(seen)} items\npages read:\n" + "\n".join(trail),
         )
 
 
@@ -456,7 +475,7 @@ def auth_required(state: HttpCheckState, response: Any, case: Any) -> None:
         raise Violation(
             "protected operation does not answer 401 without credentials",
             expected="401 when no credentials are sent",
-            actual=f"{without.status_code} {short(without.text, 200)}",
+            actual=f"{without.status_code} {short(without.text, 200)}\n{as_curl(without.request)}",
         )
     bad = replay(
         state,
@@ -469,7 +488,7 @@ def auth_required(state: HttpCheckState, response: Any, case: Any) -> None:
         raise Violation(
             "protected operation does not answer 401 with a bad token",
             expected="401 for an invalid token",
-            actual=f"{bad.status_code} {short(bad.text, 200)}",
+            actual=f"{bad.status_code} {short(bad.text, 200)}\n{as_curl(bad.request)}",
         )
 
 

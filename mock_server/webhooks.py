@@ -22,7 +22,7 @@ schema of the contract's top-level ``webhooks`` entry for that event, then signe
 is the prefix plus the hex HMAC-SHA256, under the registration's secret, of the payload as
 compact JSON with sorted keys and without the signature member; the same value travels in the
 declared header. A delivery that fails (connection error or a status outside 2xx) is retried
-with exponential backoff. ``GET /__mock/webhooks`` lists every delivery with each attempt and
+with exponential backoff; deliveries to one registration go out one at a time, in event order. ``GET /__mock/webhooks`` lists every delivery with each attempt and
 its outcome (the last 1,000); ``DELETE`` clears the list. ``APITWIN_WEBHOOK_BACKOFF`` (seconds) overrides the
 backoff base, so tests need not wait.
 """
@@ -87,6 +87,7 @@ class Webhooks:
             for name in runtime.store.collections() for record in runtime.store.list(name, copy_records=False)
         }
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.queues: dict[str, asyncio.Lock] = {}  # one delivery at a time per registration, in order
         for name in self.events:
             runtime.events.subscribe(name, self._on_event)
 
@@ -202,6 +203,13 @@ class Webhooks:
         }
 
     async def _deliver(self, delivery: dict[str, Any], registration: dict[str, Any]) -> None:
+        """Deliveries to one registration go out in the order of their events (asyncio locks are
+        first come, first served), each retried before the next is sent."""
+        lock = self.queues.setdefault(str(registration.get("id")), asyncio.Lock())
+        async with lock:
+            await self._attempts(delivery)
+
+    async def _attempts(self, delivery: dict[str, Any]) -> None:
         body = json.dumps(delivery["payload"], separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json", "User-Agent": "apitwin-mock-webhooks"}
         if self.signature.get("header"):

@@ -201,6 +201,8 @@ class WebSocketApp:
             now = time.monotonic()
             wall = time.time()
             for connection in list(self.registry.connections.values()):
+                if connection.closed:  # closing: its session ends when the client's close arrives
+                    continue
                 live = self.channels[connection.channel_key]
                 if live.expiry and token_expired(connection.principal, wall):
                     await self.expire(live, connection)

@@ -39,7 +39,7 @@ def test_send_message_document_example(http):
     # the document writes placeholders ("optional_message_id", "user_id1"); the contract wants uuids
     meta = {"reply_to": "6fa459ea-ee8a-3ca4-894e-db77e160355e", "mentions": [RECEIVER, "7c9e6679-7425-40de-944b-e07fc1f90ae7"]}
     message = send(http, "Hello, world!", metadata=meta)
-    assert message["content"] == "Hello, world!" and message["type"] == "text"
+    assert message["content"] == "Hello, world!" and message["type"] == "text" and message["status"] == "sent"
     assert message["receiver_id"] == RECEIVER
     assert message["metadata"] == meta
 

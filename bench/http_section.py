@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -52,10 +52,12 @@ class PeerSpec:
     dynamic_prism: bool = False
     #: also report the first load on the fresh process, not only the warmed-up one
     report_cold: bool = False
+    #: logs in through the contract's login operation; its token is then sent to every peer
+    issues_tokens: bool = False
 
 
 PEERS = (
-    PeerSpec("apitwin mock", lambda c: apitwin_mock(c.name, "--rate-limits", "off")),
+    PeerSpec("apitwin mock", lambda c: apitwin_mock(c.name, "--rate-limits", "off"), issues_tokens=True),
     PeerSpec("Prism -d", lambda c: prism(c.openapi, dynamic=True), dynamic_prism=True, report_cold=True),
     PeerSpec("Prism -d --seed 1", lambda c: prism(c.openapi, dynamic=True, seed="1"), dynamic_prism=True),
     PeerSpec("Prism static (reference)", lambda c: prism(c.openapi, dynamic=False)),
@@ -68,6 +70,8 @@ class Probe:
     body_bytes: int
     #: median time of one request on an idle server, one connection: the per-request cost
     sequential_ms: float
+    #: items in the listed page (the body's list, or the first list in the body's object)
+    items: int | None = None
 
     @property
     def all_2xx(self) -> bool:
@@ -94,7 +98,7 @@ class ScenarioResult:
 
 
 def probe(url: str, headers: dict[str, str], count: int = PROBE_REQUESTS) -> Probe:
-    statuses, timings, size = [], [], 0
+    statuses, timings, size, items = [], [], 0, None
     with httpx.Client(headers=headers, timeout=60) as client:
         for _ in range(count):
             started = time.perf_counter()
@@ -102,21 +106,33 @@ def probe(url: str, headers: dict[str, str], count: int = PROBE_REQUESTS) -> Pro
             timings.append((time.perf_counter() - started) * 1000)
             statuses.append(response.status_code)
             size = len(response.content)
-    return Probe(statuses, size, statistics.median(timings))
+            items = page_size(response)
+    return Probe(statuses, size, statistics.median(timings), items)
 
 
-def measure_peer(spec: PeerSpec, contract: Contract, request: str, headers: dict[str, str], seconds: int) -> Iterator[Measurement]:
+def page_size(response: httpx.Response) -> int | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        body = next((value for value in body.values() if isinstance(value, list)), None)
+    return len(body) if isinstance(body, list) else None
+
+
+def measure(spec: PeerSpec, peer: Peer, url: str, headers: dict[str, str], seconds: int) -> list[Measurement]:
+    """Warm-up (or the reported cold run), a probe, then the measured run, on one fresh peer."""
     warmup = max(2, seconds // 3)
     timeout = max(10, seconds)
-    with spec.start(contract) as peer:
-        url = peer.url + contract.base_path() + request
-        first, cpu = loaded(peer, url, headers, seconds if spec.report_cold else warmup, timeout)
-        if spec.report_cold:
-            yield Measurement(f"{spec.label} (cold start)", first, None, spec.dynamic_prism, load_average(), cpu)
-        checked = probe(url, headers)
-        load, cpu = loaded(peer, url, headers, seconds, timeout)
-        label = f"{spec.label} (warmed up)" if spec.report_cold else spec.label
-        yield Measurement(label, load, checked, spec.dynamic_prism, load_average(), cpu)
+    found = []
+    first, cpu = loaded(peer, url, headers, seconds if spec.report_cold else warmup, timeout)
+    if spec.report_cold:
+        found.append(Measurement(f"{spec.label} (cold start)", first, None, spec.dynamic_prism, load_average(), cpu))
+    checked = probe(url, headers)
+    load, cpu = loaded(peer, url, headers, seconds, timeout)
+    label = f"{spec.label} (warmed up)" if spec.report_cold else spec.label
+    found.append(Measurement(label, load, checked, spec.dynamic_prism, load_average(), cpu))
+    return found
 
 
 def loaded(peer: Peer, url: str, headers: dict[str, str], seconds: int, timeout: int) -> tuple[wrk.LoadResult, float]:
@@ -129,15 +145,16 @@ def loaded(peer: Peer, url: str, headers: dict[str, str], seconds: int, timeout:
 def run_scenario(scenario: Scenario, seconds: int) -> ScenarioResult:
     result = ScenarioResult(scenario)
     contract = Contract.load(scenario.api)
-    token: str | None = None
+    token: str | None = None  # issued by the mock, then sent to Prism too: the very same requests
     for spec in PEERS:
         try:
-            if token is None:
-                # The token comes from the mock itself, so both peers see the very same requests.
-                with apitwin_mock(contract.name, "--rate-limits", "off") as mock:
-                    token = log_in(mock.url, contract)
-            headers = {"Authorization": f"Bearer {token}"}
-            result.measurements.extend(measure_peer(spec, contract, scenario.request, headers, seconds))
+            with spec.start(contract) as peer:
+                if spec.issues_tokens:
+                    token = log_in(peer.url, contract)
+                if token is None:
+                    raise RuntimeError("no bearer token: the mock did not issue one")
+                url = peer.url + contract.base_path() + scenario.request
+                result.measurements += measure(spec, peer, url, {"Authorization": f"Bearer {token}"}, seconds)
         except Exception as error:  # one peer failing must not hide the others' figures
             result.measurements.append(Measurement(spec.label, dynamic_prism=spec.dynamic_prism, error=f"{type(error).__name__}: {error}"))
     return result
@@ -201,7 +218,8 @@ def summarize(results: list[ScenarioResult], seconds: int) -> report.Section:
             probe_cell = "-"
             if checked:
                 codes = ",".join(str(s) for s in sorted(set(checked.statuses)))
-                probe_cell = f"{codes}, {report.size(checked.body_bytes)}"
+                listed = "" if checked.items is None else f"{checked.items} items, "
+                probe_cell = f"{codes}, {listed}{report.size(checked.body_bytes)}"
             table.rows.append([
                 m.label,
                 report.rate(load.requests_per_second),

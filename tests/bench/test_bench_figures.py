@@ -63,3 +63,13 @@ def test_no_prism_figures_means_no_verdict():
     figures = targets(result(load(500, 100)))
     assert figures["throughput_ratio"] is None
     assert figures["throughput_met"] is None
+
+
+def test_page_size_of_a_list_or_an_enveloped_page():
+    import httpx
+
+    from bench.http_section import page_size
+
+    assert page_size(httpx.Response(200, json=[{"id": 1}, {"id": 2}])) == 2
+    assert page_size(httpx.Response(200, json={"meta": {"total": 9}, "data": [{"id": 1}]})) == 1
+    assert page_size(httpx.Response(200, text="not json")) is None

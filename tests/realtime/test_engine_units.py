@@ -145,3 +145,20 @@ def test_token_expiry_reads_the_exp_claim() -> None:
     assert not token_expired(SimpleNamespace(claims={"exp": 100}), 99.0)
     assert not token_expired(SimpleNamespace(claims={}), 1e12)
     assert not token_expired(None, 1e12)
+
+
+@pytest.mark.parametrize("api", ["realtime", "messaging", "accounts", "directory"])
+def test_every_error_frame_is_valid_against_the_contracts_error_message(api: str) -> None:
+    channel = load_contract(SPECS / api / "asyncapi.yaml").channels[0]
+    frames = ErrorFrames(channel, FrameBuilder(FixedGenerator(), {}))
+    assert channel.error_message is not None
+    for kind, status in (("invalid-json", 400), ("unknown-type", 400), ("invalid-data", 400), ("binary", 400),
+                         ("internal", 500)):
+        frame = frames.render(kind, "something went wrong", status=status)
+        assert channel.error_message.errors(frame) == [], (kind, frame)
+    for operation in channel.receives:  # the failures the contract's effects declare
+        for effect in operation.effect.values():
+            for failure in (effect.get("not_connected"), effect.get("not_found")) if isinstance(effect, dict) else ():
+                if failure:
+                    frame = frames.render("not-found", failure["message"], status=404, code=failure.get("code"))
+                    assert channel.error_message.errors(frame) == [], (operation.operation_id, frame)

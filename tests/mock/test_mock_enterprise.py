@@ -153,3 +153,12 @@ def test_no_credentials_is_401_in_envelope(server):
     response = httpx.get(f"{server.url}/v2/data/catalog")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "UNAUTHORIZED"
+
+
+def test_logout_revokes_at_once(server):
+    token = login(server, API)
+    with client(server, API, token) as http:
+        assert http.get("/data/catalog").status_code == 200  # the credential is now known to the mock
+        assert http.post("/auth/logout").status_code == 204
+        revoked = http.get("/data/catalog")
+    assert revoked.status_code == 401 and revoked.json()["error"]["code"] == "UNAUTHORIZED"

@@ -355,3 +355,14 @@ def test_tokens_travel_where_the_security_schemes_say():
     header = {"Sec-WebSocket-Protocol": f"chat, access_token.{token}"}
     assert mock.auth.authenticate(header, {}, security).user_id == "user_123"
     assert mock.failure(mock.auth.authenticate, {}, {"token": token + "x"}, security).status == 401
+
+
+def test_an_expired_token_gets_the_code_the_contract_declares_for_it():
+    mock = Mock("realtime")
+    declared = mock.document["x-apitwin"]["auth"]["errors"]["token_expired"]
+    _, session = mock.run("createSession", {"username": "user@example.com", "password": "secure_password"})
+    mock.clock.now += mock.auth.config.access_ttl + 1
+    error = mock.failure(mock.auth.verify_token, session["access_token"])
+    assert (error.status, error.code, error.message) == (declared["status"], declared["code"], declared["message"])
+    bad = mock.failure(mock.auth.verify_token, "not-a-token")
+    assert bad.status == 401 and bad.code is None  # the envelope's own code for 401 (INVALID_TOKEN)

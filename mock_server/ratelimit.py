@@ -12,9 +12,15 @@ Each rule counts per client (the caller's user id, else its address). Algorithms
 `sliding` (the last `window` seconds, exactly), and with `burst: N` a token bucket that holds
 `limit + burst` requests and refills at `limit` per `window` (nginx-style burst).
 Plan rules (`plan: free|pro|...`) apply to callers on that plan (the `plan` of a demo account,
-carried in its tokens); a caller without a plan is counted under the plan rule marked
-`default: true`, else the last plan rule (the most restrictive, by convention). `daily: N` adds
-a per-day cap (`null` for unlimited).
+carried in its tokens and API keys). How plans are picked is declared beside the rules:
+
+    x-apitwin:
+      plans:
+        default: free             # the plan of a caller without one (anonymous requests too)
+        header: X-RateLimit-Plan  # optional: answer the plan that was counted in this header
+
+Without `plans.default`, a caller without a plan counts under the last plan rule. `daily: N`
+adds a per-day cap (`null` for unlimited).
 """
 
 from __future__ import annotations
@@ -54,7 +60,6 @@ class Rule:
     algorithm: str = "fixed"
     plan: str | None = None
     daily: int | None = None
-    default: bool = False
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any], index: int) -> "Rule":
@@ -71,8 +76,7 @@ class Rule:
                    operations=tuple(raw.get("operations") or ()), tags=tuple(raw.get("tags") or ()),
                    burst=int(raw.get("burst") or 0), algorithm=algorithm,
                    plan=str(raw["plan"]) if raw.get("plan") is not None else None,
-                   daily=int(raw["daily"]) if raw.get("daily") is not None else None,
-                   default=bool(raw.get("default", False)))
+                   daily=int(raw["daily"]) if raw.get("daily") is not None else None)
 
     def applies_to(self, operation_id: str, tags: tuple[str, ...] | list[str]) -> bool:
         if not self.operations and not self.tags:
@@ -82,8 +86,10 @@ class Rule:
 
 class RateLimiter:
     def __init__(self, rules: list[dict], *, enabled: bool = True, clock: Callable[[], float] = time.time,
-                 operation_tags: Mapping[str, list[str]] | None = None):
+                 operation_tags: Mapping[str, list[str]] | None = None, plans: Mapping[str, Any] | None = None):
         self.rules = [Rule.parse(raw, index) for index, raw in enumerate(rules or []) if isinstance(raw, Mapping)]
+        self.default_plan = str((plans or {}).get("default")) if (plans or {}).get("default") else None
+        self.plan_header = (plans or {}).get("header")
         self.enabled = enabled
         self._clock = clock
         self._tags = {k: tuple(v or ()) for k, v in (operation_tags or {}).items()}
@@ -98,8 +104,9 @@ class RateLimiter:
         tags = {op["operationId"]: list(op.get("tags") or [])
                 for item in (document.get("paths") or {}).values() if isinstance(item, dict)
                 for op in item.values() if isinstance(op, dict) and "operationId" in op}
-        rules = ((document.get("x-apitwin") or {}).get("rate_limits")) or []
-        return cls(rules, enabled=enabled, clock=clock, operation_tags=tags)
+        declared = document.get("x-apitwin") or {}
+        return cls(declared.get("rate_limits") or [], enabled=enabled, clock=clock, operation_tags=tags,
+                   plans=declared.get("plans"))
 
     def reset(self) -> None:
         with self._lock:
@@ -109,6 +116,7 @@ class RateLimiter:
 
     def rule_for(self, operation_id: str, *, plan: str | None = None, tags: list[str] | None = None) -> Rule | None:
         op_tags = tuple(tags) if tags is not None else self._tags.get(operation_id, ())
+        plan = plan or self.default_plan
         plan_rules: list[Rule] = []
         for rule in self.rules:
             if not rule.applies_to(operation_id, op_tags):
@@ -120,7 +128,7 @@ class RateLimiter:
             plan_rules.append(rule)
         if not plan_rules:
             return None
-        return next((r for r in plan_rules if r.default), plan_rules[-1])
+        return next((r for r in plan_rules if r.plan == self.default_plan), plan_rules[-1])
 
     def check(self, operation_id: str, client: str, *, plan: str | None = None,
               tags: list[str] | None = None) -> RateDecision | None:
@@ -143,10 +151,14 @@ class RateLimiter:
                 if not daily.allowed:
                     self._undo(rule, client, now)
                     daily.headers = {"X-RateLimit-Limit-Day": str(rule.daily)}
+                    if self.plan_header and rule.plan:
+                        daily.headers[str(self.plan_header)] = rule.plan
                     return daily
                 self._window_fixed(rule, client, now, rule.daily, DAY, rule.name + "/day")
                 decision.headers = {"X-RateLimit-Limit-Day": str(rule.daily),
                                     "X-RateLimit-Remaining-Day": str(max(0, daily.remaining - 1))}
+            if self.plan_header and rule.plan:
+                decision.headers[str(self.plan_header)] = rule.plan
             return decision
 
     # ------------------------------------------------------------------ algorithms

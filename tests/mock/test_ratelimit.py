@@ -94,8 +94,23 @@ def test_plans_pick_their_rule_and_daily_caps_apply():
     assert limiter.check("op", "anonymous").allowed            # the 4th today
     refused = limiter.check("op", "anonymous")
     assert not refused.allowed and refused.limit == 4 and refused.retry_after > 60
-    flagged = RateLimiter([{**rules[1], "default": True}, rules[2]])
-    assert flagged.check("op", "anonymous").rule == "pro"
+    declared = RateLimiter(rules, plans={"default": "pro", "header": "X-RateLimit-Plan"})
+    decision = declared.check("op", "anonymous")
+    assert decision.rule == "pro" and decision.headers["X-RateLimit-Plan"] == "pro"
+    assert declared.check("op", "a", plan="enterprise").headers == {"X-RateLimit-Plan": "enterprise"}
+
+
+def test_the_enterprise_contract_declares_how_plans_are_picked():
+    with open(SPECS / "enterprise" / "openapi.yaml", encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+    limiter = RateLimiter.from_document(document)
+    plans = document["x-apitwin"]["plans"]
+    by_plan = {rule["plan"]: rule for rule in document["x-apitwin"]["rate_limits"]}
+    anonymous = limiter.check("login", "203.0.113.9")
+    assert anonymous.limit == by_plan[plans["default"]]["limit"]
+    assert anonymous.headers[plans["header"]] == plans["default"]
+    for plan, rule in by_plan.items():
+        assert limiter.check("listRecords", f"user-{plan}", plan=plan).limit == rule["limit"]
 
 
 def test_disabled_limits_answer_nothing_and_reset_clears_counts():

@@ -20,9 +20,11 @@ $(STAMP): pyproject.toml conformance/lint/package-lock.json
 	$(NPM) ci --prefix conformance/lint
 	touch $(STAMP)
 
-# What the tests need beyond Python: Debian's chromium for the browser client test.
+# What the tests need beyond Python: Debian's chromium for the browser client test, and `ws`
+# from npm for the document's Node.js client.
 test-deps:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@test -d tests/clients/node_modules/ws || $(NPM) ci --prefix tests/clients
 
 # What the benchmark needs: wrk as the load generator, Prism as the peer.
 bench-deps:
@@ -42,4 +44,4 @@ bench: install bench-deps
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info conformance/lint/node_modules bench/node_modules
+	rm -rf $(VENV) build *.egg-info conformance/lint/node_modules bench/node_modules tests/clients/node_modules

@@ -29,7 +29,7 @@ from mock_server.errors import ErrorFormat, MockError
 from mock_server.events import Event
 from mock_server.exchange import Reply, Request
 from mock_server.operations import Operation
-from mock_server.pagination import get_path, paginate, put_path
+from mock_server.pagination import paginate, put_path
 from mock_server.querying import apply_filters, declared_filters, parse_filter, project, requested_fields, sort_records
 from mock_server.resources import Resource
 from mock_server.scenario import ExampleNotFound, Preference, chaos_status, example_of, parse_prefer
@@ -127,6 +127,15 @@ class OperationHandler:
         self.item_schema, self.items_path = self._locate_items()
         self._header_cache: dict[int, dict[str, str]] = {}
         self._selections: dict[tuple[str, str], tuple[int, list[dict[str, Any]]]] = {}
+        # the query parameters that change which records a list holds and in what order
+        language = operation.extension("x-apitwin-filter")
+        sort = operation.extension("x-apitwin-sort") or {}
+        self.selection_params = {
+            *(operation.extension("x-apitwin-filters") or {}),
+            *([language.get("param", "filter")] if isinstance(language, Mapping) else []),
+            sort.get("param", "sort"),
+            sort.get("order_param", "order"),
+        }
         try:
             self._limiter_takes_plan = "plan" in inspect.signature(self.runtime.limiter.check).parameters
         except (TypeError, ValueError):
@@ -535,7 +544,7 @@ class OperationHandler:
         """The collection filtered and sorted for this query; remembered until it changes."""
         spec = self.operation.spec
         store = self.runtime.store
-        key = (collection, repr(sorted((k, str(v)) for k, v in query.items())))
+        key = (collection, repr(sorted((k, str(v)) for k, v in query.items() if k in self.selection_params)))
         revision = store.revision(collection)
         hit = self._selections.get(key)
         if hit is not None and hit[0] == revision:

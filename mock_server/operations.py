@@ -34,10 +34,6 @@ class Operation:
     def extension(self, name: str, default: Any = None) -> Any:
         return self.spec.get(name, default)
 
-    @property
-    def success(self) -> dict[str, Any]:
-        return self.responses.get(str(self.success_status), {})
-
     def response_media(self, status: int | str) -> tuple[str | None, dict[str, Any]]:
         """(content type, media type object) of a documented response; JSON preferred."""
         response = self.responses.get(str(status)) or self.responses.get(f"{str(status)[0]}XX") or self.responses.get("default") or {}

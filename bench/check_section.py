@@ -50,7 +50,7 @@ def timed(argv: list[str]) -> Timed:
     except subprocess.TimeoutExpired:
         return Timed(error=f"still running after {RUN_TIMEOUT} s")
     output = (done.stdout + done.stderr).strip().splitlines()
-    return Timed(time.perf_counter() - started, done.returncode, "\n".join(output[-3:]))
+    return Timed(time.perf_counter() - started, done.returncode, "\n".join(line[:300] for line in output[-3:]))
 
 
 def apitwin_check(api: str) -> Timed:

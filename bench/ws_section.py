@@ -185,6 +185,8 @@ async def fanout(subscribers: int, broadcasts: int, clients: int, compression: s
             result.failed = subscribers - result.subscribed
             result.first_error = next((e["error"] for e in ready if e.get("error")), None)
             expected = len([e for e in ready if e["open"]])
+            if not expected:
+                raise RuntimeError(f"no subscriber could connect: {result.first_error}")
             offer = None if compression == "none" else "deflate"
             async with connect(url, ping_interval=None, max_size=None, compression=offer) as sender:
                 for seq in range(broadcasts):

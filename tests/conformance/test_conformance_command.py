@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 import pytest
 
 from conformance import registry
-from tests.conformance.conftest import ROOT, TOY
+from tests.faulty.pool import ROOT, TOY
 from tests.support.servers import free_port
 
 

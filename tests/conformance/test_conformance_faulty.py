@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.auth import AuthSession
+from conformance.auth import AuthSession, Credentials
 from conformance.settings import CheckSettings
 from conformance.suite import run_suite
 from conformance.target import resolve
-from tests.conformance.conftest import BASELINE_ROWS, TOY
+from tests.faulty.baseline import ROWS as BASELINE_ROWS
 from tests.faulty.baseline import plain_schemathesis
+from tests.faulty.pool import TOY
 from tests.faulty.cases import BUNDLED_CASES, TOY_CASES, FaultCase
 
 MAX_EXAMPLES = 5
@@ -23,7 +24,7 @@ CONTROL: dict[tuple, set[str]] = {}
 
 def run(servers, case: FaultCase, fault: str):  # noqa: ANN001, ANN201
     settings = CheckSettings(
-        target=str(TOY) if case.upstream == "toy" else case.upstream,
+        target=case_target(case),
         base_url=servers.url(case.upstream, fault),
         phases=list(case.phases),
         include=list(case.include),
@@ -35,6 +36,25 @@ def run(servers, case: FaultCase, fault: str):  # noqa: ANN001, ANN201
     return settings, target, run_suite(target, settings)
 
 
+def case_target(case: FaultCase) -> str:
+    return str(TOY) if case.upstream == "toy" else case.upstream
+
+
+def plain_on(servers, case: FaultCase, fault: str) -> set[str] | None:  # noqa: ANN001
+    target = resolve(CheckSettings(target=case_target(case), base_url=servers.url(case.upstream, fault)))
+    token = AuthSession(target.contract, target.base_url, Credentials()).current_token()
+    return plain_schemathesis(target, case.transport, case.include, token, MAX_EXAMPLES)
+
+
+def baseline_run(servers, case: FaultCase) -> set[str] | None:  # noqa: ANN001
+    """What plain Schemathesis flags on the faulty server and not on the same upstream without it."""
+    key = ("plain", case.upstream, case.transport, case.include)
+    if key not in CONTROL:
+        CONTROL[key] = plain_on(servers, case, "none") or set()
+    found = plain_on(servers, case, case.fault)
+    return None if found is None else found - CONTROL[key]
+
+
 def check_case(servers, case: FaultCase) -> None:  # noqa: ANN001
     servers.start([(case.upstream, case.fault), (case.upstream, "none")])
     # The same run against the upstream without the fault: the fault, not the upstream, must be
@@ -43,10 +63,9 @@ def check_case(servers, case: FaultCase) -> None:  # noqa: ANN001
     if key not in CONTROL:
         CONTROL[key] = {finding.check for finding in run(servers, case, "none")[2].findings}
     assert case.check not in CONTROL[key], f"{case.check} fails on {case.upstream} without the fault"
-    settings, target, report = run(servers, case, case.fault)
+    _, _, report = run(servers, case, case.fault)
     caught = {finding.check for finding in report.findings}
-    token = AuthSession(target.contract, target.base_url, settings.credentials).current_token()
-    baseline = plain_schemathesis(target, case.transport, case.include, token, MAX_EXAMPLES)
+    baseline = baseline_run(servers, case)
     BASELINE_ROWS.append(
         {
             "upstream": case.upstream,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conformance.conftest import TOY
+from tests.faulty.pool import TOY
 
 
 def run_pytest(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedProcess:

@@ -12,7 +12,7 @@ from conformance.registry import Violation, load_all
 from conformance.settings import SettingsError, find_config_file, from_sources
 from conformance.websocket.asyncapi import AsyncContract
 from conformance.websocket.generate import broken, draw, strategy
-from tests.conformance.conftest import TOY
+from tests.faulty.pool import TOY
 
 
 def test_flags_override_environment_override_config() -> None:

@@ -12,6 +12,9 @@ from schemathesis.engine import events, from_schema
 
 from conformance.target import Target
 
+#: one row per faulty server checked in this session (filled by the tests, printed at the end)
+ROWS: list[dict] = []
+
 
 def plain_schemathesis(target: Target, transport: str, include: tuple[str, ...], token: str | None, max_examples: int) -> set[str] | None:
     """Names of the checks that failed, or None where Schemathesis cannot test at all."""
@@ -54,5 +57,8 @@ def table(rows: list[dict]) -> str:
     caught_ours = sum(1 for row in rows if row["caught"])
     caught_theirs = sum(1 for row in rows if row["baseline"])
     lines.append("")
-    lines.append(f"apitwin check caught {caught_ours}/{len(rows)}; plain Schemathesis flagged something on {caught_theirs}/{len(rows)}.")
+    lines.append(
+        f"apitwin check caught {caught_ours}/{len(rows)} (by the named check); plain Schemathesis flagged "
+        f"{caught_theirs}/{len(rows)} (any check failing on the faulty server but not on the same server without the fault)."
+    )
     return "\n".join(lines)

@@ -7,7 +7,7 @@ NPM    := npm --no-audit --no-fund --loglevel=error
 # apt-get needs root; use sudo when we are not root.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test-deps bench-deps mock test lint bench clean
+.PHONY: install test-deps bench-deps mock test lint bench fixtures clean
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ lint: install
 
 test: install test-deps
 	$(BIN)/python -m pytest -q
+
+# Regenerate fixtures/<api>/*.json from each recipe.yaml and the contracts (deterministic).
+fixtures: install
+	$(BIN)/python -m mock_server.fixtures --write
 
 bench: install bench-deps
 	$(BIN)/python -m bench

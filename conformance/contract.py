@@ -48,13 +48,6 @@ def dig(value: Any, path: str) -> Any:
     return value
 
 
-class Missing:
-    """Marks a value the body does not have (distinct from an explicit null)."""
-
-
-MISSING = Missing()
-
-
 def has_path(value: Any, path: str) -> bool:
     if not path:
         return True

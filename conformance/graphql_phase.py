@@ -18,7 +18,7 @@ from schemathesis.engine import from_schema
 
 from conformance.auth import AuthSession
 from conformance.http.runner import collect, install_auth, registered
-from conformance.registry import REGISTRY, CheckInfo, Violation, register
+from conformance.registry import REGISTRY, Violation, register
 from conformance.results import Report
 from conformance.settings import CheckSettings
 from conformance.target import Target
@@ -30,7 +30,7 @@ GRAPHQL_BUILTINS = {
     "graphql_positive_data_acceptance": ("positive_data_acceptance", "a valid query is executed, not rejected"),
 }
 for _name, (_builtin, _summary) in GRAPHQL_BUILTINS.items():
-    REGISTRY._checks[_name] = CheckInfo(name=_name, transport="graphql", origin="schemathesis", summary=_summary)
+    REGISTRY.declare(_name, "graphql", _summary, origin="schemathesis")
 
 
 @register("graphql", "every answer is a GraphQL result: `data` and/or `errors` (each with a message), nothing else")

@@ -73,9 +73,9 @@ class CheckRegistry:
 
         return decorator
 
-    def declare(self, name: str, transport: str, summary: str) -> None:
-        """A check performed outside Schemathesis' per-response loop (by a runner)."""
-        self._checks[name] = CheckInfo(name=name, transport=transport, origin="apitwin", summary=summary)
+    def declare(self, name: str, transport: str, summary: str, origin: str = "apitwin") -> None:
+        """A check without a per-response function: performed by a runner, or Schemathesis' own."""
+        self._checks[name] = CheckInfo(name=name, transport=transport, origin=origin, summary=summary)
 
     def all(self) -> list[CheckInfo]:
         return list(self._checks.values())

@@ -104,24 +104,33 @@ class CheckSettings:
 
 
 def find_config_file(explicit: str | None, directory: Path) -> tuple[Path, dict] | None:
-    """The config table: `--config FILE`, else apitwin.toml, else pyproject's [tool.apitwin]."""
-    candidates = [Path(explicit)] if explicit else [directory / "apitwin.toml", directory / "pyproject.toml"]
+    """The config table: `--config FILE`, else ./apitwin.toml, else [tool.apitwin] in ./pyproject.toml.
+
+    In apitwin.toml the settings sit at the top level or under [check]; in pyproject.toml under
+    [tool.apitwin] or [tool.apitwin.check].
+    """
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise SettingsError(f"config file not found: {path}")
+        candidates = [path]
+    else:
+        candidates = [directory / "apitwin.toml", directory / "pyproject.toml"]
     for path in candidates:
         if not path.is_file():
-            if explicit:
-                raise SettingsError(f"config file not found: {path}")
             continue
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"{path}: {exc}") from None
-        if path.name == "pyproject.toml" and not explicit:
-            table = (data.get("tool") or {}).get("apitwin")
-            if table is None:
+        if path.name == "pyproject.toml":
+            data = (data.get("tool") or {}).get("apitwin")
+            if data is None:
                 continue
-        else:
-            table = data.get("tool", {}).get("apitwin", data) if path.name == "pyproject.toml" else data
-        return path, dict(table.get("check", table))
+        table = data.get("check", data)
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: [check] must be a table")
+        return path, dict(table)
     return None
 
 

@@ -132,6 +132,7 @@ class WsRun:
         self.wait = min(2.0, settings.request_timeout)
         self.examples = max(1, min(settings.max_examples, 3))
         self.handshakes: dict[str, list[str]] = {}
+        self.last_handshake = ""
         self.frame_failures: set[str] = set()
 
     # ---- reporting ---------------------------------------------------------------------
@@ -165,8 +166,6 @@ class WsRun:
         finally:
             for connection in opened:
                 await connection.close()
-
-    last_handshake = ""
 
     def validate_server_frame(self, connection: Connection, frame: Any) -> None:
         if "ws_frame_schema" not in self.enabled:

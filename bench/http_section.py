@@ -194,6 +194,17 @@ def targets(result: ScenarioResult) -> dict[str, Any]:
     }
 
 
+def page_size_notes(result: ScenarioResult) -> list[str]:
+    """Say so when a peer's page is not the mock's size: it is then doing more (or less) work."""
+    sizes = {m.label: m.probe.items for m in result.measurements if m.probe and m.probe.items is not None}
+    ours = sizes.pop("apitwin mock", None)
+    return [
+        f"{result.scenario.api}: {label} answered {items} items per page where the mock answered {ours} for the same request"
+        for label, items in sizes.items()
+        if ours is not None and items != ours
+    ]
+
+
 def summarize(results: list[ScenarioResult], seconds: int) -> report.Section:
     section = report.Section("http", "HTTP: apitwin mock vs Prism 5 (wrk -t2 -c50, one uvicorn worker)")
     summary = report.Table(
@@ -232,6 +243,7 @@ def summarize(results: list[ScenarioResult], seconds: int) -> report.Section:
                 probe_cell,
             ])
         section.tables.append(table)
+        section.notes += page_size_notes(result)
         figures = targets(result)
         met = [figures["throughput_met"], figures["p99_met"]]
         summary.rows.append([

@@ -73,3 +73,13 @@ def test_page_size_of_a_list_or_an_enveloped_page():
     assert page_size(httpx.Response(200, json=[{"id": 1}, {"id": 2}])) == 2
     assert page_size(httpx.Response(200, json={"meta": {"total": 9}, "data": [{"id": 1}]})) == 1
     assert page_size(httpx.Response(200, text="not json")) is None
+
+
+def test_a_peer_answering_a_different_page_size_is_noted():
+    from bench.http_section import page_size_notes
+
+    scenario = result(load(500, 100), load(20, 2000))
+    scenario.measurements[0].probe.items = 20
+    scenario.measurements[1].probe = Probe([200], 100, 1.0, items=100)
+    notes = page_size_notes(scenario)
+    assert notes == ["directory: Prism -d 0 answered 100 items per page where the mock answered 20 for the same request"]

@@ -74,7 +74,9 @@ def time_plain(api: str, url: str, max_examples: int) -> float:
     started = time.monotonic()
     target = resolve(CheckSettings(target=api, base_url=url))
     token = AuthSession(target.contract, target.base_url, CheckSettings(target=api).credentials).current_token()
-    config = schemathesis.Config.from_dict({"seed": 1, "generation": {"max-examples": max_examples, "deterministic": True}})
+    config = schemathesis.Config.from_dict(
+        {"seed": 1, "generation": {"max-examples": max_examples, "deterministic": True}, "cache": {"enabled": False}}
+    )
     schema = schemathesis.openapi.from_path(str(target.contract.openapi_path), config=config)
     schema.config.update(base_url=target.base_url, headers={"Authorization": f"Bearer {token}"} if token else None)
     for _ in from_schema(schema).execute():

@@ -76,8 +76,9 @@ def run_graphql(target: Target, settings: CheckSettings, enabled: set[str], sess
     config = schemathesis.Config.from_dict(
         {
             "workers": settings.workers,
+            "cache": {"enabled": False},
             "request-timeout": settings.request_timeout,
-            "generation": {"max-examples": settings.max_examples, "deterministic": settings.seed is not None},
+            "generation": {"max-examples": settings.max_examples, "deterministic": settings.seed is not None, "database": "none"},
             "phases": {"examples": {"enabled": False}, "coverage": {"enabled": False}, "fuzzing": {"enabled": True}, "stateful": {"enabled": False}},
             "checks": {name: {"enabled": name in builtins} for name in ("not_a_server_error", "response_schema_conformance", "positive_data_acceptance", "status_code_conformance", "content_type_conformance", "response_headers_conformance", "negative_data_rejection", "missing_required_header", "unsupported_method", "allow_header_conformance", "ignored_auth", "use_after_free", "ensure_resource_availability")},
             **({"seed": settings.seed} if settings.seed is not None else {}),

@@ -40,10 +40,11 @@ def engine_config(settings: CheckSettings, enabled: set[str]) -> dict[str, Any]:
     config: dict[str, Any] = {
         "workers": settings.workers,
         "request-timeout": settings.request_timeout,
-        "generation": {"max-examples": settings.max_examples, "deterministic": settings.seed is not None},
+        "generation": {"max-examples": settings.max_examples, "deterministic": settings.seed is not None, "database": "none"},
         "phases": {phase: {"enabled": phase in wanted} for phase in ("examples", "coverage", "fuzzing", "stateful")},
         "checks": {name: {"enabled": name in enabled} for name in BUILTIN_CHECKS},
         "auth": {"auto-signup": False},
+        "cache": {"enabled": False},  # runs stay independent, and nothing is written to the working directory
         "suppress-health-check": ["all"],
     }
     if settings.seed is not None:

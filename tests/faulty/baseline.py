@@ -20,7 +20,9 @@ def plain_schemathesis(target: Target, transport: str, include: tuple[str, ...],
     """Names of the checks that failed, or None where Schemathesis cannot test at all."""
     if transport == "websocket":
         return None
-    config = schemathesis.Config.from_dict({"seed": 1, "generation": {"max-examples": max_examples, "deterministic": True}})
+    config = schemathesis.Config.from_dict(
+        {"seed": 1, "generation": {"max-examples": max_examples, "deterministic": True}, "cache": {"enabled": False}}
+    )
     if transport == "graphql":
         from conformance.graphql_phase import endpoint
 

@@ -162,3 +162,14 @@ def test_logout_revokes_at_once(server):
         assert http.post("/auth/logout").status_code == 204
         revoked = http.get("/data/catalog")
     assert revoked.status_code == 401 and revoked.json()["error"]["code"] == "UNAUTHORIZED"
+
+
+def test_webhook_registration(http):
+    created = http.post("/webhooks", json={
+        "url": "https://your-server.com/webhook", "events": ["record.created", "record.updated", "record.deleted"],
+        "collections": ["products", "orders"], "secret": "your_webhook_secret",
+    })
+    assert created.status_code == 201, created.text
+    hook = created.json()
+    assert hook["id"].startswith("whk_") and hook["collections"] == ["products", "orders"]
+    assert "secret" not in hook

@@ -115,3 +115,15 @@ def test_errors_use_lower_case_codes(http, server):
     invalid = http.post("/api/messages", json={"receiver_id": RECEIVER, "type": "text"})
     assert invalid.status_code == 422 and invalid.json()["error"]["code"] == "validation_error"
     assert invalid.json()["error"]["details"]["field"] == "content"
+
+
+def test_webhook_registration_crud_never_shows_the_secret(http):
+    created = http.post("/api/webhooks", json={"url": "https://your-server.com/webhook", "events": ["message.created", "user.updated"], "secret": "webhook_secret"})
+    assert created.status_code == 201, created.text
+    hook = created.json()
+    assert hook["url"] == "https://your-server.com/webhook" and hook["events"] == ["message.created", "user.updated"]
+    assert "secret" not in hook
+    assert hook["id"] in [h["id"] for h in http.get("/api/webhooks", params={"limit": 100}).json()["webhooks"]]
+    assert http.get(f"/api/webhooks/{hook['id']}").json() == hook
+    assert http.delete(f"/api/webhooks/{hook['id']}").status_code == 204
+    assert http.get(f"/api/webhooks/{hook['id']}").status_code == 404

@@ -122,6 +122,10 @@ class Dispatcher:
         request.operation_id = operation_id
         request.path_params = dict(scope.get("path_params") or {})
         if handler.operation.extension("x-apitwin-graphql") and self.transports.graphql is not None:
+            refusal = handler.refusal(request)
+            if refusal is not None:
+                exchange.reply = refusal
+                return
             exchange.sent = True
             await self.transports.graphql(scope, _replay(request.body), send)
             return

@@ -169,6 +169,18 @@ class OperationHandler:
                 return MockError(404)
         return error
 
+    def refusal(self, request: Request) -> Reply | None:
+        """The answer to a request that breaks the contract (parameters, content type, body),
+        or None: for transports that do the rest of the work themselves (GraphQL)."""
+        try:
+            self.validator.parameters(request.path_params, request.query_pairs, request.headers, request.cookies)
+            self.validator.body(request.body, request.content_type)
+        except MockError as error:
+            reply = self.error_reply(self._documented_error(error), {})
+            self._required_headers(reply)
+            return reply
+        return None
+
     def _required_headers(self, reply: Reply) -> None:
         """Headers a response documents as required are always there (the mock's own value,
         e.g. X-RateLimit-* with rate limits off, else the documented example)."""
@@ -264,6 +276,19 @@ class OperationHandler:
             return explained
         return error
 
+    def _nominal_rate_headers(self, principal: Any, headers: dict[str, str]) -> None:
+        """With ``--rate-limits off`` the headers still tell the declared limit, never used up."""
+        rule_for = getattr(self.runtime.limiter, "rule_for", None)
+        rule = rule_for(self.operation.operation_id, plan=getattr(principal, "plan", None)) if callable(rule_for) else None
+        if rule is None:
+            return
+        headers["X-RateLimit-Limit"] = str(rule.limit)
+        headers["X-RateLimit-Remaining"] = str(rule.limit)
+        headers["X-RateLimit-Reset"] = str(int(time.time() + rule.window))
+        plan_header = getattr(self.runtime.limiter, "plan_header", None)
+        if plan_header and getattr(rule, "plan", None):
+            headers[str(plan_header)] = str(rule.plan)
+
     def _check_permissions(self, principal: Any) -> None:
         """``x-apitwin-permissions``: what a credential with permissions (an API key) must hold."""
         granted = getattr(principal, "permissions", None)
@@ -292,6 +317,7 @@ class OperationHandler:
         else:
             decision = self.runtime.limiter.check(self.operation.operation_id, str(client))
         if decision is None:
+            self._nominal_rate_headers(principal, headers)
             return
         headers["X-RateLimit-Limit"] = str(decision.limit)
         headers["X-RateLimit-Remaining"] = str(max(0, decision.remaining))

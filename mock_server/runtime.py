@@ -95,11 +95,7 @@ class ApiRuntime:
         if limiter is None:
             from mock_server.ratelimit import RateLimiter
 
-            tags = {op_id: op.tags for op_id, op in operations.items()}
-            try:
-                limiter = RateLimiter(declarations.get("rate_limits") or [], enabled=settings.rate_limits, operation_tags=tags)
-            except TypeError:  # a limiter that matches rules by operationId only
-                limiter = RateLimiter(declarations.get("rate_limits") or [], enabled=settings.rate_limits)
+            limiter = RateLimiter.from_document(document, enabled=settings.rate_limits)
         max_connections = settings.max_connections or _declared_max_connections(api) or 10000
         runtime = cls(
             name=name,

@@ -124,7 +124,7 @@ class RequestValidator:
                 raw = [cookies[name]] if name in cookies else []
             else:
                 continue
-            if not raw or (where == "query" and raw == [""] and not parameter.get("allowEmptyValue")):
+            if not raw:
                 if parameter.get("required") or where == "path":
                     problems.append({"loc": [where, name], "msg": "field required", "type": "value_error.missing"})
                 elif isinstance(resolved, dict) and "default" in resolved:

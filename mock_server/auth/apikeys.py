@@ -14,12 +14,26 @@ import string
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
+from mock_server.auth.credentials import as_bytes
+
 SECRETS = "_api_keys"
 _ALPHABET = string.ascii_letters + string.digits
 
 
 def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return hashlib.sha256(as_bytes(secret)).hexdigest()
+
+
+#: the latest expiry a key can have: the last second a `date-time` (four-digit year) can name
+LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+
+
+def _expiry(now: datetime, days: int) -> datetime:
+    """`now` plus `days`, clamped to `LATEST`: any positive count the contract admits (it sets
+    no maximum) gives a key, one valid "for ever" when the count outlives the calendar."""
+    if days >= (LATEST - now).days:
+        return LATEST
+    return now + timedelta(days=days)
 
 
 class ApiKeys:
@@ -37,7 +51,7 @@ class ApiKeys:
     def create(self, owner: Any, *, name: str, permissions: list[str] | None, days: int | None) -> dict:
         key_id = self._id_prefix + "".join(self._rng.choice(string.ascii_lowercase + string.digits) for _ in range(12))
         secret = self._prefix + "".join(self._rng.choice(_ALPHABET) for _ in range(32))
-        expires = datetime.fromtimestamp(self._clock(), timezone.utc) + timedelta(days=days or self._days)
+        expires = _expiry(datetime.fromtimestamp(self._clock(), timezone.utc), days or self._days)
         public = {"key_id": key_id, "name": name,
                   "permissions": list(permissions if permissions is not None else self._permissions),
                   "expires_at": expires.replace(microsecond=0).isoformat().replace("+00:00", "Z")}

@@ -14,8 +14,19 @@ from typing import Any
 CREDENTIALS = "_credentials"
 
 
+def as_bytes(value: Any) -> bytes:
+    """A credential as bytes for hashing and comparing: UTF-8, with lone surrogates (which a
+    JSON body may carry as `\\ud800`) kept as their own bytes instead of raising."""
+    return str(value).encode("utf-8", "surrogatepass")
+
+
+def same(given: Any, expected: Any) -> bool:
+    """Constant-time equality of two credentials, for any strings (non-ASCII, surrogates)."""
+    return hmac.compare_digest(as_bytes(given), as_bytes(expected))
+
+
 def _hash(password: str, salt: str) -> str:
-    return hashlib.sha256(f"{salt}:{password}".encode()).hexdigest()
+    return hashlib.sha256(as_bytes(f"{salt}:{password}")).hexdigest()
 
 
 class Credentials:
@@ -24,7 +35,7 @@ class Credentials:
 
     def add(self, user_id: Any, *, username: str | None, email: str | None, password: str | None,
             roles: list[str], mfa_code: str | None = None, plan: str | None = None) -> dict:
-        salt = hashlib.sha256(f"salt:{user_id}".encode()).hexdigest()[:16]
+        salt = hashlib.sha256(as_bytes(f"salt:{user_id}")).hexdigest()[:16]
         entry = {
             "id": str(user_id), "user_id": user_id, "username": username, "email": email,
             "salt": salt, "password_hash": _hash(password, salt) if password is not None else None,
@@ -51,4 +62,4 @@ class Credentials:
     def check(entry: dict, password: Any) -> bool:
         if entry.get("password_hash") is None or not isinstance(password, str):
             return False
-        return hmac.compare_digest(entry["password_hash"], _hash(password, entry["salt"]))
+        return same(entry["password_hash"], _hash(password, entry["salt"]))

@@ -19,11 +19,11 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import hmac
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from mock_server.auth.config import has_status, resource_of, success_schema, success_status
+from mock_server.auth.credentials import same
 from mock_server.auth.principal import Principal
 from mock_server.auth.tokens import TokenProblem
 from mock_server.datagen.schemas import deref, merge_all, types_of
@@ -91,7 +91,7 @@ class Flows:
             code = body.get("mfa_code")
             if not code:
                 raise auth.failures.error("mfa_required", details={"mfa_required": True})
-            if not hmac.compare_digest(str(code), str(account["mfa_code"])):
+            if not same(code, account["mfa_code"]):
                 auth.lockout.failed(identifier)
                 raise auth.failures.error("invalid_mfa_code")
         auth.lockout.succeeded(identifier)
@@ -106,6 +106,8 @@ class Flows:
     def register(self, operation: dict, body: dict, principal: Principal | None, path_params: dict) -> dict:
         auth, config = self.auth, self.auth.config
         username, email = body.get("username"), body.get("email")
+        username = username if isinstance(username, str) else None if username is None else str(username)
+        email = email if isinstance(email, str) else None if email is None else str(email)
         taken = auth.credentials.taken(username, email) or any(
             auth.store.find(config.users_collection, **{field: value})
             for field, value in (("username", username), ("email", email)) if value)
@@ -165,8 +167,8 @@ class Flows:
         client_id, secret = body.get("client_id"), body.get("client_secret")
         client = next((c for c in auth.config.clients
                        if isinstance(client_id, str) and isinstance(secret, str)
-                       and hmac.compare_digest(str(c.get("client_id")), client_id)
-                       and hmac.compare_digest(str(c.get("client_secret")), secret)), None)
+                       and same(client_id, c.get("client_id"))
+                       and same(secret, c.get("client_secret"))), None)
         if client is None:
             raise auth.failures.error("invalid_client")
         account = auth.credentials.get(client["user_id"]) if client.get("user_id") is not None else None
@@ -205,7 +207,7 @@ class Flows:
         days = body.get("expires_in_days")
         created = auth.api_keys.create(principal.user_id, name=str(body.get("name") or "API key"),
                                        permissions=list(permissions) if isinstance(permissions, list) else None,
-                                       days=int(days) if isinstance(days, int) and days > 0 else None)
+                                       days=days if isinstance(days, int) and not isinstance(days, bool) and days > 0 else None)
         spec = auth.config.operation_for(operation)
         collection = resource_of(spec) if spec is not None and operation.get("x-apitwin-resource") else None
         if collection:

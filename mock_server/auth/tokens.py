@@ -46,6 +46,8 @@ class TokenService:
                                 options={"verify_exp": False, "verify_iat": False, "require": ["exp", "sub", "jti"]})
         except jwt.PyJWTError as exc:
             raise TokenProblem("invalid_token", str(exc)) from None
+        except (UnicodeError, TypeError, ValueError):  # e.g. a lone surrogate PyJWT cannot encode
+            raise TokenProblem("invalid_token", "malformed token") from None
         if int(claims["exp"]) <= self._clock():
             raise TokenProblem("token_expired", "token expired", expired=True)
         if self.is_revoked(claims["jti"]):

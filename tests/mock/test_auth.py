@@ -366,3 +366,79 @@ def test_an_expired_token_gets_the_code_the_contract_declares_for_it():
     assert (error.status, error.code, error.message) == (declared["status"], declared["code"], declared["message"])
     bad = mock.failure(mock.auth.verify_token, "not-a-token")
     assert bad.status == 401 and bad.code is None  # the envelope's own code for 401 (INVALID_TOKEN)
+
+
+# ---------------------------------------------------------------- any string as a credential
+
+#: strings a client may send in a JSON body: non-ASCII, non-BMP, a lone surrogate (`"\ud800"`)
+ODD_STRINGS = ["pässwörd", "密码", "🔑key", "\ud800", "a\udcffb", "\x00", ""]
+
+
+@pytest.mark.parametrize("odd", ODD_STRINGS)
+def test_any_string_as_a_client_credential_is_refused_with_the_apis_4xx(odd):
+    mock = Mock("directory")
+    body = {"grant_type": "client_credentials", "client_id": "YOUR_CLIENT_ID", "client_secret": "YOUR_CLIENT_SECRET"}
+    for field in ("client_id", "client_secret"):
+        assert mock.failure(mock.run, "issueToken", {**body, field: odd}).status == 401
+    assert mock.failure(mock.run, "issueToken", {**body, "grant_type": odd}).status == 400
+
+
+@pytest.mark.parametrize("odd", ODD_STRINGS)
+def test_any_string_as_a_login_credential_is_refused_with_the_apis_4xx(odd):
+    for api, operation, body in [
+        ("enterprise", "login", {"username": "john.doe", "password": "SecurePassword123!"}),
+        ("messaging", "login", {"email": "user@example.com", "password": "secure_password"}),
+        ("accounts", "login", {"username": "user", "password": "password"}),
+        ("realtime", "createSession", {"username": "user@example.com", "password": "secure_password"}),
+    ]:
+        mock = Mock(api)
+        for field in body:
+            assert 400 <= mock.failure(mock.run, operation, {**body, field: odd}).status < 500, (api, field)
+
+
+@pytest.mark.parametrize("odd", ODD_STRINGS)
+def test_any_string_as_an_mfa_code_refresh_token_bearer_or_api_key_is_refused(odd):
+    mock = Mock("enterprise")
+    jane = demo_user("enterprise", username="jane.smith")
+    body = {"username": jane["username"], "password": jane["password"], "mfa_code": odd}
+    assert mock.failure(mock.run, "login", body).status in (401, 403)
+    assert mock.failure(mock.run, "refreshToken", {"refresh_token": odd}).status in (400, 401)
+    for headers in ({"Authorization": f"Bearer {odd}"}, {"X-API-Key": odd}):
+        assert mock.failure(mock.auth.authenticate, headers, {}, mock.security("listRecords")).status == 401
+    _, pair = mock.run("login", {"username": "john.doe", "password": "SecurePassword123!"})
+    principal = mock.bearer("logout", pair["access_token"])
+    assert mock.run("logout", {"refresh_token": odd}, principal) == (204, None)
+
+
+@pytest.mark.parametrize("odd", ["pässwörd", "\ud800", "a\udcffb"])
+def test_register_and_log_in_with_any_password(odd):
+    mock = Mock("accounts")
+    body = {"username": "odd-one", "email": "odd@example.com", "password": odd + "-long-enough"}
+    assert mock.run("register", body)[0] in (200, 201)
+    assert mock.run("login", {"username": "odd-one", "password": odd + "-long-enough"})[0] == 200
+    assert mock.failure(mock.run, "login", {"username": "odd-one", "password": "x" + odd}).status == 401
+
+
+def test_basic_credentials_with_any_bytes_are_refused():
+    mock = Mock("accounts")
+    mock.auth.config.schemes.update({"basicAuth": {"type": "http", "scheme": "basic"}})
+    for raw in ("üser:pässwörd".encode(), b"\xff\xfe:\xed\xa0\x80", "user:\ud800".encode("utf-8", "surrogatepass")):
+        header = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+        assert mock.failure(mock.auth.authenticate, header, {}, [{"basicAuth": []}]).status == 401
+
+
+# ---------------------------------------------------------------- api-key lifetimes
+
+@pytest.mark.parametrize("days", [1, 365, 2_932_896, 10**9, 2**63, 10**30])
+def test_an_api_key_lives_any_number_of_days_the_contract_admits(days):
+    """`expires_in_days` has `minimum: 1` and no maximum: every such count gets a key (valid
+    until the last second a date-time can name when the count outlives the calendar)."""
+    mock = Mock("enterprise")
+    _, login = mock.run("login", {"username": "john.doe", "password": "SecurePassword123!"})
+    owner = mock.bearer("createApiKey", login["access_token"])
+    status, key = mock.run("createApiKey", {"name": "Far future", "expires_in_days": days}, owner)
+    assert status == 201
+    year = int(key["expires_at"][:4])
+    assert year == 2023 + days // 365 if days < 3000 else year == 9999
+    principal = mock.auth.authenticate({"X-API-Key": key["api_key"]}, {}, mock.security("listRecords"))
+    assert principal.kind == "api_key"

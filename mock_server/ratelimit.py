@@ -140,26 +140,54 @@ class RateLimiter:
             return None
         now = self._clock()
         with self._lock:
+            day = None
+            if rule.daily is not None:
+                day = self._window_fixed(rule, client, now, rule.daily, DAY, rule.name + "/day", peek=True)
+                if not day.allowed:  # the day's quota is spent: refused without counting the window
+                    return self._with_headers(rule, day, day)
             if rule.burst:
                 decision = self._bucket(rule, client, now)
             elif rule.algorithm == "sliding":
                 decision = self._window_sliding(rule, client, now)
             else:
                 decision = self._window_fixed(rule, client, now, rule.limit, rule.window, rule.name)
-            if rule.daily is not None and decision.allowed:
-                daily = self._window_fixed(rule, client, now, rule.daily, DAY, rule.name + "/day", peek=True)
-                if not daily.allowed:
-                    self._undo(rule, client, now)
-                    daily.headers = {"X-RateLimit-Limit-Day": str(rule.daily)}
-                    if self.plan_header and rule.plan:
-                        daily.headers[str(self.plan_header)] = rule.plan
-                    return daily
-                self._window_fixed(rule, client, now, rule.daily, DAY, rule.name + "/day")
-                decision.headers = {"X-RateLimit-Limit-Day": str(rule.daily),
-                                    "X-RateLimit-Remaining-Day": str(max(0, daily.remaining - 1))}
-            if self.plan_header and rule.plan:
-                decision.headers[str(self.plan_header)] = rule.plan
-            return decision
+            if day is not None and decision.allowed:
+                day = self._window_fixed(rule, client, now, rule.daily, DAY, rule.name + "/day")
+                if day.remaining < decision.remaining:
+                    # the day's quota binds before the window does: Limit, Remaining and Reset
+                    # all describe the day, so a client never plans on requests it will not get
+                    decision = day
+            return self._with_headers(rule, decision, day)
+
+    def nominal(self, operation_id: str, *, plan: str | None = None,
+                tags: list[str] | None = None) -> RateDecision | None:
+        """What the headers say with limits off: the rule that would count this request, its
+        full allowance (Limit and Remaining alike) and when its current window ends."""
+        rule = self.rule_for(operation_id, plan=plan, tags=tags)
+        if rule is None:
+            return None
+        now = self._clock()
+        limit = rule.limit + rule.burst
+        if rule.burst or rule.algorithm == "sliding":
+            reset = math.ceil(now + rule.window)
+        else:
+            reset = math.ceil(math.floor(now / rule.window) * rule.window + rule.window)
+        decision = RateDecision(True, limit, limit, reset, 0, rule.name)
+        day = None
+        if rule.daily is not None:
+            day = RateDecision(True, rule.daily, rule.daily, math.ceil(math.floor(now / DAY) * DAY + DAY), 0, rule.name)
+        return self._with_headers(rule, decision, day)
+
+    def _with_headers(self, rule: Rule, decision: RateDecision, day: RateDecision | None) -> RateDecision:
+        """The extra headers: the day's quota beside the window, and the plan that was counted."""
+        headers: dict[str, str] = {}
+        if day is not None:
+            headers["X-RateLimit-Limit-Day"] = str(day.limit)
+            headers["X-RateLimit-Remaining-Day"] = str(max(0, day.remaining))
+        if self.plan_header and rule.plan:
+            headers[str(self.plan_header)] = rule.plan
+        decision.headers = headers
+        return decision
 
     # ------------------------------------------------------------------ algorithms
     def _window_fixed(self, rule: Rule, client: str, now: float, limit: int, window: float, key: str,
@@ -200,12 +228,3 @@ class RateLimiter:
         bucket[0] -= 1
         full = (capacity - bucket[0]) / rate if rate > 0 else 0
         return RateDecision(True, capacity, int(bucket[0]), math.ceil(now + full), 0, rule.name)
-
-    def _undo(self, rule: Rule, client: str, now: float) -> None:
-        """Give back the unit a request took when a later (daily) cap refuses it."""
-        if rule.burst:
-            self._buckets[(rule.name, client)][0] += 1
-        elif rule.algorithm == "sliding":
-            self._sliding[(rule.name, client)].pop()
-        else:
-            self._fixed[(rule.name, client, rule.window)][1] -= 1

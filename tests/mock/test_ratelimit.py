@@ -140,3 +140,61 @@ def test_every_bundled_contract_declares_rules_that_cover_every_operation(spec):
     for operation in operations:
         decision = limiter.check(operation, f"client-of-{operation}")
         assert decision is not None and decision.allowed and decision.remaining == decision.limit - 1
+
+
+# ---------------------------------------------------------------- coherent headers
+
+COHERENCE_RULES = [
+    [{"name": "free", "plan": "free", "limit": 5, "window": 60, "daily": 12}],
+    [{"name": "tight-day", "limit": 50, "window": 60, "daily": 7}],
+    [{"name": "burst", "limit": 3, "window": 2, "burst": 4, "daily": 20}],
+    [{"name": "sliding", "limit": 4, "window": 10, "algorithm": "sliding", "daily": 9}],
+    [{"name": "enterprise", "plan": "enterprise", "limit": 1000, "window": 60, "daily": None},
+     {"name": "free", "plan": "free", "limit": 4, "window": 60, "daily": 10}],
+]
+
+
+@pytest.mark.parametrize("rules", COHERENCE_RULES, ids=lambda r: r[-1]["name"])
+def test_limit_remaining_and_reset_describe_one_window_and_remaining_is_a_promise(rules):
+    """On every answer Remaining <= Limit, Reset lies ahead, a refusal says 0 remaining, and
+    Remaining is true: exactly that many more requests at the same instant are let through
+    (whether the window, the burst bucket or the daily cap is what binds)."""
+    clock = Clock(10 * 86400 + 5)
+    limiter = RateLimiter(rules, clock=clock, plans={"default": "free", "header": "X-RateLimit-Plan"})
+    for step in range(40):
+        decision = limiter.check("op", "client")
+        assert 0 <= decision.remaining <= decision.limit, (step, decision)
+        assert decision.reset >= clock.now, (step, decision)
+        if not decision.allowed:
+            assert decision.remaining == 0 and decision.retry_after >= 1
+            assert decision.reset >= clock.now + decision.retry_after - 1
+        else:
+            promised = decision.remaining
+            probe = RateLimiter(rules, clock=clock, plans={"default": "free"})
+            probe._fixed = {k: list(v) for k, v in limiter._fixed.items()}
+            probe._sliding = {k: type(v)(v) for k, v in limiter._sliding.items()}
+            probe._buckets = {k: list(v) for k, v in limiter._buckets.items()}
+            granted = [probe.check("op", "client").allowed for _ in range(promised + 1)]
+            assert granted == [True] * promised + [False], (step, decision, granted)
+        day = decision.headers.get("X-RateLimit-Remaining-Day")
+        if day is not None:
+            assert 0 <= int(day) <= int(decision.headers["X-RateLimit-Limit-Day"])
+            assert decision.remaining <= int(day) or decision.limit == int(decision.headers["X-RateLimit-Limit-Day"])
+        assert decision.headers.get("X-RateLimit-Plan") in (None, rules[-1].get("plan"))
+        clock.now += 7
+
+
+def test_with_limits_off_the_headers_name_the_rules_full_allowance():
+    clock = Clock(10 * 86400 + 5)
+    rules = [{"name": "burst", "limit": 3, "window": 2, "burst": 4},
+             {"name": "free", "plan": "free", "limit": 60, "window": 60, "daily": 10000}]
+    limiter = RateLimiter(rules[:1], clock=clock, enabled=False)
+    nominal = limiter.nominal("op")
+    assert (nominal.limit, nominal.remaining) == (7, 7) and nominal.reset > clock.now
+    assert RateLimiter(rules[:1], clock=clock).check("op", "c").limit == nominal.limit
+    limiter = RateLimiter(rules[1:], clock=clock, enabled=False, plans={"default": "free", "header": "X-RateLimit-Plan"})
+    nominal = limiter.nominal("op")
+    assert (nominal.limit, nominal.remaining, nominal.reset) == (60, 60, (clock.now // 60 + 1) * 60)
+    assert nominal.headers == {"X-RateLimit-Limit-Day": "10000", "X-RateLimit-Remaining-Day": "10000",
+                               "X-RateLimit-Plan": "free"}
+    assert RateLimiter([], enabled=False).nominal("op") is None

@@ -20,6 +20,7 @@ import copy
 import inspect
 import logging
 import random
+import re
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -41,6 +42,7 @@ logger = logging.getLogger("apitwin.mock")
 
 TIMESTAMP_FIELDS = ("created_at", "updated_at")
 MAX_TTL = 100 * 365 * 24 * 3600.0  # a longer time-to-live is "never" for a mock
+_CREDENTIAL_NAME = re.compile(r"(token|key|secret|password|code)$", re.IGNORECASE)
 
 
 def utc_now() -> str:
@@ -386,7 +388,22 @@ class OperationHandler:
         ctx.headers.update(extra or {})
         if body is None:
             return Reply(status, None, ctx.headers, None)
+        if isinstance(body, dict) and isinstance(ctx.body, dict):
+            body = {**body, **self._echoed(status, ctx.body)}
         return self.shaped(status, body, ctx.headers)
+
+    def _echoed(self, status: int, sent: Mapping[str, Any]) -> dict[str, Any]:
+        """What the client sent that the response documents: it wins over data an auth flow
+        generated for a field it does not keep (a registration shows the email it was sent).
+        Never a write-only field, and never a credential (tokens, keys, secrets are the
+        server's to issue: a refresh answers a new refresh token, not the one sent)."""
+        schema = self.operation.response_media(status)[1].get("schema")
+        properties = self._properties(schema)
+        return {
+            name: copy.deepcopy(value) for name, value in sent.items()
+            if name in properties and not _CREDENTIAL_NAME.search(name)
+            and not self._resolved(properties[name]).get("writeOnly")
+        }
 
     # -- live stats ----------------------------------------------------------------------------
 
@@ -420,6 +437,10 @@ class OperationHandler:
         resource = self.resource
         assert resource is not None
         collection = resource.collection_for(ctx.request.path_params)
+        if collection.startswith("_") and resource.collection != collection:
+            # private collections (credentials, API keys, revoked tokens) are the mock's own
+            # bookkeeping: no `{collection}` path reaches them, whatever its pattern allows
+            raise MockError(404, f"Collection {collection} not found")
         action = resource.action
         if self.batch:
             action = "batch-" + str(self.batch.get("action", "create")).replace("batch-", "")
@@ -459,6 +480,10 @@ class OperationHandler:
             overrides[resource.owner] = ctx.principal.user_id
         for name, value in resource.defaults:
             overrides.setdefault(name, copy.deepcopy(value))
+        for name, sub in properties.items():  # a declared default is what the server sets, not chance
+            sub = self._resolved(sub)
+            if "default" in sub and name not in overrides:
+                overrides[name] = copy.deepcopy(sub["default"])
         key_schema = deref(properties.get(resource.key) or {}, self.document)
         if _is_integer(key_schema) and resource.key not in overrides:
             existing = [r.get(resource.key) for r in self.runtime.store.list(collection, copy_records=False)]
@@ -485,9 +510,22 @@ class OperationHandler:
             record.pop("expires_at", None)
         if record.get(resource.key) is None:
             record[resource.key] = self.runtime.generator.value(key_schema or {"type": "string", "format": "uuid"}, name=resource.key, root=self.document)
+        if resource.key not in values:  # a generated id must name no stored record (a restart
+            # with --state and the same seed generates the same ids again)
+            self._free_key(collection, resource, record, key_schema)
         if isinstance(schema, dict):  # keep what was generated, so every later read agrees
             record.update(self.services.shaper.shape(record, schema))
         return record, expires_at
+
+    def _free_key(self, collection: str, resource: Resource, record: dict[str, Any], key_schema: Any) -> None:
+        """Generate the key again until it names no stored record."""
+        store = self.runtime.store
+        schema = key_schema or {"type": "string", "format": "uuid"}
+        for _ in range(100):
+            if store.get(collection, record[resource.key]) is None:
+                return
+            record[resource.key] = self.runtime.generator.value(schema, name=resource.key, root=self.document)
+        raise MockError(500, f"No free {resource.key} left for a new record in {collection}")
 
     def _create(self, ctx: Context, collection: str, resource: Resource) -> Reply:
         values = self._mapped(ctx.body if isinstance(ctx.body, dict) else {})

@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate-limits", choices=("on", "off"), default="on", help="apply the contracts' rate limits (default on)")
     parser.add_argument("--cors-origin", default="*", help="allowed CORS origin(s), comma-separated (default *)")
     parser.add_argument("--max-connections", type=int, help="WebSocket capacity (default: the contract's)")
+    parser.add_argument("--ws-compression", choices=("on", "off"), default="on",
+                        help="accept permessage-deflate on WebSocket connections (default on, as browsers offer it; "
+                             "off saves the compressor's memory on every connection)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print_table(servers)
     try:
-        asyncio.run(serve_all(servers))
+        asyncio.run(serve_all(servers, ws_compression=getattr(args, "ws_compression", "on") != "off"))
     except KeyboardInterrupt:
         pass
     return 0
@@ -164,7 +167,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve_all(servers: list[PreparedServer]) -> None:
+async def serve_all(servers: list[PreparedServer], *, ws_compression: bool = True) -> None:
     import uvicorn
 
     class _Server(uvicorn.Server):
@@ -175,7 +178,8 @@ async def serve_all(servers: list[PreparedServer]) -> None:
     running = []
     for prepared in servers:
         config = uvicorn.Config(
-            prepared.app, log_level="warning", access_log=False, lifespan="off", ws_max_size=16 * 1024 * 1024, timeout_graceful_shutdown=2
+            prepared.app, log_level="warning", access_log=False, lifespan="off", ws_max_size=16 * 1024 * 1024, timeout_graceful_shutdown=2,
+            ws_per_message_deflate=ws_compression,
         )
         running.append(_Server(config))
 

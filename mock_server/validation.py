@@ -131,7 +131,10 @@ class RequestValidator:
                     values[where][name] = resolved["default"]
                 continue
             try:
-                value = coerce(raw, resolved, self.compiler.document, explode=parameter.get("explode", parameter.get("style", "form") == "form"))
+                if _json_content(parameter):  # `content: {application/json: ...}`: the value is JSON text
+                    value = json.loads(raw[-1])
+                else:
+                    value = coerce(raw, resolved, self.compiler.document, explode=parameter.get("explode", parameter.get("style", "form") == "form"))
             except ValueError as error:
                 problems.append({"loc": [where, name], "msg": str(error), "type": "type_error"})
                 continue
@@ -208,6 +211,12 @@ def parse_form(raw: bytes, schema: dict[str, Any], document: dict[str, Any]) -> 
     if problems:
         raise validation_error(problems)
     return form
+
+
+def _json_content(parameter: Mapping[str, Any]) -> bool:
+    """A parameter declared with a JSON media type instead of a schema."""
+    content = parameter.get("content")
+    return isinstance(content, Mapping) and any("json" in str(media).lower() for media in content)
 
 
 def _parse_untyped(raw: bytes, content_type: str | None) -> Any:

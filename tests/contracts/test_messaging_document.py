@@ -10,29 +10,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-import yaml
 from openapi_spec_validator import validate as validate_openapi
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7, DRAFT202012
 
-ROOT = Path(__file__).resolve().parents[2]
+from .contract_checks import (
+    ROOT, assert_every_ref_is_local_and_resolves, asyncapi_document_errors, asyncapi_examples,
+    asyncapi_operations, asyncapi_validator, error_responses, error_schema, is_lower_camel_case,
+    is_public, keyword_slips, load_document, message_keys, named_examples,
+    official_asyncapi_schema, openapi_examples, openapi_validator, operation_ids, operations,
+    resolve, schema_errors,
+)
+from .contract_checks import component as document_component
+
 SPEC_DIR = ROOT / "specs" / "messaging"
-HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-
-
-def load(name: str) -> dict[str, Any]:
-    # A JSON round trip turns YAML's integer keys (status codes) into the strings JSON uses.
-    return json.loads(json.dumps(yaml.safe_load((SPEC_DIR / name).read_text())))
-
-
-OPENAPI = load("openapi.yaml")
-ASYNCAPI = load("asyncapi.yaml")
+OPENAPI = load_document(SPEC_DIR / "openapi.yaml")
+ASYNCAPI = load_document(SPEC_DIR / "asyncapi.yaml")
 
 # (method, path, operationId, public, statuses the contract must document, shown by the document)
 OPERATIONS = [
@@ -125,97 +119,13 @@ def operation(method: str, path: str) -> dict[str, Any]:
     return OPENAPI["paths"][path][method]
 
 
-def all_operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in OPENAPI["paths"].items():
-        for method, op in item.items():
-            if method in HTTP_METHODS:
-                yield method, path, op
-
-
-def resolve(document: dict[str, Any], node: Any) -> Any:
-    """Follow a local `$ref` chain to the object it names."""
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def absolute_refs(node: Any, base: str) -> Any:
-    """A copy of `node` whose local `$ref`s point into the document registered as `base`."""
-    if isinstance(node, dict):
-        return {key: (base + value if key == "$ref" and isinstance(value, str) and value.startswith("#")
-                      else absolute_refs(value, base)) for key, value in node.items()}
-    if isinstance(node, list):
-        return [absolute_refs(value, base) for value in node]
-    return node
-
-
-def openapi_validator(schema: dict[str, Any]) -> jsonschema.Validator:
-    """A 2020-12 validator (OpenAPI 3.1's dialect) that checks formats and resolves local refs."""
-    resource = Resource.from_contents(OPENAPI, default_specification=DRAFT202012)
-    registry = Registry().with_resource("urn:messaging-openapi", resource)
-    return jsonschema.Draft202012Validator(absolute_refs(schema, "urn:messaging-openapi"), registry=registry,
-                                           format_checker=jsonschema.FormatChecker())
-
-
-def component(name: str) -> jsonschema.Validator:
-    return openapi_validator({"$ref": f"#/components/schemas/{name}"})
-
-
-def asyncapi_validator(schema: dict[str, Any]) -> jsonschema.Validator:
-    resource = Resource.from_contents(ASYNCAPI, default_specification=DRAFT7)
-    registry = Registry().with_resource("urn:messaging-asyncapi", resource)
-    return jsonschema.Draft7Validator(absolute_refs(schema, "urn:messaging-asyncapi"), registry=registry,
-                                      format_checker=jsonschema.FormatChecker())
+def component(name: str):  # noqa: ANN201 - a jsonschema validator
+    return document_component(OPENAPI, name)
 
 
 def media_examples(method: str, path: str, where: str) -> dict[str, Any]:
     """The named examples of an operation's request body ('request') or of one response."""
-    op = operation(method, path)
-    holder = op["requestBody"] if where == "request" else op["responses"][where]
-    media = resolve(OPENAPI, holder)["content"]["application/json"]
-    return {name: resolve(OPENAPI, example)["value"] for name, example in media["examples"].items()}
-
-
-def openapi_examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
-    """Every (where, schema, example value) pair in openapi.yaml, webhooks included."""
-    components = OPENAPI["components"]
-    for name, schema in components["schemas"].items():
-        if "example" in schema:
-            yield f"schemas/{name}/example", {"$ref": f"#/components/schemas/{name}"}, schema["example"]
-    for name, header in components["headers"].items():
-        yield f"headers/{name}", header["schema"], header["example"]
-    for name, parameter in components["parameters"].items():
-        if "example" in parameter:
-            yield f"parameters/{name}", parameter["schema"], parameter["example"]
-    operations = [(m, p, op) for m, p, op in all_operations()]
-    operations += [(m, f"webhook {name}", op) for name, item in OPENAPI["webhooks"].items()
-                   for m, op in item.items()]
-    for method, path, op in operations:
-        for parameter in op.get("parameters", []):
-            parameter = resolve(OPENAPI, parameter)
-            if "example" in parameter:
-                yield f"{method} {path} {parameter['name']}", parameter["schema"], parameter["example"]
-            for name, example in parameter.get("examples", {}).items():
-                yield f"{method} {path} {parameter['name']} {name}", parameter["schema"], example["value"]
-        bodies = [("request", resolve(OPENAPI, op.get("requestBody", {})))]
-        bodies += [(status, resolve(OPENAPI, response)) for status, response in op["responses"].items()]
-        for label, body in bodies:
-            for media_type, media in body.get("content", {}).items():
-                for example_name, example in media.get("examples", {}).items():
-                    where = f"{method} {path} {label} {media_type} {example_name}"
-                    yield where, media["schema"], resolve(OPENAPI, example)["value"]
-
-
-def asyncapi_examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
-    for name, message in ASYNCAPI["components"]["messages"].items():
-        for example in message.get("examples", []):
-            yield f"messages/{name}/{example['name']}", message["payload"], example["payload"]
-    for name, schema in ASYNCAPI["components"]["schemas"].items():
-        for index, value in enumerate(schema.get("examples", [])):
-            yield f"schemas/{name}/examples/{index}", {"$ref": f"#/components/schemas/{name}"}, value
+    return named_examples(OPENAPI, operation(method, path), where)
 
 
 # --- the documents are valid -----------------------------------------------------------------
@@ -226,43 +136,21 @@ def test_openapi_is_valid() -> None:
     validate_openapi(OPENAPI)
 
 
-def official_asyncapi_schema() -> dict[str, Any] | None:
-    """The official AsyncAPI 3.0.0 JSON Schema, where the project's lint finds it (npm package)."""
-    try:
-        from conformance.lint.asyncapi_schemas import SchemasMissing, schema_for
-    except ImportError:
-        return None
-    try:
-        return schema_for("3.0.0")
-    except SchemasMissing:
-        return None
-
-
 def test_asyncapi_is_valid() -> None:
     assert ASYNCAPI["asyncapi"] == "3.0.0"
     schema = official_asyncapi_schema()
     if schema is None:
         pytest.skip("the official AsyncAPI 3.0.0 JSON Schema is not installed (make install)")
-    errors = [f"{list(e.absolute_path)}: {e.message[:200]}"
-              for e in jsonschema.Draft7Validator(schema).iter_errors(ASYNCAPI)]
-    assert errors == []
+    assert asyncapi_document_errors(ASYNCAPI, schema) == []
 
 
 def test_every_local_ref_resolves() -> None:
-    def refs(node: Any) -> Iterator[str]:
-        if isinstance(node, dict):
-            if isinstance(node.get("$ref"), str):
-                yield node["$ref"]
-            for value in node.values():
-                yield from refs(value)
-        elif isinstance(node, list):
-            for value in node:
-                yield from refs(value)
-
     for document in (OPENAPI, ASYNCAPI):
-        for ref in refs(document):
-            assert ref.startswith("#/"), ref
-            resolve(document, {"$ref": ref})
+        assert_every_ref_is_local_and_resolves(document)
+
+
+def test_schemas_use_only_schema_keywords() -> None:
+    assert keyword_slips(OPENAPI, ASYNCAPI) == []
 
 
 # --- every operation the document shows ------------------------------------------------------
@@ -275,8 +163,7 @@ def test_operation_is_in_the_contract(method: str, path: str, operation_id: str,
     op = operation(method, path)
     assert op["operationId"] == operation_id
     assert op.get("tags")
-    security = op.get("security", OPENAPI["security"])
-    assert (security == []) is public
+    assert is_public(OPENAPI, op) is public
     documented = set(op["responses"])
     assert statuses <= documented, statuses - documented
     if not public:
@@ -287,7 +174,7 @@ def test_operation_is_in_the_contract(method: str, path: str, operation_id: str,
 
 def test_no_operation_beyond_the_table() -> None:
     listed = {(m, p) for m, p, *_ in OPERATIONS}
-    assert {(m, p) for m, p, _ in all_operations()} == listed
+    assert {(m, p) for m, p, _ in operations(OPENAPI)} == listed
 
 
 def test_paths_follow_the_documents_examples_not_v1() -> None:
@@ -299,20 +186,17 @@ def test_paths_follow_the_documents_examples_not_v1() -> None:
 
 
 def test_operation_ids_are_unique_lower_camel_case() -> None:
-    ids = [op["operationId"] for _, _, op in all_operations()]
+    ids = operation_ids(OPENAPI)
     assert len(ids) == len(set(ids))
-    assert all(i[0].islower() and "_" not in i for i in ids)
+    assert all(is_lower_camel_case(i) for i in ids)
 
 
 # --- errors, rate limits, pagination ---------------------------------------------------------
 
 
 def test_every_error_response_uses_the_error_envelope() -> None:
-    for method, path, op in all_operations():
-        for status, response in op["responses"].items():
-            if int(status) >= 400:
-                media = resolve(OPENAPI, response)["content"]["application/json"]
-                assert media["schema"] == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+    for method, path, _, status, response in error_responses(OPENAPI):
+        assert error_schema(response) == {"$ref": "#/components/schemas/Error"}, (method, path, status)
 
 
 @pytest.mark.parametrize(("code", "message", "details"), DOCUMENT_ERRORS, ids=[c for c, *_ in DOCUMENT_ERRORS])
@@ -354,7 +238,7 @@ def test_rate_limits_are_the_documents() -> None:
 
 def test_every_response_carries_rate_limit_headers_and_429_retry_after() -> None:
     rate_headers = {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
-    for method, path, op in all_operations():
+    for method, path, op in operations(OPENAPI):
         assert "429" in op["responses"], (method, path)
         for status, response in op["responses"].items():
             headers = set(resolve(OPENAPI, response).get("headers", {}))
@@ -365,7 +249,7 @@ def test_every_response_carries_rate_limit_headers_and_429_retry_after() -> None
 
 
 def test_item_paths_answer_404_and_bodies_422() -> None:
-    for method, path, op in all_operations():
+    for method, path, op in operations(OPENAPI):
         if "{" in path:
             assert "404" in op["responses"], (method, path)
         if "requestBody" in op:
@@ -391,7 +275,7 @@ def test_cursor_pagination(path: str, items: str) -> None:
     headers = op["responses"]["200"]["headers"]
     for header in ("X-Pagination-Total", "X-Pagination-Pages", "X-Pagination-Current-Page", "X-Pagination-Per-Page"):
         assert header in headers and header in declared["headers"]
-    validator = openapi_validator(limit)
+    validator = openapi_validator(OPENAPI, limit)
     assert validator.is_valid(100) and not validator.is_valid(101) and not validator.is_valid(0)
 
 
@@ -401,9 +285,9 @@ def test_message_filters_are_the_documents() -> None:
     assert {"conversation_id", "limit", "before", "after", "status", "type", "from", "to"} == set(params)
     # the document's filter example: ?status=delivered&type=text&from=2024-03-01&to=2024-03-20
     for name, value in {"status": "delivered", "type": "text", "from": "2024-03-01", "to": "2024-03-20"}.items():
-        assert openapi_validator(params[name]["schema"]).is_valid(value), name
-    assert openapi_validator(params["from"]["schema"]).is_valid("2024-03-01T00:00:00Z")
-    assert not openapi_validator(params["from"]["schema"]).is_valid("yesterday")
+        assert openapi_validator(OPENAPI, params[name]["schema"]).is_valid(value), name
+    assert openapi_validator(OPENAPI, params["from"]["schema"]).is_valid("2024-03-01T00:00:00Z")
+    assert not openapi_validator(OPENAPI, params["from"]["schema"]).is_valid("yesterday")
     filters = op["x-apitwin-filters"]
     assert filters["from"] == {"field": "created_at", "op": "gte"}
     assert filters["to"] == {"field": "created_at", "op": "lte"}
@@ -427,25 +311,28 @@ def test_documents_example_is_named_with_uuids_for_placeholders(method: str, pat
     assert {key: example[key] for key in fields} == fields
 
 
-OPENAPI_EXAMPLES = list(openapi_examples())
-ASYNCAPI_EXAMPLES = list(asyncapi_examples())
+OPENAPI_EXAMPLES = list(openapi_examples(OPENAPI))
+ASYNCAPI_EXAMPLES = list(asyncapi_examples(ASYNCAPI))
 
 
 @pytest.mark.parametrize(("where", "schema", "value"), OPENAPI_EXAMPLES, ids=[w for w, _, _ in OPENAPI_EXAMPLES])
 def test_openapi_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
-    errors = [e.message for e in openapi_validator(schema).iter_errors(value)]
-    assert errors == []
+    assert schema_errors(openapi_validator(OPENAPI, schema), value) == [], where
 
 
 @pytest.mark.parametrize(("where", "schema", "value"), ASYNCAPI_EXAMPLES, ids=[w for w, _, _ in ASYNCAPI_EXAMPLES])
 def test_asyncapi_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
-    errors = [e.message for e in asyncapi_validator(schema).iter_errors(value)]
-    assert errors == []
+    assert schema_errors(asyncapi_validator(ASYNCAPI, schema), value) == [], where
+
+
+def test_every_component_header_has_an_example() -> None:
+    for name, header in OPENAPI["components"]["headers"].items():
+        assert "example" in header, name
 
 
 def test_every_json_body_and_message_has_an_example() -> None:
     shown = {(m, p) for m, p, *_, documented in OPERATIONS if documented}
-    for method, path, op in all_operations():
+    for method, path, op in operations(OPENAPI):
         if "requestBody" in op:
             assert resolve(OPENAPI, op["requestBody"])["content"]["application/json"].get("examples"), (method, path)
         for status, response in op["responses"].items():
@@ -514,7 +401,7 @@ def test_auth_declarations_use_the_documents_credentials() -> None:
     assert user["id"] == USER_ID and user["username"] == "username"
     assert declared["auth"]["access_ttl"] == 3600
     assert declared["auth"]["rotate_refresh"] is True
-    actions = {op["operationId"]: op.get("x-apitwin-auth") for _, _, op in all_operations()}
+    actions = {op["operationId"]: op.get("x-apitwin-auth") for _, _, op in operations(OPENAPI)}
     assert (actions["login"], actions["refreshToken"], actions["createUser"]) == ("login", "refresh", "register")
     scheme = OPENAPI["components"]["securitySchemes"]["bearerAuth"]
     assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
@@ -536,7 +423,7 @@ LINKS = [
 def test_create_links_to_read_update_delete(method: str, path: str, status: str, targets: set[str]) -> None:
     links = operation(method, path)["responses"][status]["links"]
     assert {link["operationId"] for link in links.values()} >= targets
-    by_id = {op["operationId"]: (p, op) for _, p, op in all_operations()}
+    by_id = {op["operationId"]: (p, op) for _, p, op in operations(OPENAPI)}
     for link in links.values():
         target_path, _ = by_id[link["operationId"]]
         for name, expression in link["parameters"].items():
@@ -592,11 +479,14 @@ def operations_for(action: str) -> list[dict[str, Any]]:
     """Operations of one action; 'reply' gives the replies of the operations that have one."""
     if action == "reply":
         return [op["reply"] for op in ASYNCAPI["operations"].values() if "reply" in op]
-    return [op for op in ASYNCAPI["operations"].values() if op["action"] == action]
+    return list(asyncapi_operations(ASYNCAPI, action).values())
 
 
-def message_keys(op: dict[str, Any]) -> set[str]:
-    return {ref["$ref"].rsplit("/", 1)[-1] for ref in op["messages"]}
+def test_every_operation_and_reply_names_its_messages() -> None:
+    for name, op in ASYNCAPI["operations"].items():
+        assert op.get("messages"), name
+        if "reply" in op:
+            assert op["reply"].get("messages"), name
 
 
 @pytest.mark.parametrize(("action", "frame_type", "fields", "key"), MESSAGES,
@@ -615,7 +505,7 @@ def test_message_is_in_the_contract(action: str, frame_type: str, fields: set[st
 def test_error_frames_are_the_documents_envelope() -> None:
     error = ASYNCAPI["components"]["messages"]["Error"]
     assert any("Error" in message_keys(op) for op in operations_for("send"))
-    validator = asyncapi_validator(error["payload"])
+    validator = asyncapi_validator(ASYNCAPI, error["payload"])
     assert validator.is_valid({"error": {"code": "validation_error", "message": "Invalid request data"}})
     assert not validator.is_valid({"type": "error", "message": "bad"})
     assert ASYNCAPI["channels"]["ws"]["x-apitwin-error-message"] == "Error"
@@ -663,21 +553,21 @@ def test_channel_address_token_and_limits() -> None:
                                               ("503", "service_unavailable")])
 def test_handshake_refusals(status: str, code: str) -> None:
     schema = ASYNCAPI["channels"]["ws"]["x-apitwin-handshake-errors"][status]
-    validator = asyncapi_validator(schema)
+    validator = asyncapi_validator(ASYNCAPI, schema)
     assert validator.is_valid({"error": {"code": code, "message": "refused"}})
     assert not validator.is_valid({"error": {"code": "forbidden", "message": "refused"}})
 
 
 def test_frames_reject_a_servers_mistake() -> None:
     messages = ASYNCAPI["components"]["messages"]
-    typing = asyncapi_validator(messages["TypingEvent"]["payload"])
+    typing = asyncapi_validator(ASYNCAPI, messages["TypingEvent"]["payload"])
     assert not typing.is_valid({"type": "typing", "data": {"conversation_id": MESSAGE_ID, "is_typing": True}})
     assert not typing.is_valid({"type": "typing", "data": {"user_id": USER_ID, "conversation_id": MESSAGE_ID,
                                                             "is_typing": "yes"}})
-    presence = asyncapi_validator(messages["PresenceEvent"]["payload"])
+    presence = asyncapi_validator(ASYNCAPI, messages["PresenceEvent"]["payload"])
     assert not presence.is_valid({"type": "presence", "data": {"user_id": USER_ID, "status": "here",
                                                                 "last_seen": "2024-03-20T12:00:00Z"}})
-    message = asyncapi_validator(messages["MessageEvent"]["payload"])
+    message = asyncapi_validator(ASYNCAPI, messages["MessageEvent"]["payload"])
     assert not message.is_valid({"type": "message", "data": {"id": "message_id", "sender_id": USER_ID,
                                                               "content": "x", "type": "text",
                                                               "created_at": "2024-03-20T12:00:00Z"}})

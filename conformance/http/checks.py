@@ -356,86 +356,112 @@ def pagination_consistency(state: HttpCheckState, response: Any, case: Any) -> N
 
 
 def walk_pages(state: HttpCheckState, operation: Operation, declaration: dict, response: Any) -> None:
-    """Read the whole list page by page, without filters, and compare with its totals."""
-    style = declaration.get("style", "page")
+    """Read the whole list page by page, without filters, and compare with its totals.
+
+    Pages are 5 items (within the parameter's bounds) unless the list is too long to read in
+    MAX_PAGES pages: then they are as large as it takes, so a long list is still walked whole."""
     params = declaration.get("params") or {}
-    paging = set(params.values())
-    seen: list[Any] = []
-    trail: list[str] = []
-    reported_total = None
-    if style == "page":
-        size_param, page_param = params.get("per_page", "per_page"), params.get("page", "page")
-        low, high = param_bounds(state.contract, operation, size_param)
-        size = max(low, min(high, 5))
-        number = 1
-        while number <= MAX_PAGES:
-            answer = replay(state, response, query={page_param: number, size_param: size}, drop_query=_filters(operation, paging))
-            trail.append(as_curl(answer.request))
-            if answer.status_code != 200:
-                return
-            page = read_page(declaration, answer)
-            check_single_page(declaration, page, size)
-            reported_total = as_int(page.facts.get("total"))
-            seen.extend(item_ids(page.items or []))
-            pages = as_int(page.facts.get("pages"))
-            if not page.items or len(page.items) < size or (pages is not None and number >= pages):
-                break
-            number += 1
-        else:
-            return
-    elif style == "offset":
-        offset_param, limit_param = params.get("offset", "offset"), params.get("limit", "limit")
-        low, high = param_bounds(state.contract, operation, limit_param)
-        size = max(low, min(high, 5))
-        offset = 0
-        for _ in range(MAX_PAGES):
-            answer = replay(state, response, query={offset_param: offset, limit_param: size}, drop_query=_filters(operation, paging))
-            trail.append(as_curl(answer.request))
-            if answer.status_code != 200:
-                return
-            page = read_page(declaration, answer)
-            check_single_page(declaration, page, size)
-            reported_total = as_int(page.facts.get("total"))
-            seen.extend(item_ids(page.items or []))
-            if not page.items or len(page.items) < size:
-                break
-            offset += size
-        else:
-            return
-    elif style == "cursor":
-        limit_param, after_param = params.get("limit", "limit"), params.get("after", "after")
-        low, high = param_bounds(state.contract, operation, limit_param)
-        size = max(low, min(high, 5))
-        query: dict[str, Any] = {limit_param: size}
-        for _ in range(MAX_PAGES):
-            answer = replay(state, response, query=query, drop_query=_filters(operation, paging))
-            trail.append(as_curl(answer.request))
-            if answer.status_code != 200:
-                return
-            page = read_page(declaration, answer)
-            check_single_page(declaration, page, size, forward=True)
-            seen.extend(item_ids(page.items or []))
-            cursor = page.facts.get("next_cursor")
-            if page.facts.get("has_more") is False or not cursor:
-                break
-            query = {limit_param: size, after_param: cursor}
-        else:
-            return
-    else:
+    size_param = {"page": params.get("per_page", "per_page")}.get(declaration.get("style", "page"), params.get("limit", "limit"))
+    low, high = param_bounds(state.contract, operation, size_param)
+    size = max(low, min(high, 5))
+    walk = PageWalk(state, operation, declaration, response, size)
+    total = walk.read()
+    if walk.complete or total is None or total <= size * MAX_PAGES:
+        walk.verdict()
         return
-    duplicates = sorted({item for item in seen if seen.count(item) > 1})
-    if duplicates:
-        raise Violation(
-            "the same item appears on two pages",
-            expected="each item on exactly one page",
-            actual=f"repeated: {', '.join(duplicates[:5])}\npages read:\n" + "\n".join(trail),
-        )
-    if reported_total is not None and seen and len(seen) != reported_total:
-        raise Violation(
-            "walking every page does not yield the reported total",
-            expected=f"{reported_total} items across all pages",
-            actual=f"{len(seen)} items\npages read:\n" + "\n".join(trail),
-        )
+    larger = max(low, min(high, math.ceil(total / (MAX_PAGES - 1))))
+    if larger > size:
+        walk = PageWalk(state, operation, declaration, response, larger)
+        walk.read()
+        walk.verdict()
+
+
+@dataclass
+class PageWalk:
+    """One walk through a paginated list at a fixed page size (see `walk_pages`)."""
+
+    state: HttpCheckState
+    operation: Operation
+    declaration: dict
+    response: Any
+    size: int
+    seen: list[Any] = field(default_factory=list)
+    trail: list[str] = field(default_factory=list)
+    reported_total: int | None = None
+    complete: bool = False  # reached the last page within MAX_PAGES
+
+    def fetch(self, query: dict[str, Any]) -> Page | None:
+        """One page (checked on its own), or None when the server refuses it."""
+        params = self.declaration.get("params") or {}
+        answer = replay(self.state, self.response, query=query, drop_query=_filters(self.operation, set(params.values())))
+        self.trail.append(as_curl(answer.request))
+        if answer.status_code != 200:
+            return None
+        page = read_page(self.declaration, answer)
+        check_single_page(self.declaration, page, self.size, forward=self.declaration.get("style") == "cursor")
+        self.reported_total = as_int(page.facts.get("total"))
+        self.seen.extend(item_ids(page.items or []))
+        return page
+
+    def read(self) -> int | None:
+        """Walk from the first page; the list's reported total (None if it reports none)."""
+        style = self.declaration.get("style", "page")
+        params = self.declaration.get("params") or {}
+        size = self.size
+        if style == "page":
+            page_param, size_param = params.get("page", "page"), params.get("per_page", "per_page")
+            for number in range(1, MAX_PAGES + 1):
+                page = self.fetch({page_param: number, size_param: size})
+                if page is None:
+                    return None
+                pages = as_int(page.facts.get("pages"))
+                if not page.items or len(page.items) < size or (pages is not None and number >= pages):
+                    self.complete = True
+                    break
+        elif style == "offset":
+            offset_param, limit_param = params.get("offset", "offset"), params.get("limit", "limit")
+            for index in range(MAX_PAGES):
+                page = self.fetch({offset_param: index * size, limit_param: size})
+                if page is None:
+                    return None
+                if not page.items or len(page.items) < size:
+                    self.complete = True
+                    break
+        elif style == "cursor":
+            # The contract says which parameter takes next_cursor: `next: before|after` (default after).
+            limit_param = params.get("limit", "limit")
+            direction = str(self.declaration.get("next") or "after")
+            next_param = params.get(direction, direction)
+            query: dict[str, Any] = {limit_param: size}
+            for _ in range(MAX_PAGES):
+                page = self.fetch(query)
+                if page is None:
+                    return None
+                cursor = page.facts.get("next_cursor")
+                if page.facts.get("has_more") is False or not cursor:
+                    self.complete = True
+                    break
+                query = {limit_param: size, next_param: cursor}
+        return self.reported_total
+
+    def verdict(self) -> None:
+        """Across a complete walk: no item twice, and as many items as the reported total."""
+        if not self.complete:
+            return
+        seen = self.seen
+        duplicates = sorted({item for item in seen if seen.count(item) > 1})
+        if duplicates:
+            raise Violation(
+                "the same item appears on two pages",
+                expected="each item on exactly one page",
+                actual=f"repeated: {', '.join(duplicates[:5])}\npages read:\n" + "\n".join(self.trail),
+            )
+        if self.reported_total is not None and seen and len(seen) != self.reported_total:
+            raise Violation(
+                "walking every page does not yield the reported total",
+                expected=f"{self.reported_total} items across all pages",
+                actual=f"{len(seen)} items\npages read:\n" + "\n".join(self.trail),
+            )
 
 
 def _filters(operation: Operation, paging: set[str]) -> set[str]:

@@ -7,8 +7,10 @@ message. apitwin's declarations on top of that:
 - channel: `x-apitwin-error-message` (the error frame's message name),
   `x-apitwin-handshake-errors` ({status: payload schema}), `x-apitwin-max-frame-size`,
   `x-apitwin-heartbeat`;
-- operation: `x-apitwin-effect` (`subscribe`/`unsubscribe: <path of the topics>`,
-  `fanout: {topic, message, include_sender}`, `deliver: {user, message}`, `copy: {reply path: request path}`),
+- operation: `x-apitwin-effect`, the keys the mock's engine reads (mock_server.websocket.effects):
+  `subscribe`/`unsubscribe: <path of the topics>`, `fanout: {topic, message, include_sender, copy}`,
+  `deliver: {user, message, copy}`, `reply_copy: {reply path: source}` (sources: see
+  `conformance.websocket.copies`),
   `x-apitwin-trigger` (`connect`, `heartbeat`, `invalid-frame`), `x-apitwin-events` (REST
   events that produce this server message, matched with the OpenAPI operations' `x-apitwin-events`).
 """

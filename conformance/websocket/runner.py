@@ -29,6 +29,7 @@ from conformance.results import Finding, Report
 from conformance.settings import CheckSettings
 from conformance.target import Target
 from conformance.websocket.asyncapi import AsyncContract, Channel, Message, TokenWay, WsOperation
+from conformance.websocket.copies import Mismatch, mismatches
 from conformance.websocket.generate import broken, draw, strategy
 
 BAD_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcGl0d2luIn0.invalid-signature"
@@ -134,6 +135,7 @@ class WsRun:
         self.handshakes: dict[str, list[str]] = {}
         self.last_handshake = ""
         self.frame_failures: set[str] = set()
+        self.address_params: dict[str, dict[str, str]] = {}
 
     # ---- reporting ---------------------------------------------------------------------
     def finding(self, check: str, operation: str, violated: Violated, transcript: str) -> None:
@@ -194,12 +196,21 @@ class WsRun:
         )
 
     # ---- connecting --------------------------------------------------------------------
+    def params(self, channel: Channel) -> dict[str, str]:
+        """The channel address's parameters, chosen once per run (a declared copy may echo them)."""
+        if channel.id not in self.address_params:
+            chosen = {}
+            for name, parameter in (channel.definition.get("parameters") or {}).items():
+                parameter = self.contract.resolve(parameter)
+                value = (parameter.get("examples") or [None])[0] or parameter.get("default") or f"apitwin-{secrets.token_hex(3)}"
+                chosen[name] = str(value)
+            self.address_params[channel.id] = chosen
+        return self.address_params[channel.id]
+
     def url(self, channel: Channel) -> str:
         address = channel.address
-        for name, parameter in (channel.definition.get("parameters") or {}).items():
-            parameter = self.contract.resolve(parameter)
-            value = (parameter.get("examples") or [None])[0] or parameter.get("default") or f"apitwin-{secrets.token_hex(3)}"
-            address = address.replace("{" + name + "}", str(value))
+        for name, value in self.params(channel).items():
+            address = address.replace("{" + name + "}", value)
         return (self.target.ws_url or "").rstrip("/") + address
 
     async def open(self, channel: Channel, way: TokenWay | None, token: str | None, label: str) -> ClientConnection:
@@ -363,13 +374,9 @@ class WsRun:
                     self.contract.valid(r, reply) for r in op.replies if r.name != error.name
                 ):
                     continue
-                for reply_path, request_path in (op.effect.get("copy") or {}).items():
-                    if not isinstance(frame, (bytes, str)) and get_path(reply, reply_path) != get_path(frame, request_path):
-                        raise Violated(
-                            f"{reply_path} not copied into the reply",
-                            f"{reply_path} = {get_path(frame, request_path)!r} (from the request's {request_path})",
-                            f"{get_path(reply, reply_path)!r}",
-                        )
+                wrong = mismatches(op.effect.get("reply_copy"), frame, reply, self.params(channel))
+                if wrong:
+                    raise not_copied(f"the {message.name} reply", wrong)
 
     async def invalid(self, channel: Channel, opened: list[Connection]) -> None:
         error = self.contract.error_message(channel)
@@ -428,6 +435,9 @@ class WsRun:
                 f"{delivery.name} for topic {topic} on the second connection",
                 "nothing",
             )
+        wrong = mismatches(declaration.get("copy"), frame, got, self.params(channel))
+        if wrong:
+            raise not_copied(f"the {delivery.name} delivery", wrong)
 
     async def deliver(self, channel: Channel, op: WsOperation, opened: list[Connection]) -> None:
         declaration = op.effect["deliver"]
@@ -449,6 +459,9 @@ class WsRun:
                 f"{delivery.name} on the second connection of {user}",
                 "nothing",
             )
+        wrong = mismatches(declaration.get("copy"), frame, got, self.params(channel))
+        if wrong:
+            raise not_copied(f"the {delivery.name} delivery", wrong)
 
     async def rest_event(self, channel: Channel, op: WsOperation, opened: list[Connection]) -> None:
         http = next(
@@ -524,6 +537,14 @@ class WsRun:
         code = connection.socket.close_code
         if code != 1009:
             raise Violated(f"a frame over {limit} bytes closed with the wrong code", "close code 1009", str(code))
+
+
+def not_copied(what: str, wrong: list[Mismatch]) -> Violated:
+    return Violated(
+        f"{', '.join(item.target for item in wrong)} not copied into {what}",
+        "; ".join(f"{item.target} = {item.expected!r} (x-apitwin-effect copy from {item.source})" for item in wrong),
+        "; ".join(f"{item.target} = {item.actual!r}" for item in wrong),
+    )
 
 
 def run_websocket(target: Target, settings: CheckSettings, enabled: set[str], session: AuthSession, progress: Any = None) -> Report:

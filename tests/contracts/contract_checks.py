@@ -337,7 +337,8 @@ def openapi_examples(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, 
     for method, path, operation in (*operations(document), *webhook_operations(document)):
         for param in operation.get("parameters", []):
             param = resolve(document, param)
-            yield from _holder_examples(document, param, f"{method} {path} ?{param['name']}")
+            label = f"?{param['name']}" if param.get("in") == "query" else f"{param.get('in')} {param['name']}"
+            yield from _holder_examples(document, param, f"{method} {path} {label}")
         bodies = [("request", resolve(document, operation.get("requestBody", {})))]
         bodies += [(status, resolve(document, response))
                    for status, response in operation["responses"].items()]

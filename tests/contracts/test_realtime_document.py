@@ -7,29 +7,21 @@ what the reference service sends), so that nothing the document shows can go mis
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-import yaml
 from openapi_spec_validator import validate as validate_openapi
 
-ROOT = Path(__file__).resolve().parents[2]
+from .contract_checks import (
+    ROOT, assert_every_ref_is_local_and_resolves, assert_operation_documented,
+    asyncapi_document_errors, asyncapi_examples, asyncapi_operations, asyncapi_validator,
+    keyword_slips, load_document, message_keys, official_asyncapi_schema, openapi_examples,
+    openapi_validator, operations, resolve, schema_errors,
+)
+
 SPEC_DIR = ROOT / "specs" / "realtime"
-HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-
-
-def load(name: str) -> dict[str, Any]:
-    # A JSON round trip turns YAML's integer keys (status codes) into the strings JSON uses.
-    return json.loads(json.dumps(yaml.safe_load((SPEC_DIR / name).read_text())))
-
-
-OPENAPI = load("openapi.yaml")
-ASYNCAPI = load("asyncapi.yaml")
+OPENAPI = load_document(SPEC_DIR / "openapi.yaml")
+ASYNCAPI = load_document(SPEC_DIR / "asyncapi.yaml")
 
 # (method, path, operationId, public, statuses the contract must document)
 OPERATIONS = [
@@ -90,65 +82,8 @@ def operation(method: str, path: str) -> dict[str, Any]:
     return OPENAPI["paths"][path][method]
 
 
-def resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """Follow a local `$ref` chain to the object it names."""
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def validator_for(document: dict[str, Any], schema: dict[str, Any],
-                  cls: type[jsonschema.Validator]) -> jsonschema.Validator:
-    """A validator for a schema inside `document`: its local `$ref`s resolve in the document."""
-    rooted = {**schema, "components": document["components"]}
-    return cls(rooted, format_checker=jsonschema.FormatChecker())
-
-
-def openapi_validator(schema: dict[str, Any]) -> jsonschema.Validator:
-    return validator_for(OPENAPI, schema, jsonschema.Draft202012Validator)
-
-
-def asyncapi_validator(schema: dict[str, Any]) -> jsonschema.Validator:
-    return validator_for(ASYNCAPI, schema, jsonschema.Draft7Validator)
-
-
-def openapi_examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
-    """Every (where, schema, example value) pair in openapi.yaml."""
-    components = OPENAPI["components"]
-    for name, schema in components["schemas"].items():
-        for index, value in enumerate(schema.get("examples", [])):
-            yield f"schemas/{name}/examples/{index}", {"$ref": f"#/components/schemas/{name}"}, value
-    for name, parameter in components.get("parameters", {}).items():
-        if "example" in parameter:
-            yield f"parameters/{name}", parameter["schema"], parameter["example"]
-    for path, item in OPENAPI["paths"].items():
-        for method, op in item.items():
-            if method not in HTTP_METHODS:
-                continue
-            for parameter in op.get("parameters", []):
-                parameter = resolve(OPENAPI, parameter)
-                if "example" in parameter:
-                    yield f"{method} {path} {parameter['name']}", parameter["schema"], parameter["example"]
-            bodies = [("request", resolve(OPENAPI, op.get("requestBody", {})))]
-            bodies += [(status, resolve(OPENAPI, response))
-                       for status, response in op["responses"].items()]
-            for label, body in bodies:
-                for media_type, media in body.get("content", {}).items():
-                    for example_name, example in media.get("examples", {}).items():
-                        where = f"{method} {path} {label} {media_type} {example_name}"
-                        yield where, media["schema"], resolve(OPENAPI, example)["value"]
-
-
-def asyncapi_examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
-    for name, message in ASYNCAPI["components"]["messages"].items():
-        for example in message.get("examples", []):
-            yield f"messages/{name}/{example.get('name')}", message["payload"], example["payload"]
-    for name, schema in ASYNCAPI["components"]["schemas"].items():
-        for index, value in enumerate(schema.get("examples", [])):
-            yield f"schemas/{name}/examples/{index}", {"$ref": f"#/components/schemas/{name}"}, value
+def operations_for(action: str) -> dict[str, dict[str, Any]]:
+    return asyncapi_operations(ASYNCAPI, action)
 
 
 # --- the documents are valid -----------------------------------------------------------------
@@ -159,44 +94,21 @@ def test_openapi_is_valid() -> None:
     assert OPENAPI["openapi"] == "3.1.0"
 
 
-def official_asyncapi_schema() -> dict[str, Any] | None:
-    """The official AsyncAPI 3.0.0 JSON Schema from npm's `@asyncapi/specs`, where lint finds it."""
-    packages = [ROOT / "conformance/lint/node_modules/@asyncapi/specs",
-                ROOT / "node_modules/@asyncapi/specs"]
-    if os.environ.get("APITWIN_ASYNCAPI_SPECS"):
-        packages.insert(0, Path(os.environ["APITWIN_ASYNCAPI_SPECS"]).expanduser())
-    for package in packages:
-        for name in ("3.0.0-without-$id.json", "3.0.0.json"):
-            if (package / "schemas" / name).is_file():
-                return json.loads((package / "schemas" / name).read_text())
-    return None
-
-
 def test_asyncapi_is_valid() -> None:
     assert ASYNCAPI["asyncapi"] == "3.0.0"
     schema = official_asyncapi_schema()
     if schema is None:
-        pytest.skip("the official AsyncAPI 3.0.0 JSON Schema is not installed in the project")
-    errors = [f"{list(e.absolute_path)}: {e.message[:200]}"
-              for e in jsonschema.Draft7Validator(schema).iter_errors(ASYNCAPI)]
-    assert errors == []
+        pytest.skip("the official AsyncAPI 3.0.0 JSON Schema is not installed (make install)")
+    assert asyncapi_document_errors(ASYNCAPI, schema) == []
 
 
 def test_every_local_ref_resolves() -> None:
-    def refs(node: Any) -> Iterator[str]:
-        if isinstance(node, dict):
-            if isinstance(node.get("$ref"), str):
-                yield node["$ref"]
-            for value in node.values():
-                yield from refs(value)
-        elif isinstance(node, list):
-            for value in node:
-                yield from refs(value)
-
     for document in (OPENAPI, ASYNCAPI):
-        for ref in refs(document):
-            assert ref.startswith("#/"), ref
-            resolve(document, {"$ref": ref})
+        assert_every_ref_is_local_and_resolves(document)
+
+
+def test_schemas_use_only_schema_keywords() -> None:
+    assert keyword_slips(OPENAPI, ASYNCAPI) == []
 
 
 # --- HTTP: every operation the document shows ------------------------------------------------
@@ -206,17 +118,11 @@ def test_every_local_ref_resolves() -> None:
                          ids=[f"{m.upper()} {p}" for m, p, *_ in OPERATIONS])
 def test_operation_is_in_the_contract(method: str, path: str, operation_id: str, public: bool,
                                       statuses: set[str]) -> None:
-    op = operation(method, path)
-    assert op["operationId"] == operation_id
-    assert op.get("tags")
-    assert statuses <= set(op["responses"]), statuses - set(op["responses"])
-    security = op.get("security", OPENAPI.get("security", []))
-    assert (security in ([], [{}])) is public
+    assert_operation_documented(OPENAPI, method, path, operation_id, public, statuses)
 
 
 def test_no_operation_beyond_the_table() -> None:
-    contract = {(method, path) for path, item in OPENAPI["paths"].items()
-                for method in item if method in HTTP_METHODS}
+    contract = {(method, path) for method, path, _ in operations(OPENAPI)}
     assert contract == {(method, path) for method, path, *_ in OPERATIONS}
 
 
@@ -235,7 +141,7 @@ def test_error_codes_are_the_documents() -> None:
     codes = set(OPENAPI["x-apitwin"]["errors"]["codes"].values())
     assert {"INVALID_TOKEN", "RATE_LIMITED", "SERVER_FULL", "INVALID_REQUEST",
             "INTERNAL_ERROR"} <= codes
-    examples = {value["error"]["code"] for where, _, value in openapi_examples()
+    examples = {value["error"]["code"] for where, _, value in openapi_examples(OPENAPI)
                 if isinstance(value, dict) and "error" in value}
     assert DOCUMENT_ERROR_CODES <= examples | {"ERROR_CODE"} | codes
     assert "TOKEN_EXPIRED" in examples
@@ -318,7 +224,7 @@ def test_documented_limits_match_info_example() -> None:
      {"access_token": "eyJx.y.z", "expires_in": 3600, "token_type": "bearer"}),
 ])
 def test_http_schemas_bound_what_they_should(schema: str, good: Any, bad: Any) -> None:
-    validator = openapi_validator({"$ref": f"#/components/schemas/{schema}"})
+    validator = openapi_validator(OPENAPI, {"$ref": f"#/components/schemas/{schema}"})
     assert validator.is_valid(good)
     assert not validator.is_valid(bad)
 
@@ -345,20 +251,12 @@ def test_http_schemas_bound_what_they_should(schema: str, good: Any, bad: Any) -
      {"type": "Error", "data": {"code": 200, "message": "m"}}),
 ])
 def test_frame_schemas_bound_what_they_should(key: str, good: Any, bad: Any) -> None:
-    validator = asyncapi_validator(ASYNCAPI["components"]["messages"][key]["payload"])
+    validator = asyncapi_validator(ASYNCAPI, ASYNCAPI["components"]["messages"][key]["payload"])
     assert validator.is_valid(good)
     assert not validator.is_valid(bad)
 
 
 # --- WebSocket: every message the document shows --------------------------------------------
-
-
-def operations_for(action: str) -> dict[str, dict[str, Any]]:
-    return {name: op for name, op in ASYNCAPI["operations"].items() if op["action"] == action}
-
-
-def message_keys(op: dict[str, Any]) -> set[str]:
-    return {ref["$ref"].rsplit("/", 1)[1] for ref in op.get("messages", [])}
 
 
 @pytest.mark.parametrize(("direction", "frame_type", "fields", "key"), MESSAGES,
@@ -445,7 +343,7 @@ def test_channel_address_and_the_three_token_ways() -> None:
                                               ("503", "SERVER_FULL")])
 def test_handshake_refusals(status: str, code: str) -> None:
     schema = ASYNCAPI["channels"]["ws"]["x-apitwin-handshake-errors"][status]
-    validator = asyncapi_validator(schema)
+    validator = asyncapi_validator(ASYNCAPI, schema)
     assert validator.is_valid({"error": {"code": code, "message": "m", "details": None}})
     assert not validator.is_valid({"error": {"code": "NOPE", "message": "m"}})
     assert status in operation("get", "/ws")["responses"]
@@ -454,21 +352,19 @@ def test_handshake_refusals(status: str, code: str) -> None:
 # --- every example validates ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("where", "schema", "value"), list(openapi_examples()),
-                         ids=[where for where, _, _ in openapi_examples()])
+@pytest.mark.parametrize(("where", "schema", "value"), list(openapi_examples(OPENAPI)),
+                         ids=[where for where, _, _ in openapi_examples(OPENAPI)])
 def test_openapi_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
-    errors = [e.message for e in openapi_validator(schema).iter_errors(value)]
-    assert errors == [], where
+    assert schema_errors(openapi_validator(OPENAPI, schema), value) == [], where
 
 
-@pytest.mark.parametrize(("where", "schema", "value"), list(asyncapi_examples()),
-                         ids=[where for where, _, _ in asyncapi_examples()])
+@pytest.mark.parametrize(("where", "schema", "value"), list(asyncapi_examples(ASYNCAPI)),
+                         ids=[where for where, _, _ in asyncapi_examples(ASYNCAPI)])
 def test_asyncapi_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
-    errors = [e.message for e in asyncapi_validator(schema).iter_errors(value)]
-    assert errors == [], where
+    assert schema_errors(asyncapi_validator(ASYNCAPI, schema), value) == [], where
 
 
 def test_every_message_and_media_type_has_an_example() -> None:
     assert all(message.get("examples") for message in ASYNCAPI["components"]["messages"].values())
-    documented = {where.split(" ")[1] for where, _, _ in openapi_examples() if " " in where}
+    documented = {where.split(" ")[1] for where, _, _ in openapi_examples(OPENAPI) if " " in where}
     assert documented >= {path for _, path, *_ in OPERATIONS if path != "/ws"}

@@ -37,7 +37,7 @@ class Authenticator:
         if generator is None:
             from mock_server.datagen import DataGenerator
 
-            generator = DataGenerator(seed)
+            generator = DataGenerator(seed, stream="auth")  # never the ids the mock's own generator makes
         self.flows = Flows(self, generator)
         self.reset()
 

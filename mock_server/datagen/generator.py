@@ -47,11 +47,16 @@ class DataGenerator:
     """
 
     def __init__(self, seed: int = 0, *, now: datetime | None = None, optional_rate: float = 0.8,
-                 null_rate: float = 0.1):
+                 null_rate: float = 0.1, stream: str = ""):
         self.seed = seed
-        self.rng = random.Random(seed)
+        self.stream = stream
+        # Generators that serve different purposes (the mock's records, the auth flows' users,
+        # the fixtures) take a `stream` each: with one seed they still draw different sequences,
+        # so a record made by one never repeats an id another made (each stays deterministic).
+        source: int | str = seed if not stream else f"apitwin:{seed}:{stream}"
+        self.rng = random.Random(source)
         self.faker = Faker("en_US")
-        self.faker.seed_instance(seed)
+        self.faker.seed_instance(source)
         self.now = now or DEFAULT_NOW
         self.optional_rate = optional_rate
         self.null_rate = null_rate

@@ -442,3 +442,28 @@ def test_an_api_key_lives_any_number_of_days_the_contract_admits(days):
     assert year == 2023 + days // 365 if days < 3000 else year == 9999
     principal = mock.auth.authenticate({"X-API-Key": key["api_key"]}, {}, mock.security("listRecords"))
     assert principal.kind == "api_key"
+
+
+# ---------------------------------------------------------------- ids
+
+def test_a_registered_user_never_gets_the_id_the_mocks_first_record_gets():
+    """On a fresh run the mock's own generator (seed 0) makes the first message; the auth flows
+    make the first registered user: with one seed, still two different ids."""
+    from mock_server.datagen import DataGenerator
+    from mock_server.fixtures import load_fixtures
+
+    mock = Mock("messaging")
+    mock.store.reset(load_fixtures("messaging"))  # as the mock starts: demo users already stored
+    mock.auth = Authenticator(mock.document, mock.store, seed=0, clock=mock.clock)
+    status, user = mock.run("createUser", {"email": "new@example.com", "password": "secure_password1",
+                                           "username": "new-one", "display_name": "New One"})
+    assert status == 201
+    runtime = DataGenerator(0)
+    message = runtime.record({"$ref": "#/components/schemas/Message"}, root=mock.document)
+    assert message["id"] != user["id"]
+    other = Mock("messaging")
+    other.store.reset(load_fixtures("messaging"))
+    other.auth = Authenticator(other.document, other.store, seed=0, clock=other.clock)
+    again = other.run("createUser", {"email": "new@example.com", "password": "secure_password1",
+                                                 "username": "new-one", "display_name": "New One"})[1]
+    assert again["id"] == user["id"]  # deterministic for the seed

@@ -141,6 +141,27 @@ def test_integer_ids_count_up_from_the_demo_account():
     assert sorted(u["id"] for u in users) == list(range(1, len(users) + 1))
 
 
+@pytest.mark.parametrize("api", APIS)
+def test_ids_are_unique_across_collections_and_unlike_a_mock_run_with_the_same_seed(api):
+    """No two fixture records share an id, in one collection or across collections, and a mock
+    started with the recipe's seed does not make the fixtures' ids again."""
+    from mock_server.datagen import DataGenerator
+
+    population = load_fixtures(api)
+    seen: dict = {}
+    for name, records in population.items():
+        for record in records:
+            if isinstance(record.get("id"), str):
+                assert record["id"] not in seen, (api, name, record["id"], seen.get(record["id"]))
+                seen[record["id"]] = name
+    recipe = load_recipe(ROOT / "fixtures" / api / "recipe.yaml")
+    document = contract(api)
+    runtime = DataGenerator(recipe.seed)
+    for collection in recipe.collections:
+        record = runtime.record({"$ref": collection.schema}, root=document)
+        assert not isinstance(record.get("id"), str) or record["id"] not in seen, (api, collection.name)
+
+
 def test_building_twice_gives_the_same_population():
     document = contract("messaging")
     recipe = load_recipe(ROOT / "fixtures" / "messaging" / "recipe.yaml")

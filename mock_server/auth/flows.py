@@ -17,7 +17,6 @@ Each answers with the operation's success status and a body shaped by its succes
 from __future__ import annotations
 
 import base64
-import binascii
 import copy
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -220,7 +219,7 @@ class Flows:
         auth = self.auth
         try:
             username, _, password = base64.b64decode(credential, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except (ValueError, UnicodeError):  # binascii.Error, non-ASCII text, bytes that are not UTF-8
             raise auth.failures.error("invalid_credentials") from None
         account = auth.credentials.find(username)
         if account is None or not auth.credentials.check(account, password):

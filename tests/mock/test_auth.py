@@ -425,6 +425,9 @@ def test_basic_credentials_with_any_bytes_are_refused():
     for raw in ("üser:pässwörd".encode(), b"\xff\xfe:\xed\xa0\x80", "user:\ud800".encode("utf-8", "surrogatepass")):
         header = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
         assert mock.failure(mock.auth.authenticate, header, {}, [{"basicAuth": []}]).status == 401
+    for text in ("pässwörd", "密码", "\ud800", "a\udcffb", "not base64!"):  # the header itself not base64
+        header = {"Authorization": "Basic " + text}
+        assert mock.failure(mock.auth.authenticate, header, {}, [{"basicAuth": []}]).status == 401
 
 
 # ---------------------------------------------------------------- api-key lifetimes

@@ -22,7 +22,6 @@ from referencing.jsonschema import DRAFT7, DRAFT202012
 
 ROOT = Path(__file__).resolve().parents[2]
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-RATE_LIMIT_HEADERS = {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
 
 # The URI a document is registered under while one of its schemas is validated; each validator
 # gets its own registry, so one URI serves every document.
@@ -272,8 +271,7 @@ def is_lower_camel_case(name: str) -> bool:
 def operation_ids(document: dict[str, Any]) -> list[str]:
     """Every operationId, webhooks included: they share one namespace in a generated client."""
     return [operation["operationId"]
-            for _, _, operation in (*operations(document), *webhook_operations(document))
-            if "operationId" in operation]
+            for _, _, operation in (*operations(document), *webhook_operations(document))]
 
 
 # --- security -------------------------------------------------------------------------------
@@ -379,6 +377,65 @@ def nested_schema_examples(document: dict[str, Any]) -> Iterator[tuple[str, Any]
                 yield from walk(value, f"{pointer}/{index}")
 
     yield from walk(document.get("components", {}).get("schemas", {}), "/components/schemas")
+
+
+def holder_examples(document: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(where, schema pointer, example value) for every `example`/named `examples` next to a
+    `schema` anywhere under paths, webhooks and components, including holders no operation
+    uses yet (components/responses, components/requestBodies): those get copied into clients."""
+
+    def from_holder(holder: dict[str, Any], pointer: str) -> Iterator[tuple[str, str, Any]]:
+        schema_at = pointer + "/schema"
+        if "example" in holder:
+            yield pointer + "/example", schema_at, holder["example"]
+        for name, example in holder.get("examples", {}).items():
+            example = resolve(document, example)
+            if "value" in example:
+                yield f"{pointer}/examples/{name}", schema_at, example["value"]
+
+    def walk(node: Any, pointer: str) -> Iterator[tuple[str, str, Any]]:
+        if isinstance(node, dict):
+            if "schema" in node and ("examples" in node or "example" in node):
+                yield from from_holder(node, pointer)
+            for key, value in node.items():
+                if key in {"examples", "example"}:
+                    continue
+                yield from walk(value, pointer + pointer_of(key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from walk(value, f"{pointer}/{index}")
+
+    for section in ("paths", "webhooks", "components"):
+        yield from walk(document.get(section, {}), pointer_of(section))
+
+
+def schema_pointer(document: dict[str, Any], pointer: str) -> str:
+    """Where the schema at `pointer` really lives (follows a `$ref` on the schema object itself)."""
+    node: Any = document
+    for part in pointer.lstrip("/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    if isinstance(node, dict) and set(node) == {"$ref"}:
+        return node["$ref"].removeprefix("#")
+    return pointer
+
+
+def request_schema_pointer(document: dict[str, Any], operation_id: str) -> str:
+    """The pointer to an operation's JSON request body schema."""
+    method, path = path_of(document, operation_id)
+    return schema_pointer(document, pointer_of("paths", path, method, "requestBody", "content",
+                                               "application/json", "schema"))
+
+
+def response_schema_pointer(document: dict[str, Any], operation_id: str, status: str) -> str:
+    """The pointer to an operation's JSON response schema, through a referenced response."""
+    method, path = path_of(document, operation_id)
+    response = operation_by_id(document, operation_id)["responses"][status]
+    if "$ref" in response:
+        pointer = response["$ref"].removeprefix("#") + pointer_of("content", "application/json", "schema")
+    else:
+        pointer = pointer_of("paths", path, method, "responses", status, "content",
+                             "application/json", "schema")
+    return schema_pointer(document, pointer)
 
 
 # --- the error envelope ---------------------------------------------------------------------

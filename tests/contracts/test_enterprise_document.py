@@ -11,20 +11,20 @@ import hashlib
 import hmac
 import json
 import re
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-import yaml
-from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_spec
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "specs" / "enterprise" / "openapi.yaml"
-DOC_URI = "urn:apitwin:enterprise"
+from .contract_checks import (
+    ROOT, assert_every_ref_is_local_and_resolves, at, holder_examples, is_lower_camel_case,
+    keyword_slips, load_document, nested_schema_examples, openapi_examples, openapi_validator,
+    operation_by_id, operation_ids, operations, path_of, request_schema_pointer, resolve,
+    response_schema_pointer, schema_errors,
+)
+
+SPEC = load_document(ROOT / "specs" / "enterprise" / "openapi.yaml")
 BASE_PATH = "/v2"
-HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 # (method, path as the document writes it under the base URL, operationId)
 DOCUMENTED_OPERATIONS = [
@@ -191,186 +191,96 @@ DOCUMENT_RESPONSES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def spec() -> dict[str, Any]:
-    with SPEC_PATH.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+def located(operation_id: str) -> tuple[str, str, dict[str, Any]]:
+    """(method, path, operation) of an operation, by its id."""
+    return (*path_of(SPEC, operation_id), operation_by_id(SPEC, operation_id))
 
 
-@pytest.fixture(scope="module")
-def registry(spec: dict[str, Any]) -> Registry:
-    return Registry().with_resource(DOC_URI, Resource(contents=spec, specification=DRAFT202012))
+def test_openapi_spec_validator_accepts_the_contract() -> None:
+    assert SPEC["openapi"] == "3.1.0"
+    validate_spec(SPEC)
 
 
-def operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield method, path, operation
+def test_every_local_ref_resolves() -> None:
+    assert_every_ref_is_local_and_resolves(SPEC)
 
 
-def operation_by_id(spec: dict[str, Any], operation_id: str) -> tuple[str, str, dict[str, Any]]:
-    for method, path, operation in operations(spec):
-        if operation.get("operationId") == operation_id:
-            return method, path, operation
-    raise AssertionError(f"no operation {operation_id!r} in the contract")
+def test_schemas_use_only_schema_keywords() -> None:
+    assert keyword_slips(SPEC) == []
 
 
-def resolve(spec: dict[str, Any], node: Any) -> Any:
-    """Follow local `$ref`s (responses, examples, parameters, headers) to their target."""
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def validator_at(registry: Registry, pointer: str) -> Draft202012Validator:
-    """A validator for the schema at `pointer` in the contract, resolving its `$ref`s there."""
-    return Draft202012Validator(
-        {"$ref": f"{DOC_URI}#{pointer}"},
-        registry=registry,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
-
-
-def pointer_of(*parts: str) -> str:
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
-
-
-def schema_pointer(spec: dict[str, Any], pointer: str) -> str:
-    """Where the schema at `pointer` really lives (follows a `$ref` on the schema object itself)."""
-    node: Any = spec
-    for part in pointer.lstrip("/").split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
-    if isinstance(node, dict) and set(node) == {"$ref"}:
-        return node["$ref"].removeprefix("#")
-    return pointer
-
-
-def request_pointer(spec: dict[str, Any], operation_id: str) -> str:
-    method, path, _ = operation_by_id(spec, operation_id)
-    return pointer_of("paths", path, method, "requestBody", "content", "application/json", "schema")
-
-
-def response_pointer(spec: dict[str, Any], operation_id: str, status: str) -> str:
-    method, path, operation = operation_by_id(spec, operation_id)
-    response = operation["responses"][status]
-    if "$ref" in response:
-        base = response["$ref"].removeprefix("#")
-        return base + pointer_of("content", "application/json", "schema")
-    return pointer_of("paths", path, method, "responses", status, "content", "application/json", "schema")
-
-
-def collect_examples(spec: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
-    """(where, schema pointer, example value) for every example attached to a schema."""
-
-    def from_holder(holder: dict[str, Any], pointer: str) -> Iterator[tuple[str, str, Any]]:
-        if "schema" not in holder:
-            return
-        schema_at = pointer + "/schema"
-        if "example" in holder:
-            yield pointer + "/example", schema_at, holder["example"]
-        for name, example in holder.get("examples", {}).items():
-            example = resolve(spec, example)
-            if "value" in example:
-                yield f"{pointer}/examples/{name}", schema_at, example["value"]
-
-    def walk(node: Any, pointer: str) -> Iterator[tuple[str, str, Any]]:
-        if isinstance(node, dict):
-            if "schema" in node and ("examples" in node or "example" in node):
-                yield from from_holder(node, pointer)
-            for key, value in node.items():
-                if key in {"examples", "example"}:
-                    continue
-                yield from walk(value, pointer + pointer_of(key))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                yield from walk(value, f"{pointer}/{index}")
-
-    for section in ("paths", "webhooks", "components"):
-        yield from walk(spec.get(section, {}), pointer_of(section))
-
-
-def test_openapi_spec_validator_accepts_the_contract(spec: dict[str, Any]) -> None:
-    assert spec["openapi"] == "3.1.0"
-    validate_spec(spec)
-
-
-def test_info_and_servers_match_the_document(spec: dict[str, Any]) -> None:
-    assert spec["info"]["title"] == "Enterprise API"
-    assert spec["info"]["version"] == "2.3.0"
-    urls = [server["url"] for server in spec["servers"]]
+def test_info_and_servers_match_the_document() -> None:
+    assert SPEC["info"]["title"] == "Enterprise API"
+    assert SPEC["info"]["version"] == "2.3.0"
+    urls = [server["url"] for server in SPEC["servers"]]
     assert "https://api.example.com/v2" in urls
-    assert f"http://localhost:{spec['x-apitwin']['port']}{BASE_PATH}" in urls
-    assert spec["x-apitwin"]["port"] == 8003
-    assert spec["x-apitwin"]["source"] == "004_01dea41e2c42c28b.txt"
+    assert f"http://localhost:{SPEC['x-apitwin']['port']}{BASE_PATH}" in urls
+    assert SPEC["x-apitwin"]["port"] == 8003
+    assert SPEC["x-apitwin"]["source"] == "004_01dea41e2c42c28b.txt"
 
 
 @pytest.mark.parametrize(("method", "documented_path", "operation_id"), DOCUMENTED_OPERATIONS)
 def test_every_documented_operation_is_in_the_contract(
-    spec: dict[str, Any], method: str, documented_path: str, operation_id: str
+    method: str, documented_path: str, operation_id: str
 ) -> None:
     path = documented_path.removeprefix(BASE_PATH)
-    assert path in spec["paths"], f"{documented_path} missing"
-    operation = spec["paths"][path].get(method)
+    assert path in SPEC["paths"], f"{documented_path} missing"
+    operation = SPEC["paths"][path].get(method)
     assert operation is not None, f"{method.upper()} {documented_path} missing"
     assert operation["operationId"] == operation_id
     assert operation.get("tags")
 
 
-def test_the_contract_has_nothing_the_document_lacks(spec: dict[str, Any]) -> None:
+def test_the_contract_has_nothing_the_document_lacks() -> None:
     documented = {(method, path.removeprefix(BASE_PATH)) for method, path, _ in DOCUMENTED_OPERATIONS}
-    assert {(method, path) for method, path, _ in operations(spec)} == documented
+    assert {(method, path) for method, path, _ in operations(SPEC)} == documented
 
 
-def test_operation_ids_are_unique_lower_camel_case(spec: dict[str, Any]) -> None:
-    ids = [operation["operationId"] for _, _, operation in operations(spec)]
-    ids += [op["operationId"] for item in spec["webhooks"].values() for op in item.values()]
+def test_operation_ids_are_unique_lower_camel_case() -> None:
+    ids = operation_ids(SPEC)
     assert len(ids) == len(set(ids))
-    assert all(re.fullmatch(r"[a-z][a-zA-Z0-9]*", operation_id) for operation_id in ids)
+    assert all(is_lower_camel_case(operation_id) for operation_id in ids)
 
 
 @pytest.mark.parametrize("operation_id,status", sorted(SUCCESS_STATUS.items()))
-def test_documented_success_status(spec: dict[str, Any], operation_id: str, status: str) -> None:
-    _, _, operation = operation_by_id(spec, operation_id)
+def test_documented_success_status(operation_id: str, status: str) -> None:
+    _, _, operation = located(operation_id)
     assert status in operation["responses"]
     assert min(code for code in operation["responses"] if code.startswith("2")) == status
 
 
-def test_security_schemes_bearer_jwt_and_api_key_header(spec: dict[str, Any]) -> None:
-    schemes = spec["components"]["securitySchemes"]
+def test_security_schemes_bearer_jwt_and_api_key_header() -> None:
+    schemes = SPEC["components"]["securitySchemes"]
     assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     assert schemes["apiKeyAuth"]["type"] == "apiKey"
     assert (schemes["apiKeyAuth"]["in"], schemes["apiKeyAuth"]["name"]) == ("header", "X-API-Key")
-    assert {"bearerAuth": []} in spec["security"] and {"apiKeyAuth": []} in spec["security"]
+    assert {"bearerAuth": []} in SPEC["security"] and {"apiKeyAuth": []} in SPEC["security"]
 
 
-def test_public_and_protected_operations(spec: dict[str, Any]) -> None:
-    for _, path, operation in operations(spec):
-        security = operation.get("security", spec["security"])
+def test_public_and_protected_operations() -> None:
+    for _, path, operation in operations(SPEC):
+        security = operation.get("security", SPEC["security"])
         responses = operation["responses"]
         if operation["operationId"] in PUBLIC_OPERATIONS:
             assert security == [], path
         else:
             assert security and all(requirement for requirement in security), path
-            assert resolve(spec, responses["401"])["content"]["application/json"]["schema"] == {
+            assert resolve(SPEC, responses["401"])["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/Error"
             }
     # Logging out and minting keys take a user token, not an API key.
     for operation_id in ("logout", "createApiKey"):
-        assert operation_by_id(spec, operation_id)[2]["security"] == [{"bearerAuth": []}]
+        assert located(operation_id)[2]["security"] == [{"bearerAuth": []}]
 
 
-def test_auth_actions_are_declared(spec: dict[str, Any]) -> None:
+def test_auth_actions_are_declared() -> None:
     actions = {"login": "login", "refreshToken": "refresh", "logout": "logout", "createApiKey": "create-api-key"}
     for operation_id, action in actions.items():
-        assert operation_by_id(spec, operation_id)[2]["x-apitwin-auth"] == action
+        assert located(operation_id)[2]["x-apitwin-auth"] == action
 
 
-def test_login_bounds_and_fields(spec: dict[str, Any]) -> None:
-    schema = spec["components"]["schemas"]["LoginRequest"]
+def test_login_bounds_and_fields() -> None:
+    schema = SPEC["components"]["schemas"]["LoginRequest"]
     props = schema["properties"]
     assert set(schema["required"]) == {"username", "password"}
     assert (props["username"]["minLength"], props["username"]["maxLength"]) == (3, 50)
@@ -379,39 +289,39 @@ def test_login_bounds_and_fields(spec: dict[str, Any]) -> None:
     assert {"device_id", "mfa_code"} <= set(props)
 
 
-def test_login_documents_its_error_codes(spec: dict[str, Any]) -> None:
-    _, _, operation = operation_by_id(spec, "login")
+def test_login_documents_its_error_codes() -> None:
+    _, _, operation = located("login")
     for code, status in LOGIN_ERROR_CODES.items():
-        examples = resolve(spec, operation["responses"][status])["content"]["application/json"]["examples"]
-        codes = {resolve(spec, example)["value"]["error"]["code"] for example in examples.values()}
+        examples = resolve(SPEC, operation["responses"][status])["content"]["application/json"]["examples"]
+        codes = {resolve(SPEC, example)["value"]["error"]["code"] for example in examples.values()}
         assert code in codes, f"{code} not among the login {status} examples"
 
 
-def test_token_lifetimes_and_rotation_are_declared(spec: dict[str, Any]) -> None:
-    auth = spec["x-apitwin"]["auth"]
+def test_token_lifetimes_and_rotation_are_declared() -> None:
+    auth = SPEC["x-apitwin"]["auth"]
     assert auth["access_ttl"] == 15 * 60
     assert auth["refresh_ttl"] == 7 * 24 * 3600
     assert auth["remember_me_refresh_ttl"] == 30 * 24 * 3600
     assert auth["rotate_refresh"] is True
-    token = spec["components"]["schemas"]["TokenResponse"]
+    token = SPEC["components"]["schemas"]["TokenResponse"]
     assert token["properties"]["token_type"]["const"] == "Bearer"
     assert set(token["required"]) == {"access_token", "refresh_token", "token_type", "expires_in", "user"}
 
 
-def test_demo_user_is_the_documents_example(spec: dict[str, Any], registry: Registry) -> None:
-    users = {user["username"]: user for user in spec["x-apitwin"]["auth"]["users"]}
+def test_demo_user_is_the_documents_example() -> None:
+    users = {user["username"]: user for user in SPEC["x-apitwin"]["auth"]["users"]}
     demo = users["john.doe"]
     assert demo["password"] == "SecurePassword123!"
     assert (demo["id"], demo["email"], demo["roles"]) == ("usr_abc123", "john@example.com", ["user", "editor"])
-    login_schema = validator_at(registry, "/components/schemas/LoginRequest")
+    login_schema = at(SPEC, "/components/schemas/LoginRequest")
     for user in users.values():
         login_schema.validate({"username": user["username"], "password": user["password"]})
         assert user.get("plan") in PLANS
 
 
-def test_list_query_parameters_have_documented_bounds(spec: dict[str, Any]) -> None:
-    _, _, operation = operation_by_id(spec, "listRecords")
-    params = {p["name"]: p["schema"] for p in (resolve(spec, ref) for ref in operation["parameters"])}
+def test_list_query_parameters_have_documented_bounds() -> None:
+    _, _, operation = located("listRecords")
+    params = {p["name"]: p["schema"] for p in (resolve(SPEC, ref) for ref in operation["parameters"])}
     assert set(params) == {"filter", "sort", "order", "limit", "offset", "fields"}
     assert (params["limit"]["default"], params["limit"]["maximum"], params["limit"]["minimum"]) == (20, 100, 1)
     assert (params["offset"]["default"], params["offset"]["minimum"]) == (0, 0)
@@ -424,68 +334,68 @@ def test_list_query_parameters_have_documented_bounds(spec: dict[str, Any]) -> N
 
 
 @pytest.mark.parametrize("expression", FILTER_EXAMPLES)
-def test_filter_pattern_accepts_the_documented_examples(spec: dict[str, Any], expression: str) -> None:
-    pattern = spec["components"]["parameters"]["Filter"]["schema"]["pattern"]
+def test_filter_pattern_accepts_the_documented_examples(expression: str) -> None:
+    pattern = SPEC["components"]["parameters"]["Filter"]["schema"]["pattern"]
     assert re.search(pattern, expression)
 
 
 @pytest.mark.parametrize("expression", MALFORMED_FILTERS)
-def test_filter_pattern_rejects_malformed_expressions(spec: dict[str, Any], expression: str) -> None:
-    pattern = spec["components"]["parameters"]["Filter"]["schema"]["pattern"]
+def test_filter_pattern_rejects_malformed_expressions(expression: str) -> None:
+    pattern = SPEC["components"]["parameters"]["Filter"]["schema"]["pattern"]
     assert not re.search(pattern, expression)
 
 
-def test_filter_pattern_names_every_documented_operator(spec: dict[str, Any]) -> None:
-    pattern = spec["components"]["parameters"]["Filter"]["schema"]["pattern"]
-    description = spec["components"]["parameters"]["Filter"]["description"]
+def test_filter_pattern_names_every_documented_operator() -> None:
+    pattern = SPEC["components"]["parameters"]["Filter"]["schema"]["pattern"]
+    description = SPEC["components"]["parameters"]["Filter"]["description"]
     for operator in ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains"):
         assert re.search(pattern, f"field:{operator}:value")
         assert f"`{operator}`" in description
 
 
-def test_pagination_object_is_the_documented_one(spec: dict[str, Any]) -> None:
-    schemas = spec["components"]["schemas"]
+def test_pagination_object_is_the_documented_one() -> None:
+    schemas = SPEC["components"]["schemas"]
     assert set(schemas["Pagination"]["required"]) == {"total", "limit", "offset", "has_more"}
     assert set(schemas["RecordList"]["required"]) == {"data", "pagination"}
 
 
-def test_batch_limits(spec: dict[str, Any]) -> None:
-    schemas = spec["components"]["schemas"]
+def test_batch_limits() -> None:
+    schemas = SPEC["components"]["schemas"]
     records = schemas["BatchCreateRequest"]["properties"]["records"]
     assert (records["minItems"], records["maxItems"]) == (1, 1000)
     assert schemas["BatchDeleteRequest"]["properties"]["ids"]["maxItems"] == 1000
     assert set(schemas["BatchCreateResponse"]["required"]) == {"created", "failed", "records"}
 
 
-def test_record_body_fields_and_ttl(spec: dict[str, Any]) -> None:
-    record_input = spec["components"]["schemas"]["RecordInput"]
+def test_record_body_fields_and_ttl() -> None:
+    record_input = SPEC["components"]["schemas"]["RecordInput"]
     assert record_input["required"] == ["data"]
     assert {"data", "metadata", "ttl"} == set(record_input["properties"])
     assert record_input["properties"]["ttl"]["type"] == "integer"
-    assert "required" not in spec["components"]["schemas"]["RecordPatch"]
+    assert "required" not in SPEC["components"]["schemas"]["RecordPatch"]
 
 
 @pytest.mark.parametrize(
     ("operation_id", "id_expression"),
     [("createRecord", "$response.body#/id"), ("batchCreateRecords", "$response.body#/records/0/id")],
 )
-def test_create_links_to_read_update_delete(spec: dict[str, Any], operation_id: str, id_expression: str) -> None:
-    _, _, operation = operation_by_id(spec, operation_id)
+def test_create_links_to_read_update_delete(operation_id: str, id_expression: str) -> None:
+    _, _, operation = located(operation_id)
     links = operation["responses"]["201"]["links"]
     targets = {link["operationId"] for link in links.values()}
     assert {"getRecord", "replaceRecord", "updateRecord", "deleteRecord"} <= targets
     for link in links.values():
-        operation_by_id(spec, link["operationId"])
+        located(link["operationId"])
         assert link["parameters"]["id"] == id_expression
         assert link["parameters"]["collection"] == "$request.path.collection"
 
 
-def test_item_operations_answer_404(spec: dict[str, Any]) -> None:
+def test_item_operations_answer_404() -> None:
     for method in ("get", "put", "patch", "delete"):
-        assert "404" in spec["paths"]["/data/{collection}/{id}"][method]["responses"]
+        assert "404" in SPEC["paths"]["/data/{collection}/{id}"][method]["responses"]
 
 
-def test_record_changes_emit_the_webhook_events(spec: dict[str, Any]) -> None:
+def test_record_changes_emit_the_webhook_events() -> None:
     emitted = {
         "createRecord": ["record.created"],
         "batchCreateRecords": ["record.created"],
@@ -495,18 +405,18 @@ def test_record_changes_emit_the_webhook_events(spec: dict[str, Any]) -> None:
         "batchDeleteRecords": ["record.deleted"],
     }
     for operation_id, events in emitted.items():
-        assert operation_by_id(spec, operation_id)[2]["x-apitwin-events"] == events
+        assert located(operation_id)[2]["x-apitwin-events"] == events
 
 
-def test_webhooks_section_covers_every_event(spec: dict[str, Any], registry: Registry) -> None:
-    assert sorted(spec["webhooks"]) == sorted(WEBHOOK_EVENTS)
-    events = spec["components"]["schemas"]["EventName"]["enum"]
+def test_webhooks_section_covers_every_event() -> None:
+    assert sorted(SPEC["webhooks"]) == sorted(WEBHOOK_EVENTS)
+    events = SPEC["components"]["schemas"]["EventName"]["enum"]
     assert events == WEBHOOK_EVENTS
-    payload = validator_at(registry, "/components/schemas/WebhookPayload")
+    payload = at(SPEC, "/components/schemas/WebhookPayload")
     for event in WEBHOOK_EVENTS:
-        body = spec["webhooks"][event]["post"]["requestBody"]["content"]["application/json"]
+        body = SPEC["webhooks"][event]["post"]["requestBody"]["content"]["application/json"]
         assert body["schema"] == {"$ref": "#/components/schemas/WebhookPayload"}
-        values = [resolve(spec, example)["value"] for example in body["examples"].values()]
+        values = [resolve(SPEC, example)["value"] for example in body["examples"].values()]
         assert [value["event"] for value in values] == [event]
     unsigned = {
         "event": "record.created",
@@ -517,138 +427,136 @@ def test_webhooks_section_covers_every_event(spec: dict[str, Any], registry: Reg
     assert not payload.is_valid(unsigned)
 
 
-def test_webhook_registration_fields(spec: dict[str, Any]) -> None:
-    request = spec["components"]["schemas"]["WebhookRequest"]
+def test_webhook_registration_fields() -> None:
+    request = SPEC["components"]["schemas"]["WebhookRequest"]
     assert {"url", "events", "collections", "secret"} == set(request["properties"])
-    assert "secret" not in spec["components"]["schemas"]["Webhook"]["properties"]
+    assert "secret" not in SPEC["components"]["schemas"]["Webhook"]["properties"]
 
 
-def test_rate_limit_plans_and_headers(spec: dict[str, Any]) -> None:
-    rules = {rule["plan"]: rule for rule in spec["x-apitwin"]["rate_limits"]}
+def test_rate_limit_plans_and_headers() -> None:
+    rules = {rule["plan"]: rule for rule in SPEC["x-apitwin"]["rate_limits"]}
     for plan, (per_minute, per_day) in PLANS.items():
         assert (rules[plan]["limit"], rules[plan]["window"], rules[plan]["daily"]) == (per_minute, 60, per_day)
-    headers = spec["components"]["headers"]
+    headers = SPEC["components"]["headers"]
     assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Plan"} <= set(headers)
     assert headers["X-RateLimit-Plan"]["schema"]["enum"] == list(PLANS)
-    for method, path, operation in operations(spec):
+    for method, path, operation in operations(SPEC):
         responses = operation["responses"]
-        too_many = resolve(spec, responses["429"])
+        too_many = resolve(SPEC, responses["429"])
         assert "Retry-After" in too_many["headers"], f"{method} {path}"
         for status, response in responses.items():
             if status.startswith("2"):
                 assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(
-                    resolve(spec, response)["headers"]
+                    resolve(SPEC, response)["headers"]
                 ), f"{method} {path} {status}"
 
 
-def test_common_error_codes_table(spec: dict[str, Any], registry: Registry) -> None:
-    declared = spec["x-apitwin"]["errors"]
+def test_common_error_codes_table() -> None:
+    declared = SPEC["x-apitwin"]["errors"]
     assert declared["schema"] == "#/components/schemas/Error"
     assert declared["validation_status"] == 400
     for code, status in COMMON_ERROR_CODES.items():
-        assert declared["codes"][status] == code
-    error = validator_at(registry, "/components/schemas/Error")
+        assert declared["codes"][str(status)] == code
+    error = at(SPEC, "/components/schemas/Error")
     error.validate({"error": {"code": "NOT_FOUND", "message": "Record not found", "details": {}}})
     assert not error.is_valid({"detail": "Not Found"})
     assert not error.is_valid({"error": {"code": "not_found", "message": "x"}})
-    for _, _, operation in operations(spec):
+    for _, _, operation in operations(SPEC):
         for status, response in operation["responses"].items():
             if status[0] in "45":
-                schema = resolve(spec, response)["content"]["application/json"]["schema"]
+                schema = resolve(SPEC, response)["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Error"}
 
 
-def test_every_operation_documents_bad_requests_and_server_errors(spec: dict[str, Any]) -> None:
-    for method, path, operation in operations(spec):
+def test_every_operation_documents_bad_requests_and_server_errors() -> None:
+    for method, path, operation in operations(SPEC):
         statuses = set(operation["responses"])
         assert {"429", "500"} <= statuses, f"{method} {path}"
         if "requestBody" in operation or operation.get("parameters") or "{" in path:
             assert "400" in statuses, f"{method} {path}"
 
 
-def test_ids_follow_the_documents_style(spec: dict[str, Any], registry: Registry) -> None:
-    record_id = validator_at(registry, "/components/schemas/RecordId")
-    user_id = validator_at(registry, "/components/schemas/UserId")
+def test_ids_follow_the_documents_style() -> None:
+    record_id = at(SPEC, "/components/schemas/RecordId")
+    user_id = at(SPEC, "/components/schemas/UserId")
     assert record_id.is_valid("rec_abc123") and not record_id.is_valid("abc123")
     assert user_id.is_valid("usr_abc123") and not user_id.is_valid("rec_abc123")
 
 
 @pytest.mark.parametrize(("operation_id", "body"), DOCUMENT_REQUESTS, ids=[o for o, _ in DOCUMENT_REQUESTS])
 def test_document_request_examples_validate(
-    spec: dict[str, Any], registry: Registry, operation_id: str, body: dict[str, Any]
+    operation_id: str, body: dict[str, Any]
 ) -> None:
-    validator_at(registry, schema_pointer(spec, request_pointer(spec, operation_id))).validate(body)
+    at(SPEC, request_schema_pointer(SPEC, operation_id)).validate(body)
 
 
 @pytest.mark.parametrize(
     ("operation_id", "status", "body"), DOCUMENT_RESPONSES, ids=[f"{o}-{s}" for o, s, _ in DOCUMENT_RESPONSES]
 )
 def test_document_response_examples_validate(
-    spec: dict[str, Any], registry: Registry, operation_id: str, status: str, body: dict[str, Any]
+    operation_id: str, status: str, body: dict[str, Any]
 ) -> None:
-    validator_at(registry, schema_pointer(spec, response_pointer(spec, operation_id, status))).validate(body)
+    at(SPEC, response_schema_pointer(SPEC, operation_id, status)).validate(body)
 
 
-def test_documented_bounds_reject_out_of_range_bodies(spec: dict[str, Any], registry: Registry) -> None:
-    login = validator_at(registry, schema_pointer(spec, request_pointer(spec, "login")))
+def test_documented_bounds_reject_out_of_range_bodies() -> None:
+    login = at(SPEC, request_schema_pointer(SPEC, "login"))
     assert not login.is_valid({"username": "jd", "password": "SecurePassword123!"})
     assert not login.is_valid({"username": "j" * 51, "password": "SecurePassword123!"})
     assert not login.is_valid({"username": "john.doe", "password": "short"})
-    batch = validator_at(registry, schema_pointer(spec, request_pointer(spec, "batchCreateRecords")))
+    batch = at(SPEC, request_schema_pointer(SPEC, "batchCreateRecords"))
     assert batch.is_valid({"records": [{"data": {}}] * 1000})
     assert not batch.is_valid({"records": [{"data": {}}] * 1001})
-    create = validator_at(registry, schema_pointer(spec, request_pointer(spec, "createRecord")))
+    create = at(SPEC, request_schema_pointer(SPEC, "createRecord"))
     assert not create.is_valid({"metadata": {"tags": ["x"]}})
 
 
-def test_every_contract_example_validates_against_its_schema(spec: dict[str, Any], registry: Registry) -> None:
-    found = list(collect_examples(spec))
+def test_every_contract_example_validates_against_its_schema() -> None:
+    found = list(holder_examples(SPEC))
     assert len(found) >= 25
     failures = []
     for where, pointer, value in found:
-        errors = list(validator_at(registry, pointer).iter_errors(value))
+        errors = list(at(SPEC, pointer).iter_errors(value))
         failures += [f"{where}: {error.message}" for error in errors]
     assert not failures, "\n".join(failures)
 
 
-def test_every_request_body_and_success_response_has_a_named_example(spec: dict[str, Any]) -> None:
-    for method, path, operation in operations(spec):
+OPENAPI_EXAMPLES = list(openapi_examples(SPEC))
+
+
+@pytest.mark.parametrize(("where", "schema", "value"), OPENAPI_EXAMPLES,
+                         ids=[where for where, _, _ in OPENAPI_EXAMPLES])
+def test_openapi_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
+    assert schema_errors(openapi_validator(SPEC, schema), value) == [], where
+
+
+def test_every_request_body_and_success_response_has_a_named_example() -> None:
+    for method, path, operation in operations(SPEC):
         if "requestBody" in operation:
             assert operation["requestBody"]["content"]["application/json"]["examples"], f"{method} {path}"
         for status, response in operation["responses"].items():
-            content = resolve(spec, response).get("content")
+            content = resolve(SPEC, response).get("content")
             if content:
                 assert content["application/json"].get("examples"), f"{method} {path} {status}"
 
 
-def test_schema_level_examples_validate(spec: dict[str, Any], registry: Registry) -> None:
-    def walk(node: Any, pointer: str) -> Iterator[tuple[str, list[Any]]]:
-        if isinstance(node, dict):
-            if isinstance(node.get("examples"), list) and ("type" in node or "$ref" in node or "enum" in node):
-                yield pointer, node["examples"]
-            for key, value in node.items():
-                yield from walk(value, pointer + pointer_of(key))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                yield from walk(value, f"{pointer}/{index}")
-
-    found = list(walk(spec["components"]["schemas"], "/components/schemas"))
+def test_schema_level_examples_validate() -> None:
+    found = list(nested_schema_examples(SPEC))
     assert found
-    for pointer, values in found:
-        for value in values:
-            assert validator_at(registry, pointer).is_valid(value), f"{pointer}: {value!r}"
+    for pointer, value in found:
+        assert at(SPEC, pointer).is_valid(value), f"{pointer}: {value!r}"
 
 
-def test_api_key_permissions_guard_reads_and_writes(spec: dict[str, Any]) -> None:
-    for method, path, operation in operations(spec):
+def test_api_key_permissions_guard_reads_and_writes() -> None:
+    for method, path, operation in operations(SPEC):
         if path.startswith("/data"):
             expected = ["read:data"] if method == "get" else ["write:data"]
             assert operation["x-apitwin-permissions"] == expected, f"{method} {path}"
             assert "403" in operation["responses"], f"{method} {path}"
 
 
-def test_auth_failures_map_to_the_documented_codes(spec: dict[str, Any]) -> None:
-    errors = spec["x-apitwin"]["auth"]["errors"]
+def test_auth_failures_map_to_the_documented_codes() -> None:
+    errors = SPEC["x-apitwin"]["auth"]["errors"]
     declared = {(entry["status"], entry["code"]) for entry in errors.values()}
     for code, status in LOGIN_ERROR_CODES.items():
         if code != "INVALID_REQUEST":
@@ -656,17 +564,17 @@ def test_auth_failures_map_to_the_documented_codes(spec: dict[str, Any]) -> None
     assert (401, "UNAUTHORIZED") in declared and (403, "FORBIDDEN") in declared
 
 
-def test_webhook_example_signatures_follow_the_documented_algorithm(spec: dict[str, Any]) -> None:
+def test_webhook_example_signatures_follow_the_documented_algorithm() -> None:
     """Receivers verify with the registration's secret; the examples use the document's own."""
-    declared = spec["x-apitwin"]["webhooks"]["signature"]
+    declared = SPEC["x-apitwin"]["webhooks"]["signature"]
     assert (declared["algorithm"], declared["prefix"], declared["field"]) == ("hmac-sha256", "sha256=", "signature")
     secret = "your_webhook_secret"  # the document's webhook registration example
     for event in WEBHOOK_EVENTS:
-        operation = spec["webhooks"][event]["post"]
-        headers = {resolve(spec, parameter)["name"] for parameter in operation["parameters"]}
+        operation = SPEC["webhooks"][event]["post"]
+        headers = {resolve(SPEC, parameter)["name"] for parameter in operation["parameters"]}
         assert declared["header"] in headers
         for example in operation["requestBody"]["content"]["application/json"]["examples"].values():
-            payload = resolve(spec, example)["value"]
+            payload = resolve(SPEC, example)["value"]
             unsigned = {key: value for key, value in payload.items() if key != "signature"}
             message = json.dumps(unsigned, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
             digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 import pytest
+from jsonschema import Validator
 from openapi_spec_validator import validate as validate_openapi
 
 from .contract_checks import (
@@ -119,7 +120,7 @@ def operation(method: str, path: str) -> dict[str, Any]:
     return OPENAPI["paths"][path][method]
 
 
-def component(name: str):  # noqa: ANN201 - a jsonschema validator
+def component(name: str) -> Validator:
     return document_component(OPENAPI, name)
 
 

@@ -158,3 +158,22 @@ def test_enterprise_records_fire_for_watched_collections_only() -> None:
         assert client.patch(f"/data/products/{fixture['id']}", json={"data": {"price": 1.5}}).status_code == 200
         changed = json.loads(listener.wait_for(4)[3][1])
         assert (changed["data"]["record_id"], changed["data"]["changes"]) == (fixture["id"], {"price": 1.5})
+
+
+def test_enterprise_batch_delete_fires_one_record_deleted_per_record() -> None:
+    with serve("enterprise", "--rate-limits", "off") as server, Listener() as listener:
+        login = httpx.post(f"{server.url}/v2/auth/login", json={"username": "john.doe", "password": "SecurePassword123!"})
+        client = httpx.Client(base_url=f"{server.url}/v2", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+        made = client.post("/data/gadgets/batch", json={"records": [{"data": {"n": 1}}, {"data": {"n": 2}}]})
+        assert made.status_code in (200, 201), made.text
+        ids = [record["id"] for record in made.json()["records"]]
+        registered = client.post("/webhooks", json={"url": listener.url, "events": ["record.deleted"], "secret": "s"})
+        assert registered.status_code == 201 and registered.json()["active"] is True
+        deleted = client.post("/data/gadgets/batch-delete", json={"ids": [*ids, "rec_missing1"]})
+        assert deleted.status_code == 200, deleted.text
+        listener.wait_for(2)
+        time.sleep(0.3)
+        payloads = [json.loads(body) for _, body, _ in listener.received]
+        assert [p["event"] for p in payloads] == ["record.deleted", "record.deleted"]
+        assert sorted(p["data"]["record_id"] for p in payloads) == sorted(ids)
+        assert all(p["data"]["collection"] == "gadgets" for p in payloads)

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
+import yaml
+from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7, DRAFT202012
 
@@ -45,8 +48,6 @@ SCHEMA_KEYWORDS = {
 def load_document(path: Path) -> dict[str, Any]:
     """The document as JSON sees it: YAML's integer keys (status codes) become strings, so a
     status is looked up the same way in `responses` and in `x-apitwin.errors.codes`."""
-    import yaml
-
     return json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))))
 
 
@@ -98,6 +99,10 @@ def webhook_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dic
         for method, operation in item.items():
             if method in HTTP_METHODS:
                 yield method, f"webhook {name}", operation
+
+
+def operation_at(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    return document["paths"][path][method]
 
 
 def operation_by_id(document: dict[str, Any], operation_id: str) -> dict[str, Any]:
@@ -181,6 +186,10 @@ def asyncapi_validator(document: dict[str, Any], schema: Any) -> jsonschema.Vali
     return _validator(document, schema, DRAFT7, jsonschema.Draft7Validator)
 
 
+def is_valid(document: dict[str, Any], schema: Any, value: Any) -> bool:
+    return openapi_validator(document, schema).is_valid(value)
+
+
 def component(document: dict[str, Any], name: str) -> jsonschema.Validator:
     """A validator for one of the document's component schemas (OpenAPI or AsyncAPI)."""
     schema = {"$ref": f"#/components/schemas/{name}"}
@@ -213,6 +222,21 @@ def official_asyncapi_schema() -> dict[str, Any] | None:
         return schema_for("3.0.0")
     except SchemasMissing:
         return None
+
+
+def assert_openapi_document_valid(document: dict[str, Any]) -> None:
+    """OpenAPI 3.1.0 as openapi-spec-validator reads it: what Connexion and Schemathesis load."""
+    assert document["openapi"] == "3.1.0"
+    validate_openapi(document)
+
+
+def assert_asyncapi_document_valid(document: dict[str, Any]) -> None:
+    """AsyncAPI 3.0.0 by the official JSON Schema; skipped (never passed) when it is missing."""
+    assert document["asyncapi"] == "3.0.0"
+    schema = official_asyncapi_schema()
+    if schema is None:
+        pytest.skip("the official AsyncAPI 3.0.0 JSON Schema is not installed (make install)")
+    assert asyncapi_document_errors(document, schema) == []
 
 
 def asyncapi_document_errors(document: dict[str, Any], schema: dict[str, Any]) -> list[str]:
@@ -359,6 +383,11 @@ def asyncapi_examples(document: dict[str, Any]) -> Iterator[tuple[str, dict[str,
     for name, schema in components.get("schemas", {}).items():
         for index, value in enumerate(schema.get("examples", [])):
             yield f"schemas/{name}/examples/{index}", {"$ref": f"#/components/schemas/{name}"}, value
+
+
+def example_cases(examples: Iterator[tuple[str, Any, Any]]) -> list[Any]:
+    """(where, schema, value) triples as pytest parameters named by where they sit."""
+    return [pytest.param(where, schema, value, id=where) for where, schema, value in examples]
 
 
 def nested_schema_examples(document: dict[str, Any]) -> Iterator[tuple[str, Any]]:

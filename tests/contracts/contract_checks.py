@@ -102,10 +102,12 @@ def webhook_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dic
 
 
 def operation_at(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    """The operation as the document shows it: by method and path, the way its tables list them."""
     return document["paths"][path][method]
 
 
 def operation_by_id(document: dict[str, Any], operation_id: str) -> dict[str, Any]:
+    """The operation by its id: the name links, x-apitwin rules and generated clients use."""
     for _, _, operation in operations(document):
         if operation.get("operationId") == operation_id:
             return operation
@@ -135,7 +137,7 @@ def parameter_names(document: dict[str, Any], operation: dict[str, Any]) -> set[
     return {resolve(document, p)["name"] for p in declared}
 
 
-def media(document: dict[str, Any], operation: dict[str, Any], where: str,
+def media_object(document: dict[str, Any], operation: dict[str, Any], where: str,
           media_type: str = "application/json") -> dict[str, Any]:
     """The media type object of the request body (`where='request'`) or of one response."""
     holder = operation["requestBody"] if where == "request" else operation["responses"][where]
@@ -145,11 +147,12 @@ def media(document: dict[str, Any], operation: dict[str, Any], where: str,
 def named_examples(document: dict[str, Any], operation: dict[str, Any], where: str,
                    media_type: str = "application/json") -> dict[str, Any]:
     """The values of the named examples on a request body or a response, by name."""
-    found = media(document, operation, where, media_type).get("examples", {})
+    found = media_object(document, operation, where, media_type).get("examples", {})
     return {name: resolve(document, example)["value"] for name, example in found.items()}
 
 
 def named_example(document: dict[str, Any], operation_id: str, where: str, name: str) -> Any:
+    """One named example's value, where a transcribed document body is expected verbatim."""
     return named_examples(document, operation_by_id(document, operation_id), where)[name]
 
 
@@ -187,6 +190,7 @@ def asyncapi_validator(document: dict[str, Any], schema: Any) -> jsonschema.Vali
 
 
 def is_valid(document: dict[str, Any], schema: Any, value: Any) -> bool:
+    """Whether a value passes a schema of an OpenAPI document (for bounds: good in, bad out)."""
     return openapi_validator(document, schema).is_valid(value)
 
 
@@ -289,6 +293,7 @@ def keyword_slips(*documents: dict[str, Any]) -> list[str]:
 
 
 def is_lower_camel_case(name: str) -> bool:
+    """The operationId convention every contract follows (listUsers, refreshToken, ...)."""
     return re.fullmatch(r"[a-z][a-zA-Z0-9]*", name) is not None
 
 
@@ -359,7 +364,9 @@ def openapi_examples(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, 
     for method, path, operation in (*operations(document), *webhook_operations(document)):
         for param in operation.get("parameters", []):
             param = resolve(document, param)
-            label = f"?{param['name']}" if param.get("in") == "query" else f"{param.get('in')} {param['name']}"
+            # '?limit' for a query parameter, 'header token' or 'path user_id' for the others
+            where = param.get("in")
+            label = f"?{param['name']}" if where == "query" else f"{where} {param['name']}"
             yield from _holder_examples(document, param, f"{method} {path} {label}")
         bodies = [("request", resolve(document, operation.get("requestBody", {})))]
         bodies += [(status, resolve(document, response))
@@ -396,7 +403,8 @@ def nested_schema_examples(document: dict[str, Any]) -> Iterator[tuple[str, Any]
 
     def walk(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
         if isinstance(node, dict):
-            if isinstance(node.get("examples"), list) and ("type" in node or "$ref" in node or "enum" in node):
+            is_schema = "type" in node or "$ref" in node or "enum" in node
+            if isinstance(node.get("examples"), list) and is_schema:
                 for value in node["examples"]:
                     yield pointer, value
             for key, value in node.items():
@@ -498,7 +506,9 @@ def declared_error_body(document: dict[str, Any], operation: dict[str, Any], sta
     return render(template, {**values, "code": codes.get(status)})
 
 
-def error_responses(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], str, dict[str, Any]]]:
+def error_responses(
+    document: dict[str, Any],
+) -> Iterator[tuple[str, str, dict[str, Any], str, dict[str, Any]]]:
     """(method, path, operation, status, response) for every 4xx/5xx an operation documents."""
     for method, path, operation in operations(document):
         for status, response in operation["responses"].items():
@@ -507,6 +517,7 @@ def error_responses(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[s
 
 
 def error_schema(response: dict[str, Any]) -> Any:
+    """The JSON schema of an error response: every error answers in JSON, whatever the API."""
     return response["content"]["application/json"]["schema"]
 
 

@@ -144,6 +144,12 @@ class OperationHandler:
             self._limiter_takes_plan = False
         body_schema = next(iter((operation.request_body or {}).get("content", {}).values()), {}).get("schema") if operation.request_body else None
         self.request_properties = set(self._properties(body_schema)) if body_schema else set()
+        # what the server takes for a field the client leaves out (the request schema's defaults)
+        self.request_defaults = {
+            name: self._resolved(sub)["default"]
+            for name, sub in (self._properties(body_schema) if body_schema else {}).items()
+            if "default" in self._resolved(sub)
+        }
 
     # -- the pipeline --------------------------------------------------------------------------
 
@@ -470,7 +476,8 @@ class OperationHandler:
             reply.body = project(reply.body, fields, keep=self._required(self.success_schema))
         return reply
 
-    def _new_record(self, ctx: Context, collection: str, resource: Resource, values: Mapping[str, Any], schema: Any) -> tuple[dict[str, Any], float | None]:
+    def _new_record(self, ctx: Context, collection: str, resource: Resource, values: Mapping[str, Any], schema: Any,
+                    sent_defaults: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], float | None]:
         properties = self._properties(schema)
         overrides = {k: v for k, v in values.items()}
         for name, value in ctx.request.path_params.items():
@@ -480,6 +487,9 @@ class OperationHandler:
             overrides[resource.owner] = ctx.principal.user_id
         for name, value in resource.defaults:
             overrides.setdefault(name, copy.deepcopy(value))
+        for name, value in (sent_defaults or {}).items():  # what the server takes for a field left out
+            if name not in values and name in properties:
+                overrides.setdefault(name, copy.deepcopy(value))
         for name, sub in properties.items():  # a declared default is what the server sets, not chance
             sub = self._resolved(sub)
             if "default" in sub and name not in overrides:
@@ -529,7 +539,7 @@ class OperationHandler:
 
     def _create(self, ctx: Context, collection: str, resource: Resource) -> Reply:
         values = self._mapped(ctx.body if isinstance(ctx.body, dict) else {})
-        record, expires_at = self._new_record(ctx, collection, resource, values, self.success_schema)
+        record, expires_at = self._new_record(ctx, collection, resource, values, self.success_schema, self.request_defaults)
         stored = self.runtime.store.insert(collection, record, key=resource.key, expires_at=expires_at)
         reply = self.shaped(self.operation.success_status, stored, ctx.headers)
         self._publish(ctx, f"{resource.name}.created", reply.body, collection)

@@ -157,6 +157,15 @@ def test_new_webhooks_are_active_and_registrations_show_what_was_sent(mock_serve
             assert {k: answer.json()[k] for k in ("email", "username", "display_name")} == {k: sent[k] for k in ("email", "username", "display_name")}
 
 
+def test_a_field_left_out_takes_the_request_schemas_default(mock_server):
+    server = mock_server("messaging")
+    with client(server, "messaging", login(server, "messaging")) as http:
+        sent = [http.post("/api/messages", json={"receiver_id": "123e4567-e89b-12d3-a456-426614174000", "content": f"hi {n}"})
+                for n in range(6)]
+    assert all(r.status_code == 201 for r in sent)
+    assert [r.json()["type"] for r in sent] == ["text"] * 6
+
+
 # -- 5. the plan of the caller in enterprise's rate-limit headers ------------------------------
 
 

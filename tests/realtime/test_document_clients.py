@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -156,12 +157,14 @@ def test_browser_realtime_client_receives_a_broadcast(realtime: ServerProcess) -
     query = urlencode({"url": f"{realtime.ws_url}/ws", "token": realtime_token(realtime, "friend@example.com"),
                        "topic": "chat.general"})
     page = (CLIENTS / "realtime_page.html").as_uri() + "?" + query
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still write to the profile as it closes: they are stopped
+    # with it (its own process group), and a file they leave behind is no test failure.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         browser = subprocess.Popen(
             [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
              "--remote-debugging-port=0", page],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         try:
             port_file = Path(profile) / "DevToolsActivePort"
@@ -188,10 +191,18 @@ def test_browser_realtime_client_receives_a_broadcast(realtime: ServerProcess) -
 
             received = run(scenario())
         finally:
-            browser.terminate()
+            _stop_group(browser, signal.SIGTERM)
             try:
                 browser.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                browser.kill()
+                _stop_group(browser, signal.SIGKILL)
                 browser.wait()
     assert json.loads(received) == {"topic": "chat.general", "payload": {"message": "Hello"}}
+
+
+def _stop_group(process: subprocess.Popen, sig: signal.Signals) -> None:
+    """Signal the browser and the helpers it started (the process group it leads)."""
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass

@@ -41,7 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exclude-checks", help="skip these checks, comma-separated")
     parser.add_argument("--include", action="append", help="only operations with this operationId, path or tag (repeatable, or comma-separated)")
     parser.add_argument("--exclude", action="append", help="skip operations with this operationId, path or tag")
-    parser.add_argument("--phases", help=f"comma-separated, from: {','.join(PHASES)} (default: all)")
+    parser.add_argument(
+        "--phases", help=f"comma-separated, from: {','.join(PHASES)} (default: all; fuzz = coverage + fuzzing, each also on its own)"
+    )
     parser.add_argument("--report", action="append", dest="reports", metavar="KIND:FILE", help="junit:FILE or json:FILE (repeatable)")
     parser.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop generating new cases after this long")
     parser.add_argument("--config", help="config file (default: ./apitwin.toml or [tool.apitwin] in ./pyproject.toml)")

@@ -23,6 +23,9 @@ from typing import Any
 from conformance.auth import Credentials
 
 PHASES = ("examples", "fuzz", "stateful", "websocket", "graphql")
+#: the two halves of `fuzz`, selectable on their own: Schemathesis' boundary-value `coverage`
+#: phase and its random `fuzzing` phase (a narrower, faster run when one of them is enough)
+FUZZ_PARTS = ("coverage", "fuzzing")
 DEFAULT_MAX_EXAMPLES = 10
 ENVIRONMENT = {
     "username": "APITWIN_USERNAME",
@@ -84,9 +87,11 @@ class CheckSettings:
         return parsed
 
     def validate(self, known_checks: list[str]) -> None:
-        unknown_phases = [phase for phase in self.phases if phase not in PHASES]
+        unknown_phases = [phase for phase in self.phases if phase not in PHASES + FUZZ_PARTS]
         if unknown_phases:
-            raise SettingsError(f"unknown phase {unknown_phases[0]!r}; phases are: {', '.join(PHASES)}")
+            raise SettingsError(
+                f"unknown phase {unknown_phases[0]!r}; phases are: {', '.join(PHASES)} (fuzz = {' + '.join(FUZZ_PARTS)})"
+            )
         for name in (*self.checks, *self.exclude_checks):
             if name not in known_checks:
                 raise SettingsError(f"unknown check {name!r}; see `apitwin check --list-checks`")

@@ -29,7 +29,13 @@ from conformance.settings import CheckSettings, SettingsError
 from conformance.target import Target
 
 #: our phase names -> Schemathesis' phases
-PHASE_MAP = {"examples": ("examples",), "fuzz": ("coverage", "fuzzing"), "stateful": ("stateful",)}
+PHASE_MAP = {
+    "examples": ("examples",),
+    "fuzz": ("coverage", "fuzzing"),
+    "coverage": ("coverage",),
+    "fuzzing": ("fuzzing",),
+    "stateful": ("stateful",),
+}
 
 Progress = Callable[[str, str, int], None]  # (phase, operation label, failures so far)
 

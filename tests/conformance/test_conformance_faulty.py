@@ -1,7 +1,8 @@
 """Every deliberately faulty server is caught, by the check that names its fault.
 
-Each server is a real process: a correct implementation (the toy app, or the mock of a
-bundled API) with exactly one injected mistake. The same servers also go through a plain
+Each faulty server is a real server: a correct implementation (the toy app, or the mock of a
+bundled API) with exactly one injected mistake, on its own port (one process per upstream
+serves all its faults, see `tests.faulty.server`). The same servers also go through a plain
 Schemathesis run, the baseline; the comparison table is printed at the end of the session.
 """
 
@@ -43,12 +44,12 @@ def case_target(case: FaultCase) -> str:
 def plain_on(servers, case: FaultCase, fault: str) -> set[str] | None:  # noqa: ANN001
     target = resolve(CheckSettings(target=case_target(case), base_url=servers.url(case.upstream, fault)))
     token = AuthSession(target.contract, target.base_url, Credentials()).current_token()
-    return plain_schemathesis(target, case.transport, case.include, token, MAX_EXAMPLES)
+    return plain_schemathesis(target, case.transport, case.include, token, MAX_EXAMPLES, case.phases)
 
 
 def baseline_run(servers, case: FaultCase) -> set[str] | None:  # noqa: ANN001
     """What plain Schemathesis flags on the faulty server and not on the same upstream without it."""
-    key = ("plain", case.upstream, case.transport, case.include)
+    key = ("plain", case.upstream, case.phases, case.include)
     if key not in CONTROL:
         CONTROL[key] = plain_on(servers, case, "none") or set()
     found = plain_on(servers, case, case.fault)
@@ -56,7 +57,6 @@ def baseline_run(servers, case: FaultCase) -> set[str] | None:  # noqa: ANN001
 
 
 def check_case(servers, case: FaultCase) -> None:  # noqa: ANN001
-    servers.start([(case.upstream, case.fault), (case.upstream, "none")])
     # The same run against the upstream without the fault: the fault, not the upstream, must be
     # what the check catches.
     key = (case.upstream, case.phases, case.include)
@@ -82,7 +82,7 @@ def check_case(servers, case: FaultCase) -> None:  # noqa: ANN001
 
 @pytest.fixture(scope="module", autouse=True)
 def start_toy_servers(servers) -> None:  # noqa: ANN001
-    servers.start([("toy", "none")] + [(case.upstream, case.fault) for case in TOY_CASES])
+    servers.start([(case.upstream, case.fault) for case in TOY_CASES + BUNDLED_CASES])  # six processes, in parallel
 
 
 @pytest.mark.parametrize("case", TOY_CASES, ids=lambda case: case.id)

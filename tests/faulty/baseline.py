@@ -1,8 +1,8 @@
 """The baseline the suite must beat: a plain Schemathesis run (library, default checks).
 
-Same contract, same faulty server, same operations and example budget, and the same static
-bearer token a user would pass with `-H Authorization: ...`; everything else is Schemathesis'
-defaults. Schemathesis has no AsyncAPI support, so WebSocket faults are out of its reach.
+Same contract, same faulty server, same operations, Schemathesis phases and example budget as
+the apitwin run it is compared with, and the same static bearer token a user would pass with
+`-H Authorization: ...`; everything else is Schemathesis' defaults (its checks above all). Schemathesis has no AsyncAPI support, so WebSocket faults are out of its reach.
 """
 
 from __future__ import annotations
@@ -10,19 +10,26 @@ from __future__ import annotations
 import schemathesis
 from schemathesis.engine import events, from_schema
 
+from conformance.http.runner import PHASE_MAP
 from conformance.target import Target
 
 #: one row per faulty server checked in this session (filled by the tests, printed at the end)
 ROWS: list[dict] = []
 
 
-def plain_schemathesis(target: Target, transport: str, include: tuple[str, ...], token: str | None, max_examples: int) -> set[str] | None:
-    """Names of the checks that failed, or None where Schemathesis cannot test at all."""
+def plain_schemathesis(
+    target: Target, transport: str, include: tuple[str, ...], token: str | None, max_examples: int, phases: tuple[str, ...]
+) -> set[str] | None:
+    """Names of the checks that failed, or None where Schemathesis cannot test at all.
+
+    `phases` are apitwin's phase names; GraphQL runs with Schemathesis' default phases."""
     if transport == "websocket":
         return None
-    config = schemathesis.Config.from_dict(
-        {"seed": 1, "generation": {"max-examples": max_examples, "deterministic": True}, "cache": {"enabled": False}}
-    )
+    options: dict = {"seed": 1, "generation": {"max-examples": max_examples, "deterministic": True}, "cache": {"enabled": False}}
+    if transport == "http":
+        wanted = {phase for ours in phases for phase in PHASE_MAP.get(ours, ())}
+        options["phases"] = {phase: {"enabled": phase in wanted} for phase in ("examples", "coverage", "fuzzing", "stateful")}
+    config = schemathesis.Config.from_dict(options)
     if transport == "graphql":
         from conformance.graphql_phase import endpoint
 

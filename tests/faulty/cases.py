@@ -32,16 +32,16 @@ class FaultCase:
 
 
 TOY_CASES = [
-    FaultCase("toy", "server_error_on_edge", "not_a_server_error", ("fuzz",), ("listNotes",)),
+    FaultCase("toy", "server_error_on_edge", "not_a_server_error", ("coverage",), ("listNotes",)),
     FaultCase("toy", "wrong_status_code", "status_code_conformance", ("examples",), ("createNote",)),
-    FaultCase("toy", "forbidden_instead_of_unauthorized", "auth_required", ("fuzz",), ("listNotes",)),
-    FaultCase("toy", "wrong_error_envelope", "error_envelope", ("fuzz",), ("getNote",)),
+    FaultCase("toy", "forbidden_instead_of_unauthorized", "auth_required", ("fuzzing",), ("listNotes",)),
+    FaultCase("toy", "wrong_error_envelope", "error_envelope", ("fuzzing",), ("getNote",)),
     FaultCase("toy", "delete_does_not_delete", "use_after_free", ("stateful",), ("createNote", "getNote", "deleteNote")),
     FaultCase("toy", "missing_rate_limit_header", "rate_limit_headers", ("examples",), ("createNote",)),
-    FaultCase("toy", "pagination_header_mismatch", "pagination_headers", ("fuzz",), ("listNotes",)),
-    FaultCase("toy", "undocumented_method_accepted", "unsupported_method", ("fuzz",), ("getHealth",)),
-    FaultCase("toy", "accepts_invalid_input", "negative_data_rejection", ("fuzz",), ("createNote",)),
-    FaultCase("toy", "wrong_content_type", "content_type_conformance", ("fuzz",), ("getHealth",)),
+    FaultCase("toy", "pagination_header_mismatch", "pagination_headers", ("fuzzing",), ("listNotes",)),
+    FaultCase("toy", "undocumented_method_accepted", "unsupported_method", ("coverage",), ("getHealth",)),
+    FaultCase("toy", "accepts_invalid_input", "negative_data_rejection", ("fuzzing",), ("createNote",)),
+    FaultCase("toy", "wrong_content_type", "content_type_conformance", ("fuzzing",), ("getHealth",)),
     FaultCase("toy", "graphql_server_error", "graphql_not_a_server_error", ("graphql",)),
     FaultCase("toy", "graphql_wrong_shape", "graphql_response_format", ("graphql",)),
     FaultCase("toy", "ws_wrong_frame", "ws_frame_schema", ("websocket",)),
@@ -55,16 +55,18 @@ TOY_CASES = [
 #: mistakes in the five bundled APIs, whose correct implementation is the mock (faults the
 #: toy cases above leave out are proven here)
 BUNDLED_CASES = [
-    FaultCase("accounts", "wrong_error_envelope", "error_envelope", ("fuzz",), ("getUser",)),
+    FaultCase("accounts", "wrong_error_envelope", "error_envelope", ("fuzzing",), ("getUser",)),
     FaultCase("accounts", "ws_missing_reply", "ws_reply", ("websocket",)),
-    FaultCase("directory", "off_by_one_page", "pagination_consistency", ("fuzz",), ("listUsers",)),
+    FaultCase("accounts", "ws_echo_altered", "ws_reply", ("websocket",)),
+    FaultCase("directory", "off_by_one_page", "pagination_consistency", ("fuzzing",), ("listUsers",)),
     FaultCase("directory", "graphql_wrong_shape", "graphql_response_format", ("graphql",)),
     FaultCase("directory", "ws_missing_pong", "ws_reply", ("websocket",)),
-    FaultCase("enterprise", "ignored_token", "auth_required", ("fuzz",), ("listRecords",)),
+    FaultCase("enterprise", "ignored_token", "auth_required", ("fuzzing",), ("listRecords",)),
     FaultCase("enterprise", "missing_required_field", "response_schema_conformance", ("examples",), ("createRecord",)),
-    FaultCase("messaging", "missing_pagination_headers", "pagination_headers", ("fuzz",), ("listMessages",)),
+    FaultCase("messaging", "missing_pagination_headers", "pagination_headers", ("fuzzing",), ("listMessages",)),
+    FaultCase("messaging", "off_by_one_page", "pagination_consistency", ("fuzzing",), ("listMessages",)),
     FaultCase("messaging", "ws_missing_rest_event", "ws_rest_events", ("websocket",)),
     FaultCase("realtime", "ws_no_fanout", "ws_fanout", ("websocket",)),
     FaultCase("realtime", "ws_accepts_bad_token", "ws_handshake_auth", ("websocket",)),
-    FaultCase("realtime", "wrong_type", "response_schema_conformance", ("fuzz",), ("getHealth",)),
+    FaultCase("realtime", "wrong_type", "response_schema_conformance", ("fuzzing",), ("getHealth",)),
 ]

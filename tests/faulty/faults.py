@@ -448,6 +448,33 @@ fault("ws_missing_rest_event", "a REST call never produces its WebSocket event",
 fault("ws_no_welcome", "the welcome message is not sent on connect", on_frame=_drop_types(_welcome_types))
 
 
+def _copied_reply_targets(state: FaultState) -> dict[str, list[str]]:
+    """Reply frame type -> the paths its `reply_copy` fills from the client's frame."""
+    found: dict[str, list[str]] = {}
+    for op in operations_where(state.contract, lambda name, op: op.get("action") == "receive" and op.get("reply")):
+        copies = (op.get("x-apitwin-effect") or {}).get("reply_copy") or {}
+        paths = [target for target, source in copies.items() if isinstance(source, str) and not source.startswith(("$", "'"))]
+        for kind in frame_types(state.contract, message_names((op.get("reply") or {}).get("messages"))):
+            found.setdefault(kind, []).extend(paths)
+    return found
+
+
+def _alter_echo(state: FaultState, frame: dict) -> dict | None:
+    for path in _copied_reply_targets(state).get(frame.get("type"), []):
+        parts = path.split(".")
+        node = frame
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and parts[-1] in node:
+            value = node[parts[-1]]
+            node[parts[-1]] = value + 1 if isinstance(value, int) and not isinstance(value, bool) else f"{value}!"
+            return frame
+    return frame
+
+
+fault("ws_echo_altered", "a reply does not echo what the client sent (a copied field comes back changed)", on_frame=_alter_echo)
+
+
 TOKEN_QUERY_NAMES = (b"token", b"access_token")
 
 

@@ -96,3 +96,23 @@ def test_asyncapi_reading_of_the_toy_contract() -> None:
     assert contract.error_message(channel).name == "Error"
     replies = {op.id: [m.name for m in op.replies] for op in contract.operations if op.replies}
     assert replies == {"onPing": ["Pong"], "onSubscribe": ["Subscribed"], "onPublish": ["Ack"]}
+
+
+def test_declared_copies_expect_only_what_the_client_can_know() -> None:
+    from conformance.websocket.copies import mismatches
+
+    sent = {"type": "chat", "message": "Hello!", "data": {"timestamp": 7}}
+    copies = {
+        "message": "message",  # a path into the client's frame
+        "data.timestamp": "$frame.data.timestamp",
+        "client_id": "$param.client_id",  # the address parameter the client connected with
+        "kind": "'echo'",  # a quoted literal
+        "data.message_id": "$message.id",  # made by the server: never compared
+        "at": "$now.iso",
+        "missing": "data.not_sent",  # nothing to copy: nothing expected
+    }
+    good = {"message": "Hello!", "data": {"timestamp": 7, "message_id": "m1"}, "client_id": "c-1", "kind": "echo", "at": "x"}
+    assert mismatches(copies, sent, good, {"client_id": "c-1"}) == []
+    bad = {**good, "message": "Hello!!", "client_id": "other"}
+    assert [m.target for m in mismatches(copies, sent, bad, {"client_id": "c-1"})] == ["message", "client_id"]
+    assert mismatches({"message": ["$uuid", "message"]}, sent, {"message": "x"}) == []  # the server may fill it first

@@ -17,7 +17,6 @@ Everything returned is shaped by the documented response schema.
 from __future__ import annotations
 
 import copy
-import inspect
 import logging
 import random
 import re
@@ -138,10 +137,6 @@ class OperationHandler:
             sort.get("param", "sort"),
             sort.get("order_param", "order"),
         }
-        try:
-            self._limiter_takes_plan = "plan" in inspect.signature(self.runtime.limiter.check).parameters
-        except (TypeError, ValueError):
-            self._limiter_takes_plan = False
         body_schema = next(iter((operation.request_body or {}).get("content", {}).values()), {}).get("schema") if operation.request_body else None
         self.request_properties = set(self._properties(body_schema)) if body_schema else set()
         # what the server takes for a field the client leaves out (the request schema's defaults)
@@ -284,19 +279,6 @@ class OperationHandler:
             return explained
         return error
 
-    def _nominal_rate_headers(self, principal: Any, headers: dict[str, str]) -> None:
-        """With ``--rate-limits off`` the headers still tell the declared limit, never used up."""
-        rule_for = getattr(self.runtime.limiter, "rule_for", None)
-        rule = rule_for(self.operation.operation_id, plan=getattr(principal, "plan", None)) if callable(rule_for) else None
-        if rule is None:
-            return
-        headers["X-RateLimit-Limit"] = str(rule.limit)
-        headers["X-RateLimit-Remaining"] = str(rule.limit)
-        headers["X-RateLimit-Reset"] = str(int(time.time() + rule.window))
-        plan_header = getattr(self.runtime.limiter, "plan_header", None)
-        if plan_header and getattr(rule, "plan", None):
-            headers[str(plan_header)] = str(rule.plan)
-
     def _check_permissions(self, principal: Any) -> None:
         """``x-apitwin-permissions``: what a credential with permissions (an API key) must hold."""
         granted = getattr(principal, "permissions", None)
@@ -320,12 +302,12 @@ class OperationHandler:
 
     def _rate_limit(self, request: Request, principal: Any, headers: dict[str, str]) -> None:
         client = getattr(principal, "user_id", None) or request.client
-        if self._limiter_takes_plan:
-            decision = self.runtime.limiter.check(self.operation.operation_id, str(client), plan=getattr(principal, "plan", None))
-        else:
-            decision = self.runtime.limiter.check(self.operation.operation_id, str(client))
+        plan = getattr(principal, "plan", None)
+        limiter = self.runtime.limiter
+        # With `--rate-limits off` the headers still tell the declared allowance, never used up.
+        decision = limiter.check(self.operation.operation_id, str(client), plan=plan) if limiter.enabled \
+            else limiter.nominal(self.operation.operation_id, plan=plan)
         if decision is None:
-            self._nominal_rate_headers(principal, headers)
             return
         headers["X-RateLimit-Limit"] = str(decision.limit)
         headers["X-RateLimit-Remaining"] = str(max(0, decision.remaining))

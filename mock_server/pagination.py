@@ -15,11 +15,11 @@ Facts: ``page``, ``per_page``, ``pages``, ``total``, ``limit``, ``offset``, ``ha
 ``next_cursor``, ``prev_cursor``, ``count`` (items on this page). Page sizes come from the
 query (already validated against the parameter's bounds) or the parameter's default.
 
-Cursor style, over the list in its sort order (newest first as lists usually are):
-``before=<id>`` continues after that record (older ones), ``after=<id>`` gives the records just
-before it (newer ones); ``next_cursor`` is the id of the last record of the page when there are
-more. ``next: after`` declares the opposite convention (``after`` continues, as in
-``starting_after``); ``next: before`` is the default and says so explicitly.
+Cursor style, over the list in its sort order: ``next_cursor`` is the id of the last record of
+the page when there are more, and ``next`` names the parameter that takes it. With the default,
+``next: after`` (as in ``starting_after``), ``after=<id>`` continues past that record and
+``before=<id>`` gives the records just ahead of it; ``next: before`` declares the opposite
+convention (a newest-first feed whose next page is ``before`` the last message seen).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def paginate(records: list[dict[str, Any]], declaration: Mapping[str, Any] | Non
         limit = _int(query.get(params.get("limit", "limit")), DEFAULT_SIZE)
         before = query.get(params.get("before", "before"))
         after = query.get(params.get("after", "after"))
-        if declaration.get("next", "before") == "after":  # the cursor that continues is `after`
+        if declaration.get("next", "after") == "after":  # the cursor that continues is `after`
             before, after = after, before
         ids = [str(r.get(key)) for r in records]
         start, end = 0, min(limit, total)

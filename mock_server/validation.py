@@ -48,12 +48,20 @@ class SchemaCompiler:
 
     def problems(self, schema: Any, instance: Any, location: Sequence[str | int]) -> list[dict[str, Any]]:
         validator = self.compile(schema)
-        if validator.is_valid(instance):
-            return []
-        return [_problem(error, location) for error in validator.iter_errors(instance)]
+        try:
+            if validator.is_valid(instance):
+                return []
+            return [_problem(error, location) for error in validator.iter_errors(instance)]
+        except UnicodeEncodeError:
+            # JSON may spell a lone surrogate ("\ud800"); it is no Unicode text, so no string
+            # schema can accept it. The client's mistake, answered as one.
+            return [{"loc": list(location), "msg": "string is not valid Unicode (lone surrogate)", "type": "value_error.unicode"}]
 
     def is_valid(self, schema: Any, instance: Any) -> bool:
-        return self.compile(schema).is_valid(instance)
+        try:
+            return self.compile(schema).is_valid(instance)
+        except UnicodeEncodeError:
+            return False
 
 
 def _problem(error: Any, location: Sequence[str | int]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from mock_server.errors import ErrorFormat, MockError, fill
 from mock_server.events import Event, EventBus
 from mock_server.pagination import paginate
 from mock_server.querying import parse_filter, sort_records
+from mock_server.ratelimit import RateLimiter
 from mock_server.runtime import ApiRuntime
 from mock_server.settings import MockSettings, parse_latency
 from mock_server.store import StateFileError, Store
@@ -131,10 +132,19 @@ def test_sort_puts_missing_values_last_and_is_stable():
 
 def test_cursor_pagination_facts():
     records = [{"id": str(n)} for n in range(5)]
-    page = paginate(records, {"style": "cursor"}, {"limit": 2, "before": "1"})
+    page = paginate(records, {"style": "cursor", "next": "before"}, {"limit": 2, "before": "1"})
     assert [r["id"] for r in page.items] == ["2", "3"]
     assert page.facts["has_more"] is True and page.facts["next_cursor"] == "3" and page.facts["page"] == 2
-    assert paginate(records, {"style": "cursor"}, {"limit": 2, "before": "nope"}).items == []
+    assert paginate(records, {"style": "cursor", "next": "before"}, {"limit": 2, "before": "nope"}).items == []
+
+
+def test_cursor_pagination_continues_with_after_by_default():
+    records = [{"id": str(n)} for n in range(5)]
+    first = paginate(records, {"style": "cursor"}, {"limit": 2})
+    assert [r["id"] for r in first.items] == ["0", "1"] and first.facts["next_cursor"] == "1"
+    second = paginate(records, {"style": "cursor"}, {"limit": 2, "after": first.facts["next_cursor"]})
+    assert [r["id"] for r in second.items] == ["2", "3"] and second.facts["next_cursor"] == "3"
+    assert [r["id"] for r in paginate(records, {"style": "cursor"}, {"limit": 2, "before": "3"}).items] == ["1", "2"]
 
 
 def test_latency_option_parsing():
@@ -187,13 +197,8 @@ class OpenDoor:
         return None
 
 
-class NoLimits:
-    def check(self, operation_id, client):
-        return None
-
-
 def in_process(document: dict, **settings) -> MockApp:
-    runtime = ApiRuntime.from_document(document, MockSettings(**settings), name="unit", authenticator=OpenDoor(), limiter=NoLimits(), fixtures={})
+    runtime = ApiRuntime.from_document(document, MockSettings(**settings), name="unit", authenticator=OpenDoor(), limiter=RateLimiter([], enabled=False), fixtures={})
     return MockApp(runtime)
 
 
@@ -223,3 +228,15 @@ def test_resource_changes_publish_events():
     assert asyncio.run(call(app, "DELETE", f"/things/{created['id']}")).status_code == 204
     assert [name for name, _ in seen] == ["thing.created", "thing.announced", "thing.deleted"]
     assert seen[0][1] == created
+
+
+def test_a_lone_surrogate_is_a_validation_problem_not_a_crash():
+    """JSON can spell "\\ud800"; schemas with patterns make the validator raise on such text."""
+    from mock_server.validation import SchemaCompiler
+
+    compiler = SchemaCompiler({"openapi": "3.1.0"})
+    schema = {"type": "object", "properties": {"id": {"type": "string", "pattern": "^[a-z]+$"}}}
+    problems = compiler.problems(schema, {"id": "\ud800"}, ["body"])
+    assert problems and problems[0]["type"] == "value_error.unicode" and problems[0]["loc"] == ["body"]
+    assert compiler.is_valid(schema, {"id": "\ud800"}) is False
+    assert compiler.problems(schema, {"id": "abc"}, ["body"]) == []

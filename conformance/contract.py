@@ -34,9 +34,10 @@ def pointer_get(document: Any, pointer: str) -> Any:
     return node
 
 
-def dig(value: Any, path: str) -> Any:
-    """The value at a dotted body path (`meta.total_count`); '' is the value itself."""
-    if not path:
+def dig(value: Any, path: str, missing: Any = None) -> Any:
+    """The value at a dotted path (`meta.total_count`, list indexes as digits); '' or '.' is the
+    value itself, and `missing` stands for a path the value does not have."""
+    if path in ("", "."):
         return value
     for part in path.split("."):
         if isinstance(value, dict) and part in value:
@@ -44,7 +45,7 @@ def dig(value: Any, path: str) -> Any:
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
         else:
-            return None
+            return missing
     return value
 
 

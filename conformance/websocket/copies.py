@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.contract import dig
+
 #: the client cannot know this value (the server makes it), so nothing is expected of it
 UNKNOWN = object()
 #: the source has no value (a path the client's frame does not have): the target is not filled
@@ -30,16 +32,7 @@ class Mismatch:
 
 def lookup(value: Any, path: str) -> Any:
     """The value at a dotted path (list indexes as digits), or ABSENT."""
-    if path in ("", "."):
-        return value
-    for part in path.split("."):
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return ABSENT
-    return value
+    return dig(value, path, ABSENT)
 
 
 def expected_value(source: Any, frame: Any, params: dict[str, Any]) -> Any:

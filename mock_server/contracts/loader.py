@@ -12,6 +12,7 @@ keys are strings (`200:` in a responses map is the status "200").
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -118,9 +119,18 @@ class _ContractLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 def load_document(path: Path | str) -> dict[str, Any]:
-    """Read a YAML or JSON contract into a dict; every failure is a `ContractError`."""
+    """Read a YAML or JSON contract into a dict; every failure is a `ContractError`.
+
+    The registry, the HTTP side and the WebSocket side each read the same files at start-up;
+    parsing dominates start-up time, so a parse is remembered for the same path and text, and
+    every caller gets its own copy to change as it likes.
+    """
     path = Path(path)
-    text = _read_text(path)
+    return copy.deepcopy(_parse_document(path, _read_text(path)))
+
+
+@lru_cache(maxsize=64)
+def _parse_document(path: Path, text: str) -> dict[str, Any]:
     if path.suffix.lower() in JSON_SUFFIXES:
         document = _parse_json(path, text)
     else:

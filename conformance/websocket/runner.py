@@ -25,6 +25,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from conformance.auth import AuthSession
+from conformance.contract import dig
 from conformance.results import Finding, Report
 from conformance.settings import CheckSettings
 from conformance.target import Target
@@ -108,12 +109,6 @@ def set_path(frame: Any, path: str, value: Any) -> Any:
         node = node.setdefault(part, {}) if isinstance(node, dict) else {}
     if isinstance(node, dict) and parts:
         node[parts[-1]] = [value] if isinstance(node.get(parts[-1]), list) else value
-    return frame
-
-
-def get_path(frame: Any, path: str) -> Any:
-    for part in [part for part in path.split(".") if part]:
-        frame = frame.get(part) if isinstance(frame, dict) else None
     return frame
 
 
@@ -449,8 +444,8 @@ class WsRun:
         sender = await self.connection(opened, channel, "direct sender")
         marker = f"apitwin-{secrets.token_hex(4)}"
         frame = set_path(op.messages[0].examples[0], declaration.get("user", "user"), user)
-        if get_path(frame, "data.payload") is not None or get_path(frame, "payload") is not None:
-            frame = set_path(frame, "data.payload" if get_path(frame, "data.payload") is not None else "payload", {"marker": marker})
+        if dig(frame, "data.payload") is not None or dig(frame, "payload") is not None:
+            frame = set_path(frame, "data.payload" if dig(frame, "data.payload") is not None else "payload", {"marker": marker})
         await sender.send(frame)
         got = await receiver.expect(lambda f: self.contract.valid(delivery, f), self.wait)
         if got is None:

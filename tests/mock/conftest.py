@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
+import httpx
 import pytest
 
+from tests.mock.mockutil import client, login
 from tests.support.servers import ServerProcess, run_mock
 
 
@@ -28,3 +30,16 @@ def mock_server() -> Iterator[Callable[..., ServerProcess]]:
             return started[key]
 
         yield get
+
+
+@pytest.fixture(scope="module")
+def server(mock_server, request) -> ServerProcess:
+    """The shared mock of the API the test module names in its `API` constant."""
+    return mock_server(request.module.API)
+
+
+@pytest.fixture(scope="module")
+def http(server, request) -> Iterator[httpx.Client]:
+    """A client of that mock, logged in with the API's demo credentials."""
+    with client(server, request.module.API, login(server, request.module.API)) as http:
+        yield http

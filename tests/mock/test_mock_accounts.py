@@ -3,22 +3,9 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from tests.mock.mockutil import client, login
 
 API = "accounts"
-
-
-@pytest.fixture(scope="module")
-def server(mock_server):
-    return mock_server(API)
-
-
-@pytest.fixture(scope="module")
-def http(server):
-    with client(server, API, login(server, API)) as http:
-        yield http
 
 
 def test_python_example_verbatim(server):

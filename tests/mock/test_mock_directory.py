@@ -5,26 +5,13 @@ from __future__ import annotations
 import math
 
 import httpx
-import pytest
 
-from tests.mock.mockutil import client, login
 
 API = "directory"
 DOCUMENT_TOKEN = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"
     ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
 )
-
-
-@pytest.fixture(scope="module")
-def server(mock_server):
-    return mock_server(API)
-
-
-@pytest.fixture(scope="module")
-def http(server):
-    with client(server, API, login(server, API)) as http:
-        yield http
 
 
 def test_token_request_verbatim(server):

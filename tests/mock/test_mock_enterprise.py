@@ -5,22 +5,10 @@ from __future__ import annotations
 import time
 
 import httpx
-import pytest
 
 from tests.mock.mockutil import client, login
 
 API = "enterprise"
-
-
-@pytest.fixture(scope="module")
-def server(mock_server):
-    return mock_server(API)
-
-
-@pytest.fixture(scope="module")
-def http(server):
-    with client(server, API, login(server, API)) as http:
-        yield http
 
 
 def create(http: httpx.Client, collection: str, data: dict, **extra) -> dict:

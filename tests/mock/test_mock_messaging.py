@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from tests.mock.mockutil import client, login
 
 API = "messaging"
 RECEIVER = "123e4567-e89b-12d3-a456-426614174000"
-
-
-@pytest.fixture(scope="module")
-def server(mock_server):
-    return mock_server(API)
-
-
-@pytest.fixture(scope="module")
-def http(server):
-    with client(server, API, login(server, API)) as http:
-        yield http
 
 
 def send(http: httpx.Client, content: str, **extra) -> dict:

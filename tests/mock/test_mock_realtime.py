@@ -5,14 +5,8 @@ from __future__ import annotations
 import time
 
 import httpx
-import pytest
 
 API = "realtime"
-
-
-@pytest.fixture(scope="module")
-def server(mock_server):
-    return mock_server(API)
 
 
 def test_health_reports_true_figures(server):

@@ -15,11 +15,11 @@ from typing import Any
 
 from mock_server.contracts.downgrade import downgrade
 from mock_server.events import EventBus
-from mock_server.journal import Journal
-from mock_server.operations import Operation, collect_operations
+from mock_server.http.journal import Journal
+from mock_server.contracts.operations import Operation, collect_operations
 from mock_server.settings import MockSettings
-from mock_server.stats import Stats
-from mock_server.store import Store
+from mock_server.state.stats import Stats
+from mock_server.state.store import Store
 
 
 @dataclass
@@ -31,7 +31,7 @@ class ApiRuntime:
     store: Store
     generator: Any                    # mock_server.datagen.DataGenerator
     authenticator: Any                # mock_server.auth.Authenticator
-    limiter: Any                      # mock_server.ratelimit.RateLimiter
+    limiter: Any                      # mock_server.state.ratelimit.RateLimiter
     events: EventBus
     stats: Stats
     journal: Journal
@@ -93,7 +93,7 @@ class ApiRuntime:
             authenticator = Authenticator(document, store, seed=settings.seed)
         operations = collect_operations(document)
         if limiter is None:
-            from mock_server.ratelimit import RateLimiter
+            from mock_server.state.ratelimit import RateLimiter
 
             limiter = RateLimiter.from_document(document, enabled=settings.rate_limits)
         max_connections = settings.max_connections or _declared_max_connections(api) or 10000

@@ -109,7 +109,7 @@ def prepare(args: argparse.Namespace) -> list[PreparedServer]:
     from mock_server.contracts.downgrade import DowngradeError
     from mock_server.contracts.loader import ContractError
     from mock_server.runtime import ApiRuntime
-    from mock_server.store import StateFileError
+    from mock_server.state.store import StateFileError
 
     settings = settings_from(args)
     try:
@@ -222,7 +222,7 @@ def print_table(servers: list[PreparedServer]) -> None:
 
 def _login_fields(runtime: Any) -> set[str]:
     """The identifying fields the API's login operation takes (username, email...)."""
-    from mock_server.schemas import deref
+    from mock_server.contracts.schemas import deref
 
     for operation in runtime.operations.values():
         if operation.extension("x-apitwin-auth") == "login" and operation.request_body:

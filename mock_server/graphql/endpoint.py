@@ -44,7 +44,7 @@ from graphql import (
 )
 from graphql.language import OperationDefinitionNode
 
-from mock_server.errors import ErrorFormat, MockError
+from mock_server.http.errors import ErrorFormat, MockError
 
 FOREIGN_KEYS = ("{parent}_id", "author_id", "user_id", "owner_id")
 MAX_PAGE = 100

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.errors import DEFAULT_CODES, fill
+from mock_server.http.errors import DEFAULT_CODES, fill
 from mock_server.websocket.contract import Channel
 from mock_server.websocket.frames import Context, FrameBuilder
 

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from jsonschema import Draft202012Validator
 
-from mock_server.errors import ErrorFormat, MockError
+from mock_server.http.errors import ErrorFormat, MockError
 from mock_server.websocket.contract import Channel
 
 SUBPROTOCOL_PREFIX = "access_token."

@@ -13,7 +13,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mock_server.auth import AuthError, Authenticator
-from mock_server.store import Store
+from mock_server.state.store import Store
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 _DOCUMENTS: dict[str, dict] = {}

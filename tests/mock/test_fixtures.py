@@ -17,7 +17,7 @@ from mock_server.auth import Authenticator
 from mock_server.fixtures import load_fixtures
 from mock_server.fixtures.build import build
 from mock_server.fixtures.recipe import RecipeError, load_recipe
-from mock_server.store import Store
+from mock_server.state.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPES = sorted((ROOT / "fixtures").glob("*/recipe.yaml"))

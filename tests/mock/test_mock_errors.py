@@ -10,7 +10,7 @@ import pytest
 
 from mock_server.contracts.bundle import resolve_target
 from mock_server.contracts.loader import load_document
-from mock_server.schemas import deref
+from mock_server.contracts.schemas import deref
 from tests.mock.mockutil import BASE, login
 
 #: per API: a JSON-body operation (method, path), and a method the path does not document

@@ -8,14 +8,14 @@ import httpx
 import pytest
 
 from mock_server.app import MockApp
-from mock_server.errors import ErrorFormat, MockError, fill
+from mock_server.http.errors import ErrorFormat, MockError, fill
 from mock_server.events import Event, EventBus
-from mock_server.pagination import paginate
-from mock_server.querying import parse_filter, sort_records
-from mock_server.ratelimit import RateLimiter
+from mock_server.state.pagination import paginate
+from mock_server.state.querying import parse_filter, sort_records
+from mock_server.state.ratelimit import RateLimiter
 from mock_server.runtime import ApiRuntime
 from mock_server.settings import MockSettings, parse_latency
-from mock_server.store import StateFileError, Store
+from mock_server.state.store import StateFileError, Store
 
 
 class Clock:
@@ -232,7 +232,7 @@ def test_resource_changes_publish_events():
 
 def test_a_lone_surrogate_is_a_validation_problem_not_a_crash():
     """JSON can spell "\\ud800"; schemas with patterns make the validator raise on such text."""
-    from mock_server.validation import SchemaCompiler
+    from mock_server.http.validation import SchemaCompiler
 
     compiler = SchemaCompiler({"openapi": "3.1.0"})
     schema = {"type": "object", "properties": {"id": {"type": "string", "pattern": "^[a-z]+$"}}}

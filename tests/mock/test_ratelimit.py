@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mock_server.ratelimit import RateLimiter
+from mock_server.state.ratelimit import RateLimiter
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 

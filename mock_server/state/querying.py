@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from mock_server.errors import MockError
+from mock_server.http.errors import MockError
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mock_server.resources import Resource, infer_resource
-from mock_server.schemas import deref
+from mock_server.state.resources import Resource, infer_resource
+from mock_server.contracts.schemas import deref
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

@@ -16,9 +16,9 @@ from urllib.parse import parse_qsl
 
 import jsonschema_rs
 
-from mock_server.errors import MockError, validation_error
-from mock_server.operations import Operation
-from mock_server.schemas import deref
+from mock_server.http.errors import MockError, validation_error
+from mock_server.contracts.operations import Operation
+from mock_server.contracts.schemas import deref
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

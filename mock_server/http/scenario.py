@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from mock_server.schemas import deref
+from mock_server.contracts.schemas import deref
 
 
 @dataclass(frozen=True)

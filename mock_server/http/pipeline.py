@@ -25,17 +25,17 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from mock_server.errors import ErrorFormat, MockError
+from mock_server.http.errors import ErrorFormat, MockError
 from mock_server.events import Event
-from mock_server.exchange import Reply, Request
-from mock_server.operations import Operation
-from mock_server.pagination import paginate, put_path
-from mock_server.querying import apply_filters, declared_filters, parse_filter, project, requested_fields, sort_records
-from mock_server.resources import Resource
-from mock_server.scenario import ExampleNotFound, Preference, chaos_status, example_of, parse_prefer
-from mock_server.schemas import deref
-from mock_server.shaping import Shaper, merge_all_of
-from mock_server.validation import RequestValidator, SchemaCompiler
+from mock_server.http.exchange import Reply, Request
+from mock_server.contracts.operations import Operation
+from mock_server.state.pagination import paginate, put_path
+from mock_server.state.querying import apply_filters, declared_filters, parse_filter, project, requested_fields, sort_records
+from mock_server.state.resources import Resource
+from mock_server.http.scenario import ExampleNotFound, Preference, chaos_status, example_of, parse_prefer
+from mock_server.contracts.schemas import deref
+from mock_server.http.shaping import Shaper, merge_all_of
+from mock_server.http.validation import RequestValidator, SchemaCompiler
 
 logger = logging.getLogger("apitwin.mock")
 
@@ -289,8 +289,7 @@ class OperationHandler:
             raise MockError(403, f"This credential lacks the permission {', '.join(missing)}", details={"required": missing})
 
     def _docs(self) -> Reply:
-        from mock_server import docs
-
+        from mock_server.http import docs
         kind = str(self.docs_kind)
         title = str((self.document.get("info") or {}).get("title", "API"))
         if kind in ("openapi", "spec"):
@@ -768,7 +767,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def _singular_label(collection: str) -> str:
-    from mock_server.resources import _singular
+    from mock_server.state.resources import _singular
 
     return _singular(collection)
 

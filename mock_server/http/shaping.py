@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from mock_server.schemas import deref
-from mock_server.validation import SchemaCompiler
+from mock_server.contracts.schemas import deref
+from mock_server.http.validation import SchemaCompiler
 
 _MISSING = object()
 RECORD_CACHE_SIZE = 20000

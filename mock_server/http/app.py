@@ -13,14 +13,14 @@ How a request travels::
             OPTIONS preflight     -> CORS answer
             everything else       -> Connexion's RoutingMiddleware (routes by the contract's
                                      3.0 view; unknown path -> operation None; wrong method ->
-                                     405) -> Dispatcher -> the operation's OperationHandler
+                                     405) -> Dispatcher -> the operation's OperationPipeline
                                      (or the GraphQL transport for ``x-apitwin-graphql``)
       then: errors rendered in the API's envelope, CORS headers, rate-limit headers, journal.
 
 Connexion's own request validation, security and problem+json answers are deliberately left
 out of the stack: the mock validates against the contract as written (3.1 included), checks
-tokens with the authenticator, and answers in each API's envelope (see handlers, validation,
-errors). Its custom `MockResolver` maps every operationId to that operation's generic handler.
+tokens with the authenticator, and answers in each API's envelope (see http/pipeline.py, validation,
+errors). Its custom `MockResolver` maps every operationId to that operation's pipeline.
 
 The seam for other transports: a module ``mock_server.websocket`` exposing
 ``build_app(runtime) -> ASGI app | None`` receives every WebSocket scope for this API (one port
@@ -54,7 +54,8 @@ from mock_server.http import docs
 from mock_server.http.cors import CorsPolicy
 from mock_server.http.errors import ErrorFormat, MockError
 from mock_server.http.exchange import Reply, Request
-from mock_server.http.pipeline import OperationHandler, Services
+from mock_server.http.context import Services
+from mock_server.http.pipeline import OperationPipeline
 from mock_server.http.journal import JournalEntry, decode_body
 from mock_server.contracts.operations import _fallback_id
 from mock_server.runtime import ApiRuntime
@@ -79,9 +80,9 @@ class _ContractView(OpenAPISpecification):
 
 
 class MockResolver(Resolver):
-    """Resolves every operation of the contract to its generic `OperationHandler`."""
+    """Resolves every operation of the contract to its `OperationPipeline`."""
 
-    def __init__(self, handlers: dict[str, OperationHandler]) -> None:
+    def __init__(self, handlers: dict[str, OperationPipeline]) -> None:
         super().__init__()
         self.handlers = handlers
 
@@ -107,7 +108,7 @@ class _Exchange:
 class Dispatcher:
     """The innermost ASGI app: runs the handler of the operation Connexion routed to."""
 
-    def __init__(self, handlers: dict[str, OperationHandler], transports: Transports) -> None:
+    def __init__(self, handlers: dict[str, OperationPipeline], transports: Transports) -> None:
         self.handlers = handlers
         self.transports = transports
 
@@ -121,7 +122,7 @@ class Dispatcher:
             raise MockError(404, f"No operation at {request.method} {request.path}")
         request.operation_id = operation_id
         request.path_params = dict(scope.get("path_params") or {})
-        if handler.operation.extension("x-apitwin-graphql") and self.transports.graphql is not None:
+        if handler.plan.graphql and self.transports.graphql is not None:
             refusal = handler.refusal(request)
             if refusal is not None:
                 exchange.reply = refusal
@@ -223,7 +224,7 @@ class MockApp:
         self.runtime = runtime
         services = self.services = Services(runtime)
         self.errors: ErrorFormat = services.errors
-        self.handlers = {op_id: OperationHandler(op, services) for op_id, op in runtime.operations.items()}
+        self.handlers = {op_id: OperationPipeline(op, services) for op_id, op in runtime.operations.items()}
         self.transports = Transports(runtime)
         self.cors = CorsPolicy(runtime.settings.cors_origin)
         self.rng = random.Random(runtime.settings.seed + 1)
@@ -343,9 +344,7 @@ class MockApp:
         method): in the envelope of the operation the request was for, if there is one."""
         operation_id = self.paths.operation_id(request.method, request.path) if request is not None else None
         if operation_id is not None and operation_id in self.handlers:
-            reply = self.handlers[operation_id].error_reply(error, {})
-            self.handlers[operation_id]._required_headers(reply)
-            return reply
+            return self.handlers[operation_id].error_reply(error, {})
         status, body, headers = self.errors.render(error)
         return Reply(status, body, dict(headers), self.errors.media_type)
 

@@ -143,6 +143,20 @@ class Shaper:
         return self.generate(schema, name)
 
 
+def resolved_schema(schema: Any, document: Any) -> dict[str, Any]:
+    """A schema with its ``$ref`` followed and its ``allOf`` parts merged ({} for a non-schema)."""
+    schema = deref(schema, document) if isinstance(schema, dict) else {}
+    return merge_all_of(schema, document) if "allOf" in schema else schema
+
+
+def schema_properties(schema: Any, document: Any) -> dict[str, Any]:
+    return resolved_schema(schema, document).get("properties") or {}
+
+
+def schema_required(schema: Any, document: Any) -> set[str]:
+    return set(resolved_schema(schema, document).get("required") or [])
+
+
 def merge_all_of(schema: dict[str, Any], document: dict[str, Any], depth: int = 0) -> dict[str, Any]:
     """One schema with the properties and requirements of every ``allOf`` part."""
     merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}

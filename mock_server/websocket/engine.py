@@ -23,7 +23,7 @@ from mock_server.websocket.errorframes import ErrorFrames
 from mock_server.websocket.frames import Context, FrameBuilder
 from mock_server.websocket.handshake import Gate, Refusal
 from mock_server.websocket.liveness import last_pong, token_expired
-from mock_server.websocket.registry import Connection, Registry, send_frame
+from mock_server.websocket.registry import Connection, Hub, Registry, send_frame
 
 logger = logging.getLogger("apitwin.websocket")
 
@@ -64,7 +64,7 @@ class WebSocketApp:
         self.runtime = runtime
         self.contract = contract
         self.timing = timing
-        self.registry = Registry()
+        self.registry: Hub = Registry()
         self.builder = FrameBuilder(runtime.generator, contract.document)
         self.channels = {c.key: ChannelRuntime(self, c) for c in contract.channels}
         self.tasks: set[asyncio.Task[Any]] = set()

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 logger = logging.getLogger("apitwin.websocket")
 
@@ -47,6 +47,21 @@ class Connection:
             await self.send_raw({"type": "websocket.close", "code": code, "reason": reason})
         except Exception:
             pass
+
+
+class Hub(Protocol):
+    """Who is connected, as the WebSocket engine asks it: the seam where replicas would share
+    presence and fan-out (e.g. over Redis pub/sub). `Registry` is the in-process hub."""
+
+    connections: dict[str, Connection]
+
+    def add(self, connection: Connection) -> bool: ...
+    def remove(self, connection: Connection) -> bool: ...
+    def subscribe(self, connection: Connection, topics: Iterable[str]) -> None: ...
+    def unsubscribe(self, connection: Connection, topics: Iterable[str]) -> None: ...
+    def of_user(self, user_id: Any) -> list[Connection]: ...
+    def of_topic(self, topic: str) -> list[Connection]: ...
+    def is_online(self, user_id: Any) -> bool: ...
 
 
 class Registry:

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mock_server.http import docs
 from mock_server.http.errors import ErrorFormat
 from mock_server.http.exchange import Request
 from mock_server.http.scenario import Preference
@@ -50,6 +51,10 @@ class Services:
         self.stats: Stats = runtime.stats
         self.generator: Any = runtime.generator
         self.settings: Any = runtime.settings
+        # where the contract is served as JSON, for a ReDoc page (an ``x-apitwin-docs: openapi``
+        # operation's path, else the mock's own)
+        self.spec_path: str = next((op.path for op in runtime.operations.values()
+                                    if op.extension("x-apitwin-docs") in ("openapi", "spec")), docs.VIEW_PATH)
 
     @property
     def authenticator(self) -> AuthService:

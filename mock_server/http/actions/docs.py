@@ -15,7 +15,5 @@ def docs_page(ctx: Context) -> Reply:
     if kind in ("openapi", "spec"):
         return Reply(200, document, {}, "application/json")
     if kind == "redoc":
-        operations = ctx.services.runtime.operations.values()
-        spec_path = next((op.path for op in operations if op.extension("x-apitwin-docs") in ("openapi", "spec")), docs.VIEW_PATH)
-        return Reply(200, docs.redoc_page(title, spec_path), {}, "text/html; charset=utf-8")
+        return Reply(200, docs.redoc_page(title, ctx.services.spec_path), {}, "text/html; charset=utf-8")
     return Reply(200, docs.swagger_ui_page(title), {}, "text/html; charset=utf-8")

@@ -34,7 +34,8 @@ class PrincipalCache:
 
     def authenticate(self, request: Request, plan: OperationPlan, authenticator: AuthService) -> Any:
         material = credential_material(request, plan.credential_sources)
-        key = (plan.operation_id, material) if any(value is not None for value in material) else None
+        # operations sharing one requirement list (the contract's global `security`) share entries
+        key = (id(plan.security), material) if any(value is not None for value in material) else None
         now = time.time()
         hit = self._entries.get(key) if key is not None else None
         if hit is not None and hit[0] > now:

@@ -173,3 +173,38 @@ def test_batch_actions_create_and_delete(enterprise: ApiRuntime) -> None:
     gone = batch.batch_delete(_context(enterprise, "batchDeleteRecords", body={"ids": [*ids, "rec_missing"]}, path_params=where))
     assert enterprise.store.count("batched") == 0
     assert gone.status == 200
+
+
+def test_a_cached_principal_is_found_only_from_the_same_credential_material() -> None:
+    from dataclasses import replace
+
+    from mock_server.http.steps.credentials import PrincipalCache
+
+    class Counting:
+        def __init__(self) -> None:
+            self.seen: list[Any] = []
+
+        def authenticate(self, headers: Mapping[str, str], query: Mapping[str, str], security: Any) -> Any:
+            self.seen.append((headers.get("api_key"), query.get("key"), headers.get("cookie")))
+            return object() if headers.get("api_key") == "right" or query.get("key") == "right" else None
+
+    document = {"components": {"securitySchemes": {"h": {"type": "apiKey", "in": "header", "name": "API_KEY"},
+                                                   "q": {"type": "apiKey", "in": "query", "name": "key"}}}}
+    security = [{"h": []}, {"q": []}]
+    plan = replace(_bare_plan(), security=security, credential_sources=credential_sources(security, document))
+    cache, auth = PrincipalCache(), Counting()
+
+    def ask(headers: dict[str, str], query: str = "") -> Any:
+        return cache.authenticate(Request("GET", "/", query, headers, b"", "127.0.0.1"), plan, auth)
+
+    first = ask({"api_key": "right"})
+    assert first is not None and ask({"api_key": "right"}) is first and len(auth.seen) == 1  # remembered
+    assert ask({}) is None and ask({"api_key": "wrong"}) is None  # never the remembered one
+    assert ask({"api_key": "wrong"}, "key=right") is not None and ask({"api_key": "wrong"}, "key=other") is None
+    assert len(auth.seen) == 5
+
+
+def _bare_plan():
+    from mock_server.http.plan import OperationPlan
+
+    return OperationPlan(operation_id="op", method="get", path="/", action="documented", security=[], credential_sources=())

@@ -1,5 +1,5 @@
-"""The WebSocket checks, by name. `conformance.websocket.runner` performs them; each failure
-carries the transcript of the connection(s) involved."""
+"""The WebSocket checks, by name. `conformance.websocket.runner` sequences the probes that
+perform them; each failure carries the transcript of the connection(s) involved."""
 
 from __future__ import annotations
 

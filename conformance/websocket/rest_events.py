@@ -42,9 +42,11 @@ async def rest_event(run: WsContext, channel: Channel, op: WsOperation, opened: 
         body = {key: (user if RECIPIENT.search(key) and isinstance(value, str) else value) for key, value in body.items()}
     url = run.target.base_url + http.path
     connection.transcript.append(f"# {http.method.upper()} {url} {json.dumps(body)}")
+    # only the status matters: the body is never read (stream=True), so no answer can be too large
     answer = await asyncio.to_thread(
-        requests.request, http.method.upper(), url, json=body, headers=run.session.headers(), timeout=run.wait
+        requests.request, http.method.upper(), url, json=body, headers=run.session.headers(), timeout=run.wait, stream=True
     )
+    answer.close()
     connection.transcript.append(f"# -> {answer.status_code}")
     if not 200 <= answer.status_code < 300:
         return

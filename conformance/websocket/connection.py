@@ -69,7 +69,6 @@ class Connection:
         self.socket, self.label, self.on_frame, self.max_size = socket, label, on_frame, max_size
         self.transcript = list(transcript)
         self.frames: asyncio.Queue = asyncio.Queue()
-        self.oversized = False
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -87,14 +86,25 @@ class Connection:
                 self.on_frame(self, frame)
                 await self.frames.put(frame)
         except ConnectionClosed as closed:
-            if closed.sent is not None and closed.sent.code == MESSAGE_TOO_BIG and closed.rcvd_then_sent is not True:
-                self.oversized = True
-                self.transcript.append(f"# a frame over {self.max_size} bytes: closed by the client with {MESSAGE_TOO_BIG}")
+            if self.oversized:
+                self.too_large()
                 await self.frames.put(TOO_LARGE)
             else:
                 self.transcript.append(f"# closed by the server: {closed.rcvd.code if closed.rcvd else 'no close frame'}")
 
+    @property
+    def oversized(self) -> bool:
+        """Whether the client refused a frame over its cap: it started the closing handshake with
+        1009 (known at once, before the target answers the close)."""
+        protocol = self.socket.protocol
+        sent = protocol.close_sent
+        return sent is not None and sent.code == MESSAGE_TOO_BIG and protocol.close_rcvd_then_sent is not True
+
     def too_large(self) -> Violated:
+        """The finding for a refused frame (noted once in the transcript)."""
+        note = f"# a frame over {self.max_size} bytes: closed by the client with {MESSAGE_TOO_BIG}"
+        if note not in self.transcript:
+            self.transcript.append(note)
         return Violated(
             f"frame larger than {self.max_size} bytes",
             f"frames of at most {self.max_size} bytes (the suite's response size cap)",
@@ -118,11 +128,13 @@ class Connection:
                 frame = await asyncio.wait_for(self.frames.get(), left)
             except asyncio.TimeoutError:
                 break
-            if frame is TOO_LARGE:
+            if frame is TOO_LARGE or self.oversized:
                 self.frames.put_nowait(TOO_LARGE)  # every later wait on this connection fails the same way
                 raise self.too_large()
             if accept(frame):
                 return frame
+        if self.oversized:
+            raise self.too_large()
         return None
 
     def text(self) -> str:

@@ -37,15 +37,15 @@ async def perform(run: WsContext, check: str, operation: str, probe: Probe) -> N
     try:
         await probe(opened)
         run.report.count(operation, check, passed=True)
-    except Violated as violated:
-        run.finding(check, operation, violated, "\n\n".join(c.text() for c in opened) or run.last_handshake)
-    except (ConnectionClosed, InvalidHandshake, OSError, asyncio.TimeoutError) as exc:
+    except (Violated, ConnectionClosed, InvalidHandshake, OSError, asyncio.TimeoutError) as exc:
+        # a frame the client refused explains whatever went wrong after it
         oversized = next((c for c in opened if c.oversized), None)
-        violated = (
-            oversized.too_large()
-            if oversized
-            else Violated("the connection failed during the check", "an open connection", f"{type(exc).__name__}: {exc}")
-        )
+        if oversized is not None:
+            violated = oversized.too_large()
+        elif isinstance(exc, Violated):
+            violated = exc
+        else:
+            violated = Violated("the connection failed during the check", "an open connection", f"{type(exc).__name__}: {exc}")
         run.finding(check, operation, violated, "\n\n".join(c.text() for c in opened) or run.last_handshake)
     finally:
         for connection in opened:

@@ -19,7 +19,8 @@ from conformance.settings import CheckSettings
 from conformance.target import resolve
 from conformance.websocket.runner import run_websocket
 
-CHECKS = {"ws_welcome", "ws_heartbeat"}
+#: probes that wait for a frame, so the oversized one always reaches them
+CHECKS = {"ws_welcome", "ws_reply"}
 
 
 def run_against(ws_url: str, **limits: object) -> list:
@@ -77,7 +78,7 @@ def silent_server() -> Iterator[str]:
 
 def test_a_frame_over_the_cap_is_a_finding_on_each_exchange(flooding_server: str) -> None:
     findings = run_against(flooding_server, max_response_size=1024, request_timeout=2.0)
-    assert sorted(finding.check for finding in findings) == sorted(CHECKS)
+    assert {finding.check for finding in findings} == CHECKS
     for finding in findings:
         assert finding.title == "frame larger than 1024 bytes"
         assert "a frame over 1024 bytes" in finding.reproduce
@@ -86,8 +87,8 @@ def test_a_frame_over_the_cap_is_a_finding_on_each_exchange(flooding_server: str
 def test_an_upgrade_never_answered_times_out(silent_server: str) -> None:
     started = time.monotonic()
     findings = run_against(silent_server, request_timeout=1.0)
-    assert time.monotonic() - started < 60
-    assert sorted(finding.check for finding in findings) == sorted(CHECKS)
+    assert time.monotonic() - started < 90
+    assert {finding.check for finding in findings} == CHECKS
     for finding in findings:
         assert finding.title == "the connection failed during the check"
         assert "TimeoutError" in finding.actual

@@ -12,8 +12,8 @@ keys are strings (`200:` in a responses map is the status "200").
 
 from __future__ import annotations
 
-import copy
 import json
+import pickle
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -126,11 +126,16 @@ def load_document(path: Path | str) -> dict[str, Any]:
     every caller gets its own copy to change as it likes.
     """
     path = Path(path)
-    return copy.deepcopy(_parse_document(path, _read_text(path)))
+    return pickle.loads(_parse_document(path, _read_text(path)))
 
 
 @lru_cache(maxsize=64)
-def _parse_document(path: Path, text: str) -> dict[str, Any]:
+def _parse_document(path: Path, text: str) -> bytes:
+    """The parsed document, pickled: unpickling a copy is several times faster than deepcopy."""
+    return pickle.dumps(_parse_text(path, text), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _parse_text(path: Path, text: str) -> dict[str, Any]:
     if path.suffix.lower() in JSON_SUFFIXES:
         document = _parse_json(path, text)
     else:

@@ -47,4 +47,5 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
     elif "graphql" in settings.phases:
         report.phases["graphql"] = "skipped: no GraphQL schema"
     report.duration = time.monotonic() - started
+    report.strict = settings.strict
     return report

@@ -20,6 +20,7 @@ from schemathesis.engine import events, from_schema
 
 from urllib.parse import urlsplit
 
+from conformance.assumptions import assumption
 from conformance.auth import AuthSession
 from conformance.contract import Contract
 from conformance.http.checks import HttpCheckState
@@ -219,10 +220,11 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
                         expected=getattr(failure, "expected", "") or BUILTIN_CHECKS.get(node.name, ""),
                         actual=getattr(failure, "actual", "") or failure.message,
                         reproduce="\n".join(step.curl for step in info.steps) or info.code_sample,
+                        assumption=assumption(contract, name, operation, failure, info.steps[-1].method if info.steps else ""),
                     )
                 )
         if progress is not None:
-            progress(str(event.phase.value), recorder.label, len(report.findings))
+            progress(str(event.phase.value), recorder.label, len(report.failures))
     elif isinstance(event, events.NonFatalError):
         report.errors.append(f"{event.label}: {event.info.title}: {event.info.message}".strip())
     elif isinstance(event, events.FatalError):
@@ -234,8 +236,8 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
                 report.phases.setdefault(name, f"skipped: {event.phase.skip_reason.value}")
         else:
             status = event.status.value
-            if status == "failure" and not any(finding.phase == name for finding in report.findings):
-                status = "success"  # its only failures were the documented exceptions filtered above
+            if status == "failure" and not any(finding.phase == name for finding in report.failures):
+                status = "success"  # its only failures were documented exceptions or assumptions
             report.phases[name] = status
 
 

@@ -87,7 +87,7 @@ def run_websocket(target: Target, settings: CheckSettings, enabled: set[str], se
         report.phases["websocket"] = "skipped: no AsyncAPI contract"
         return report
     asyncio.run(check_channels(WsContext(target, settings, enabled, session, report)))
-    report.phases["websocket"] = "failure" if report.findings else "success"
+    report.phases["websocket"] = "failure" if report.failures else "success"
     if progress is not None:
-        progress("websocket", "done", len(report.findings))
+        progress("websocket", "done", len(report.failures))
     return report

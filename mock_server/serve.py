@@ -208,6 +208,7 @@ def print_table(servers: list[PreparedServer]) -> None:
     table.add_column("API", style="bold")
     table.add_column("URL")
     table.add_column("docs")
+    table.add_column("auth")
     table.add_column("demo credentials")
     for server in servers:
         app = server.app
@@ -215,9 +216,16 @@ def print_table(servers: list[PreparedServer]) -> None:
         ui = next((p for p, kind in app.docs_paths.items() if kind == "ui"), None)
         ui = ui or next((op.path for op in app.runtime.operations.values() if op.extension("x-apitwin-docs") in ("swagger-ui", "ui")), None)
         login_fields = _login_fields(app.runtime)
-        table.add_row(app.runtime.name, base, (server.url + ui) if ui else "-", demo_credentials(app.runtime.declarations, login_fields))
+        table.add_row(app.runtime.name, base, (server.url + ui) if ui else "-", auth_mode(app.runtime),
+                      demo_credentials(app.runtime.declarations, login_fields))
     Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
     print("Ctrl-C stops the mock.", flush=True)
+
+
+def auth_mode(runtime: Any) -> str:
+    """What the mock accepts: the tokens it issues (the contract declares ``x-apitwin.auth``),
+    or any well-formed credential of the kinds the contract's security schemes name."""
+    return str(getattr(runtime.authenticator, "mode", "-"))
 
 
 def _login_fields(runtime: Any) -> set[str]:

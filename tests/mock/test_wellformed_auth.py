@@ -144,3 +144,17 @@ def test_petstore_api_key_header(petstore: ServerProcess) -> None:
         for options in ({"headers": {"api_key": "special-key"}}, _bearer("oauth-token")):
             assert http.get("/pet/1", **options).status_code in (200, 404)
         assert http.get("/store/order/1").status_code != 401  # no security: open
+
+
+def test_the_suite_holds_the_mock_only_to_what_the_contract_states(server: ServerProcess) -> None:
+    """`apitwin check` of this mock: requests without credentials are refused (checked), while
+    which made-up keys count as bad is not stated by the contract, so accepting one is no finding."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "mock_server", "check", str(CONTRACT), "--base-url", server.url, "--phases", "fuzz",
+         "--max-examples", "5", "--seed", "1", "--checks", "ignored_auth,auth_required"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]

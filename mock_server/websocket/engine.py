@@ -49,14 +49,37 @@ class ChannelRuntime:
         self.conversations = Conversations(app.runtime.store, channel.declarations.get("conversations"))
         self.presence = Presence(app.runtime.store, channel.declarations.get("presence"))
         self.effects = Effects(app, self)
-        self.by_type: dict[tuple[str, Any], Message] = {}
+        self.by_type: dict[tuple[str, Any], list[Message]] = {}
+        self.untyped: list[Message] = []
         self.binary: Message | None = None
         for message in channel.client_messages():
             if message.binary:
                 self.binary = self.binary or message
             elif message.discriminator is not None:
-                self.by_type.setdefault(message.discriminator, message)
+                self.by_type.setdefault(message.discriminator, []).append(message)
+            else:
+                self.untyped.append(message)
         self.discriminators = sorted({d[0] for d in self.by_type})
+
+    def recognise(self, frame: Any) -> tuple[Message | None, Message | None]:
+        """(the client message `frame` is, the message it was meant to be when it is none).
+
+        Messages are told apart by their discriminating constant (``type: Subscribe``) where
+        they have one, and by their schemas: of the messages with the frame's constant, the
+        first the frame is valid against; without one, the first message of the channel (of any
+        channel at this address) whose schema the frame matches."""
+        meant: list[Message] = []
+        if isinstance(frame, dict):
+            for prop in self.discriminators:
+                value = frame.get(prop)
+                if isinstance(value, (str, int, float, bool)):
+                    meant += self.by_type.get((prop, value), [])
+        for message in meant:
+            if message.validator.is_valid(frame):
+                return message, None
+        if meant:
+            return None, meant[0]
+        return next((m for m in self.untyped if m.validator.is_valid(frame)), None), None
 
 
 class WebSocketApp:
@@ -145,25 +168,18 @@ class WebSocketApp:
         except ValueError:
             await self.error(live, connection, "invalid-json")
             return
-        message = None
-        if isinstance(frame, dict):
-            for prop in live.discriminators:
-                if isinstance(frame.get(prop), (str, int, float, bool)):
-                    message = live.by_type.get((prop, frame[prop]))
-                    if message is not None:
-                        break
+        message, meant = live.recognise(frame)
+        if meant is not None:
+            await self.error(live, connection, "invalid-data", f"Invalid {meant.name} message: {meant.errors(frame)[0]}")
+            return
         if message is None:
             name = frame.get(live.discriminators[0]) if isinstance(frame, dict) and live.discriminators else None
             known = isinstance(name, (str, int, float, bool))
             await self.error(live, connection, "unknown-type", f"Unknown message type: {name}" if known else None)
             return
-        problems = message.errors(frame)
-        if problems:
-            await self.error(live, connection, "invalid-data", f"Invalid {message.name} message: {problems[0]}")
-            return
         operation = live.channel.receive_for(message)
         if operation is not None:
-            await live.effects.run(connection, operation, frame)
+            await live.effects.run(connection, operation, frame, message=message)
 
     async def _binary(self, live: ChannelRuntime, connection: Connection, data: bytes) -> None:
         if live.binary is None:
@@ -174,8 +190,15 @@ class WebSocketApp:
             await live.effects.run(connection, operation, None, size=len(data))
 
     async def error(self, live: ChannelRuntime, connection: Connection, kind: str, message: str | None = None, **kwargs: Any) -> None:
+        """The channel's error frame; where the contract documents none, no frame (one would
+        match no documented message), only a line in the mock's log."""
         self.runtime.stats.error()
-        await send_frame([connection], live.errors.render(kind, message, **kwargs), self.runtime.stats)
+        frame = live.errors.render(kind, message, **kwargs)
+        if frame is None:
+            logger.warning("%s: %s (the contract documents no error message to say so)", live.channel.address,
+                           message or kind)
+            return
+        await send_frame([connection], frame, self.runtime.stats)
 
     # -- refusals ------------------------------------------------------------------------------
 

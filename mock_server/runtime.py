@@ -146,6 +146,11 @@ def http_side_of(asyncapi: dict[str, Any]) -> dict[str, Any]:
     }
     if isinstance(asyncapi.get("x-apitwin"), dict):
         document["x-apitwin"] = {k: v for k, v in asyncapi["x-apitwin"].items() if k in ("port", "errors", "docs")}
+    schemes = (asyncapi.get("components") or {}).get("securitySchemes")
+    if isinstance(schemes, dict):  # what the handshake takes, as OpenAPI names it (the start-up table shows it)
+        document["components"] = {"securitySchemes": {
+            name: {**scheme, "type": "apiKey"} if scheme.get("type") == "httpApiKey" else scheme
+            for name, scheme in schemes.items() if isinstance(scheme, dict)}}
     return document
 
 

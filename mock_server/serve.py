@@ -213,6 +213,8 @@ def print_table(servers: list[PreparedServer]) -> None:
         base = server.url + app.base_path
         ui = next((p for p, kind in app.docs_paths.items() if kind == "ui"), None)
         ui = ui or next((op.path for op in app.runtime.operations.values() if op.extension("x-apitwin-docs") in ("swagger-ui", "ui")), None)
+        if not app.runtime.operations and getattr(app.runtime.api, "asyncapi", None):
+            base = "ws" + base[len("http"):]  # an AsyncAPI contract alone: the WebSocket API is the API
         login_fields = _login_fields(app.runtime)
         table.add_row(app.runtime.name, base, (server.url + ui) if ui else "-", auth_mode(app.runtime),
                       demo_credentials(app.runtime.declarations, login_fields))

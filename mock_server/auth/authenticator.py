@@ -77,11 +77,12 @@ class Authenticator:
             return None
         raise self.failures.error("missing_token", headers=self._challenge())
 
-    def verify_token(self, token: str) -> Principal:
+    def verify_token(self, token: str, scheme: Mapping[str, Any] | None = None) -> Principal:
         """The principal of an access token (or a declared static token); AuthError otherwise.
-        Without issued tokens (no declarations), any well-formed token."""
+        Without issued tokens (no declarations), any token well formed for `scheme` (the one it
+        came by, e.g. a JWT for ``bearerFormat: JWT``)."""
         if self.well_formed is not None:
-            return self.well_formed.verify_token(token)
+            return self.well_formed.verify_token(token, scheme)
         for static in self.config.static_tokens:
             if token == static.get("token"):
                 return self._static_principal(static)

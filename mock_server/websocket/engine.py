@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.websocket.audience import Conversations, Presence
-from mock_server.websocket.contract import AsyncContract, Channel, Message
+from mock_server.websocket.contract import AsyncContract, Channel
 from mock_server.websocket.denial import deny
+from mock_server.websocket.dispatch import Dispatch
 from mock_server.websocket.effects import Effects
 from mock_server.websocket.errorframes import ErrorFrames
 from mock_server.websocket.frames import Context, FrameBuilder
@@ -49,37 +50,7 @@ class ChannelRuntime:
         self.conversations = Conversations(app.runtime.store, channel.declarations.get("conversations"))
         self.presence = Presence(app.runtime.store, channel.declarations.get("presence"))
         self.effects = Effects(app, self)
-        self.by_type: dict[tuple[str, Any], list[Message]] = {}
-        self.untyped: list[Message] = []
-        self.binary: Message | None = None
-        for message in channel.client_messages():
-            if message.binary:
-                self.binary = self.binary or message
-            elif message.discriminator is not None:
-                self.by_type.setdefault(message.discriminator, []).append(message)
-            else:
-                self.untyped.append(message)
-        self.discriminators = sorted({d[0] for d in self.by_type})
-
-    def recognise(self, frame: Any) -> tuple[Message | None, Message | None]:
-        """(the client message `frame` is, the message it was meant to be when it is none).
-
-        Messages are told apart by their discriminating constant (``type: Subscribe``) where
-        they have one, and by their schemas: of the messages with the frame's constant, the
-        first the frame is valid against; without one, the first message of the channel (of any
-        channel at this address) whose schema the frame matches."""
-        meant: list[Message] = []
-        if isinstance(frame, dict):
-            for prop in self.discriminators:
-                value = frame.get(prop)
-                if isinstance(value, (str, int, float, bool)):
-                    meant += self.by_type.get((prop, value), [])
-        for message in meant:
-            if message.validator.is_valid(frame):
-                return message, None
-        if meant:
-            return None, meant[0]
-        return next((m for m in self.untyped if m.validator.is_valid(frame)), None), None
+        self.dispatch = Dispatch(channel.client_messages())
 
 
 class WebSocketApp:
@@ -168,24 +139,23 @@ class WebSocketApp:
         except ValueError:
             await self.error(live, connection, "invalid-json")
             return
-        message, meant = live.recognise(frame)
+        message, meant = live.dispatch.recognise(frame)
         if meant is not None:
             await self.error(live, connection, "invalid-data", f"Invalid {meant.name} message: {meant.errors(frame)[0]}")
             return
         if message is None:
-            name = frame.get(live.discriminators[0]) if isinstance(frame, dict) and live.discriminators else None
-            known = isinstance(name, (str, int, float, bool))
-            await self.error(live, connection, "unknown-type", f"Unknown message type: {name}" if known else None)
+            name = live.dispatch.type_name(frame)
+            await self.error(live, connection, "unknown-type", f"Unknown message type: {name}" if name is not None else None)
             return
         operation = live.channel.receive_for(message)
         if operation is not None:
             await live.effects.run(connection, operation, frame, message=message)
 
     async def _binary(self, live: ChannelRuntime, connection: Connection, data: bytes) -> None:
-        if live.binary is None:
+        if live.dispatch.binary is None:
             await self.error(live, connection, "binary")
             return
-        operation = live.channel.receive_for(live.binary)
+        operation = live.channel.receive_for(live.dispatch.binary)
         if operation is not None:
             await live.effects.run(connection, operation, None, size=len(data))
 

@@ -39,7 +39,7 @@ def test_channels_at_one_address_are_served_as_one(feed: AsyncContract) -> None:
     channel = feed.channels[0]
     assert channel.address == "/" and channel.key == "quotes+orders+health+pongs"
     assert {op.operation_id for op in channel.receives} == {"getQuote", "placeOrder", "ping"}
-    assert [s.get("type") for s in channel.security] == ["httpApiKey", "http"]  # from the servers
+    assert [s.get("type") for s in channel.security] == ["httpApiKey", "http", "httpApiKey"]  # from the servers
 
 
 def test_replies_come_from_the_reply_channel(feed: AsyncContract) -> None:

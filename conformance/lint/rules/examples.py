@@ -72,11 +72,16 @@ def _check(site: _Site, validators: _Validators) -> Iterator[Finding]:
         # A schema jsonschema cannot apply (a broken $ref, `type: strin`, `properties: 5`):
         # the `ref` and `*-schema` rules say where it is broken; the example cannot be judged.
         return
+    # One value that breaks several keywords (`null` against a non-nullable string enum) is one
+    # problem: its messages are said together, once.
+    by_path: dict[tuple[Any, ...], list[str]] = {}
     for issue in found:
-        inside = "/".join(str(part) for part in issue.path)
+        by_path.setdefault(tuple(issue.path), []).append(issue.message)
+    for path, messages in by_path.items():
+        inside = "/".join(str(part) for part in path)
         where = f" at /{inside}" if inside else ""
-        pointer = pointer_of(site.value_pointer, issue.path) if site.exact else site.value_pointer
-        yield Finding(f"{site.label} does not match its schema{where}: {issue.message}", pointer=pointer)
+        pointer = pointer_of(site.value_pointer, path) if site.exact else site.value_pointer
+        yield Finding(f"{site.label} does not match its schema{where}: {'; '.join(messages)}", pointer=pointer)
 
 
 class _Validators:

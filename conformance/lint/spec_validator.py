@@ -4,8 +4,8 @@ Two things the validator does not do on its own, and lint needs:
 
 - **Stay offline.** Left to itself it fetches every `http(s)://` `$ref` (and reads `file:`
   references with its own YAML 1.1 loader). Here its reference handlers read local files with
-  our loader and refuse every other scheme; the `ref` rule reports such a reference as one that
-  cannot be resolved offline.
+  our loader and give an empty object for any other scheme; the `ref` rule reports such a
+  reference as one that cannot be resolved offline.
 - **Say where.** Its keyword checks (schemas, `default` values, parameters) report paths relative
   to the object they were checking, and that object is often reached through a `$ref`. Each check
   is wrapped so that an error leaving it is tagged with the object it was checking; that object
@@ -51,7 +51,9 @@ class _Documents:
     def handler(self, uri: str) -> Any:
         parts = urlsplit(uri)
         if parts.scheme != "file":
-            raise OfflineReference(f"{uri}: remote references are not fetched")
+            # Never fetched. An empty object stands in for it (the `ref` rule reports the
+            # reference), so the validator goes on to the rest of the document.
+            return {}
         file = Path(unquote(parts.path))
         if file.resolve() == self.path:
             return self.root

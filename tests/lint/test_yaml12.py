@@ -165,3 +165,18 @@ def test_a_4_mb_contract_loads_well_under_a_second():
     quarter = text[: len(text) // 4].rsplit("\n  /things", 1)[0] + "\n"
     pyyaml = _cpu_seconds(lambda t: yaml.load(t, Loader=yaml.CSafeLoader), quarter, times=1)
     assert ours / 4 < pyyaml / 2, f"{ours:.2f} s for all against PyYAML's {pyyaml:.2f} s for a quarter"
+
+
+def test_the_mock_serves_the_example_as_written(tmp_path):
+    """The whole path, as a user meets it: the mock answers the documented example with
+    "18:00" and "no", the strings the contract's author wrote."""
+    import httpx
+
+    from tests.support.servers import run_mock
+
+    path = tmp_path / "openapi.yaml"
+    path.write_text(CONTRACT_WITH_TIMES)
+    with run_mock(str(path)) as server:
+        response = httpx.get(f"{server.url}/hours", headers={"Prefer": "dynamic=false"}, timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"opens": "18:00", "open_on_sunday": "no"}

@@ -117,7 +117,9 @@ def _parse_yaml(path: Path, text: str) -> Any:
         ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        cause = "YAML syntax error: " + _yaml_cause(error)
+        # a constructor error is well-formed YAML that a contract cannot hold (a tag, a deep nest)
+        kind = "YAML error: " if isinstance(error, yaml.constructor.ConstructorError) else "YAML syntax error: "
+        cause = kind + _yaml_cause(error)
         if mark is None:
             raise ContractError(path, cause) from None
         raise ContractError(path, cause, line=mark.line + 1, column=mark.column + 1) from None
@@ -177,7 +179,9 @@ def _parse_json(path: Path, text: str) -> Any:
         return mapping
 
     try:
-        return json.loads(text, object_pairs_hook=pairs)
+        document = json.loads(text, object_pairs_hook=pairs)
+    except RecursionError:
+        raise _too_deep(path, text) from None
     except json.JSONDecodeError as error:
         raise ContractError(
             path, f"JSON syntax error: {error.msg}", line=error.lineno, column=error.colno
@@ -190,6 +194,19 @@ def _parse_json(path: Path, text: str) -> Any:
             if located.line is not None and "duplicate key" in located.cause:
                 raise located from None
         raise ContractError(path, f"duplicate key '{dup.key}'") from None
+    if yaml12.depth_exceeds(document):  # the same limit as YAML's, for whoever walks it
+        raise _too_deep(path, text)
+    return document
+
+
+def _too_deep(path: Path, text: str) -> ContractError:
+    """JSON nested too deeply, placed: JSON is YAML, and the YAML loader knows the line."""
+    try:
+        _parse_yaml(path, text)
+    except ContractError as located:
+        if located.line is not None:
+            return located
+    return ContractError(path, f"nested deeper than {yaml12.MAX_DEPTH} levels")
 
 
 class _JsonDuplicate(Exception):

@@ -16,7 +16,8 @@ the same resolution, for the places that need line numbers (lint).
 YAML merge keys (`<<`) are kept, as YAML 1.1 and most tools read them, because contracts use
 them. Anything JSON cannot hold is refused with its line: a mapping or list as a key, a tag
 other than the core schema's, an alias to a node that contains it. Nesting is limited to
-`MAX_DEPTH` levels, so a hostile file cannot exhaust the stack of whoever walks the result.
+`MAX_DEPTH` levels, so a hostile file cannot exhaust the stack of whoever walks the result
+(`depth_exceeds` applies the same limit to a document parsed as JSON).
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ try:  # libyaml is an optional speed-up of PyYAML; the pure-Python parser behave
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Parser  # type: ignore[assignment]
 
-__all__ = ["load", "compose", "plain_value", "json_key", "DuplicateKey", "MAX_DEPTH"]
+__all__ = ["load", "compose", "plain_value", "json_key", "depth_exceeds", "DuplicateKey", "MAX_DEPTH"]
 
-#: deepest nesting of mappings and lists a contract may have
-MAX_DEPTH = 512
+#: deepest nesting of mappings and lists a contract may have: far beyond any real contract,
+#: and well within what recursive walkers (copying, `$ref` resolution) can take
+MAX_DEPTH = 128
 
 _CORE = "tag:yaml.org,2002:"
 _INT = re.compile(r"[-+]?[0-9]+\Z|0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
@@ -96,6 +98,22 @@ def plain_value(text: str) -> Any:
         if special is not None:
             return special
     return text
+
+
+def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Is a parsed value (from JSON, say) nested deeper than `limit` mappings and lists?"""
+    if not isinstance(value, (dict, list)):
+        return False
+    pending = [(value, 1)]
+    while pending:
+        current, depth = pending.pop()
+        children = current.values() if isinstance(current, dict) else current
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return True
+                pending.append((child, depth + 1))
+    return False
 
 
 def _tagged(tag: str, text: str, mark: yaml.Mark) -> Any:

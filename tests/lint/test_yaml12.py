@@ -66,7 +66,7 @@ def test_merge_keys_and_anchors():
     ("a: &r\n  b: *r\n", "recursive structure", 2),
     ("a: 1\n---\nb: 2\n", "but found another document", 2),
     ("a: !!int twelve\n", "'twelve' is not a valid !!int", 1),
-    ("a: " + "[" * 600 + "]" * 600 + "\n", "nested deeper than 512 levels", 1),
+    ("a: " + "[" * 200 + "]" * 200 + "\n", "nested deeper than 128 levels", 1),
 ])
 def test_what_json_cannot_hold_is_refused_with_its_line(tmp_path, text, fragment, line):
     path = tmp_path / "openapi.yaml"
@@ -75,6 +75,17 @@ def test_what_json_cannot_hold_is_refused_with_its_line(tmp_path, text, fragment
         load_document(path)
     assert fragment in caught.value.cause
     assert caught.value.line == line
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_nesting_is_limited_and_what_is_allowed_lints_without_a_crash(tmp_path, suffix):
+    deep, allowed = tmp_path / f"deep{suffix}", tmp_path / f"allowed{suffix}"
+    deep.write_text('{"openapi": "3.1.0", "x": ' + "[" * 300 + "]" * 300 + "}")
+    allowed.write_text('{"openapi": "3.1.0", "x": ' + "[" * 120 + "]" * 120 + "}")
+    with pytest.raises(ContractError, match="nested deeper than 128 levels"):
+        load_document(deep)
+    assert load_document(allowed)["openapi"] == "3.1.0"
+    assert "Traceback" not in apitwin("lint", str(allowed)).stderr
 
 
 def test_single_scalar_and_empty_documents():

@@ -28,6 +28,7 @@ from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
 from conformance.settings import CheckSettings, SettingsError
 from conformance.target import Target
+from mock_server.contracts.inline import inline_files
 from mock_server.contracts.loader import load_document
 
 #: our phase names -> Schemathesis' phases
@@ -119,9 +120,11 @@ def install_auth(schema: Any, session: AuthSession) -> None:
 def load_schema(target: Target, settings: CheckSettings, enabled: set[str]) -> Any:
     config = schemathesis.Config.from_dict(engine_config(settings, enabled))
     try:
-        # Read by our loader, not Schemathesis' own: the contract is YAML 1.2 (`18:00` is a string).
-        schema = schemathesis.openapi.from_dict(load_document(target.contract.openapi_path), config=config)
-        schema.location = Path(target.contract.openapi_path).resolve().as_uri()  # base of relative $refs
+        # Read by our loader, not Schemathesis' own: the contract and the files it refers to are
+        # YAML 1.2 (`18:00` is a string), and a remote $ref is never fetched.
+        path = Path(target.contract.openapi_path)
+        schema = schemathesis.openapi.from_dict(inline_files(load_document(path), base=path), config=config)
+        schema.location = path.resolve().as_uri()
     except Exception as exc:  # Schemathesis raises several loader errors; all mean "cannot use this file"
         raise SettingsError(f"{target.contract.openapi_path}: Schemathesis cannot load it: {exc}") from None
     schema.config.update(base_url=target.base_url)

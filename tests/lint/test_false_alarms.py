@@ -134,3 +134,40 @@ def test_public_contracts_lint_without_false_alarms(path):
     """Real-world contracts we did not write (tests/corpus/SOURCES.md): valid, so no errors."""
     errors = [problem.format() for problem in lint_file(path) if problem.is_error]
     assert errors == []
+
+
+NULLABLE_BESIDE_REF = """\
+openapi: 3.0.3
+info: {title: Nullable beside a $ref, version: '1'}
+paths:
+  /calls:
+    get:
+      operationId: calls
+      responses:
+        '200':
+          description: OK
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  region: {$ref: '#/components/schemas/Region', nullable: true}
+                  other: {$ref: '#/components/schemas/Region'}
+              example:
+                region: null
+                other: OTHER
+components:
+  schemas:
+    Region: {type: string, enum: [us1, ie1]}
+"""
+
+
+def test_null_where_nullable_sits_beside_a_ref_is_a_warning_naming_the_cause(tmp_path):
+    """OpenAPI 3.0 ignores a $ref's siblings, so the null breaks the schema as written; the
+    author meant it nullable (generated vendor contracts are full of this)."""
+    path = tmp_path / "openapi.yaml"
+    path.write_text(NULLABLE_BESIDE_REF)
+    problems = [p for p in lint_file(path) if p.rule == "example"]
+    assert [(p.line, p.severity) for p in problems] == [(18, "warning"), (19, "error")]
+    assert "`nullable: true` beside a `$ref` is ignored in OpenAPI 3.0" in problems[0].message
+    assert "'OTHER' is not one of" in problems[1].message

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import schemathesis
@@ -28,6 +29,8 @@ from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
 from conformance.settings import CheckSettings, SettingsError
 from conformance.target import Target
+from mock_server.contracts.inline import inline_files
+from mock_server.contracts.loader import load_document
 
 #: our phase names -> Schemathesis' phases
 PHASE_MAP = {
@@ -118,7 +121,11 @@ def install_auth(schema: Any, session: AuthSession) -> None:
 def load_schema(target: Target, settings: CheckSettings, enabled: set[str]) -> Any:
     config = schemathesis.Config.from_dict(engine_config(settings, enabled))
     try:
-        schema = schemathesis.openapi.from_path(str(target.contract.openapi_path), config=config)
+        # Read by our loader, not Schemathesis' own: the contract and the files it refers to are
+        # YAML 1.2 (`18:00` is a string), and a remote $ref is never fetched.
+        path = Path(target.contract.openapi_path)
+        schema = schemathesis.openapi.from_dict(inline_files(load_document(path), base=path), config=config)
+        schema.location = path.resolve().as_uri()
     except Exception as exc:  # Schemathesis raises several loader errors; all mean "cannot use this file"
         raise SettingsError(f"{target.contract.openapi_path}: Schemathesis cannot load it: {exc}") from None
     schema.config.update(base_url=target.base_url)

@@ -14,16 +14,17 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from mock_server.contracts.loader import load_document
 from mock_server.datagen.generator import DataGenerator
 from mock_server.http.app import base_path_of
 from mock_server.http.validation import upgrade_30
@@ -38,8 +39,8 @@ TIMEOUT = 30
 
 
 def read(path: Path) -> dict[str, Any]:
-    text = path.read_text(encoding="utf-8")
-    return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    """The contract as apitwin reads it (YAML 1.2, as OpenAPI 3.1 requires)."""
+    return load_document(path)
 
 
 def kind_of(path: Path) -> str | None:
@@ -88,16 +89,16 @@ class Contract:
         """A 2020-12 validator for one schema of the contract, its local `$ref`s resolving."""
         key = id(schema)
         if key not in self.validators:
-            root = self._upgraded()
+            root = self.upgraded
             contents = {**root, "$schema": "https://json-schema.org/draft/2020-12/schema", "x-corpus-schema": upgrade_30(schema) if self.is_30 else schema}
             registry = Registry().with_resource(CONTRACT_URI, Resource.from_contents(contents, default_specification=DRAFT202012))
             self.validators[key] = Draft202012Validator({"$ref": CONTRACT_URI + "#/x-corpus-schema"}, registry=registry)
         return self.validators[key]
 
-    def _upgraded(self) -> dict[str, Any]:
-        if "_upgraded" not in self.__dict__:
-            self.__dict__["_upgraded"] = upgrade_30(self.document) if self.is_30 else self.document
-        return self.__dict__["_upgraded"]
+    @cached_property
+    def upgraded(self) -> dict[str, Any]:
+        """The document with 3.0's schema dialect in 2020-12 terms (validation reads this)."""
+        return upgrade_30(self.document) if self.is_30 else self.document
 
     def operations(self) -> list[tuple[str, str, dict[str, Any], list[dict[str, Any]]]]:
         out = []

@@ -64,6 +64,8 @@ class MockError(Exception):
         self.errors = errors
         self.headers = dict(headers or {})
         self.validation = validation
+        #: the status the operation documents for this error, where it differs (see error_status)
+        self.documented_status: int | None = None
         super().__init__(f"{status} {message or ''}".strip())
 
 
@@ -96,6 +98,8 @@ class ErrorFormat:
         self.media_type = "application/json" if self.body is not None else "application/problem+json"
 
     def status_of(self, error: MockError) -> int:
+        if error.documented_status is not None:
+            return error.documented_status
         return self.validation_status if error.validation else error.status
 
     def code_for(self, status: int, code: str | None = None) -> str:
@@ -103,6 +107,17 @@ class ErrorFormat:
 
     def render(self, error: MockError) -> tuple[int, Any, dict[str, str]]:
         """(status, body, headers) for `error`."""
+        status, values = self.facts(error)
+        if error.validation and self.validation_body is not None:
+            template = self.validation_body
+        elif self.body is not None:
+            template = self.body
+        else:
+            template = PROBLEM_BODY
+        return status, fill(template, values), error.headers
+
+    def facts(self, error: MockError) -> tuple[int, dict[str, Any]]:
+        """(status, placeholder values) of `error`: what any envelope of it says."""
         status = self.status_of(error)
         message = error.message or self.messages.get(status) or _reason(status)
         if error.validation and error.errors and error.message in (None, VALIDATION_MESSAGE):
@@ -125,13 +140,7 @@ class ErrorFormat:
             "status": status,
             "title": _reason(status),
         }
-        if error.validation and self.validation_body is not None:
-            template = self.validation_body
-        elif self.body is not None:
-            template = self.body
-        else:
-            template = PROBLEM_BODY
-        return status, fill(template, values), error.headers
+        return status, values
 
 
 def fill(template: Any, values: Mapping[str, Any]) -> Any:

@@ -1,5 +1,6 @@
-"""The documented reply: the success response's example (or the one ``Prefer`` names), else
-data generated from its schema. What every operation without other work answers."""
+"""The documented reply: the success response's example (or the one ``Prefer`` names; that of
+the media type ``Accept`` prefers where it has one), else one composed from its schema's
+examples, else data generated from its schema. What every operation without other work answers."""
 
 from __future__ import annotations
 
@@ -8,4 +9,4 @@ from mock_server.http.exchange import Reply
 
 
 def documented(ctx: Context) -> Reply:
-    return ctx.replies.documented(ctx.plan.success_status, ctx.preference, ctx.headers)
+    return ctx.replies.documented(ctx.plan.success_status, ctx.preference, ctx.headers, ctx.request.headers.get("accept"))

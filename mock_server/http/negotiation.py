@@ -61,8 +61,8 @@ def parse_accept(header: str | None) -> list[MediaRange]:
         return []
     ranges = []
     for index, part in enumerate(header[:MAX_ACCEPT_LENGTH].split(",")[:MAX_RANGES]):
-        if not part.strip():
-            continue
+        if "/" not in part.split(";", 1)[0]:
+            continue  # not a media range: ignored, as an unreadable Accept is
         kind, subtype, params = split_media_type(part)
         q, kept = 1.0, []
         for name, value in params:

@@ -343,6 +343,9 @@ class MockApp:
         """An error raised outside an operation's handler (body too large, unknown path, wrong
         method): in the envelope of the operation the request was for, if there is one."""
         operation_id = self.paths.operation_id(request.method, request.path) if request is not None else None
+        if operation_id is None and request is not None:
+            # a method the path does not document: any operation there documents its errors
+            operation_id = next(filter(None, (self.paths.operation_id(m, request.path) for m in self.paths.allowed(request.path))), None)
         if operation_id is not None and operation_id in self.handlers:
             return self.handlers[operation_id].error_reply(error, {})
         status, body, headers = self.errors.render(error)

@@ -23,6 +23,7 @@ class ExampleSource:
         self.seed = seed
         self.dynamic = generator
         self._static: DataGenerator | None = None
+        self._documents: dict[int, tuple[Any, bool]] = {}
 
     def _static_generator(self) -> DataGenerator:
         """A generator of its own, reseeded: the same schema always fills the same way."""
@@ -33,9 +34,19 @@ class ExampleSource:
         self._static.faker.seed_instance(source)
         return self._static
 
+    def documents_examples(self, schema: Any) -> bool:
+        """Whether any part of `schema` documents an example (remembered per schema: most
+        schemas have none, and then composing one per request would be wasted work)."""
+        hit = self._documents.get(id(schema))
+        if hit is None or hit[0] is not schema:
+            hit = self._documents[id(schema)] = (schema, compose(schema, self.document, lambda sub, name: None)[0])
+        return hit[1]
+
     def composed(self, schema: Any, *, static: bool) -> tuple[bool, Any]:
         """(found, value) composed from `schema`'s examples; gaps filled statically (the same
         every time) or with fresh generated data."""
+        if not static and not self.documents_examples(schema):
+            return False, None
         generator = self._static_generator() if static else self.dynamic
         return compose(schema, self.document, lambda sub, name: generator.value(sub, name=name, root=self.document))
 

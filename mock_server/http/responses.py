@@ -110,7 +110,7 @@ class Responder:
             return body
         _, facts = self.errors.facts(error)
         found, base = (False, None) if preference.dynamic else example_of(media, self.document)
-        if not found and not preference.dynamic:
+        if not found and not preference.dynamic and self.services.examples.documents_examples(schema):
             found, base = self.services.examples.composed(schema, static=True)
             found = found and compiler.is_valid(schema, base)
         if not found:

@@ -79,7 +79,7 @@ def parse_accept(header: str | None) -> list[MediaRange]:
 
 def is_json(media_type: str) -> bool:
     """``application/json``, ``application/problem+json``, ``text/json``, ``*/*+json``."""
-    kind, subtype, _ = split_media_type(media_type)
+    _, subtype, _ = split_media_type(media_type)
     return subtype == "json" or subtype.endswith("+json")
 
 

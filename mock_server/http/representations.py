@@ -35,7 +35,7 @@ def render(value: Any, media_type: str, schema: Any, document: dict[str, Any]) -
     """`value` written as `media_type` (JSON types: the value itself, for the reply to encode)."""
     if is_json(media_type) or value is None or isinstance(value, bytes):
         return value
-    kind, subtype, _ = split_media_type(media_type)
+    _, subtype, _ = split_media_type(media_type)
     if subtype == "xml" or subtype.endswith("+xml"):
         return to_xml(value, schema, document)
     if subtype == "csv":

@@ -1,12 +1,11 @@
-"""A public contract apitwin did not write, served and checked as a user would: the OAI
-`petstore-expanded` example, whose errors are documented only as `default` responses (see
-SOURCES.md). It lints clean, every operation answers a valid request with a body valid against
-its documented schema (errors in the `default` one), and `apitwin check` of the mock finds nothing."""
+"""A public contract apitwin did not write: the OAI `petstore-expanded` example, whose errors are
+documented only as `default` responses (see SOURCES.md). Its pets are kept and answered in their
+documented schema, and every error (not found, a broken body, a chosen status, a refused
+`Accept`) is answered in the `default` response's body. (Lint, a valid request per operation
+and `apitwin check` of the mock are what the corpus harness runs on every contract here.)"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from tests.support.servers import ROOT, ServerProcess, run_mock
+from tests.support.servers import ServerProcess, run_mock
 
 CONTRACT = Path(__file__).parent / "responses" / "petstore-expanded.yaml"
 DOCUMENT = yaml.safe_load(CONTRACT.read_text())
@@ -37,12 +36,6 @@ def server() -> Iterator[ServerProcess]:
 def http(server: ServerProcess) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url + BASE, timeout=10) as client:
         yield client
-
-
-def test_it_lints_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "mock_server", "lint", str(CONTRACT)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_operation_answers_a_valid_request_with_its_documented_body(http) -> None:
@@ -75,10 +68,3 @@ def test_errors_are_answered_in_the_default_response(http) -> None:
     refused = http.get("/pets", headers={"Accept": "application/xml"})
     assert refused.status_code == 406 and "application/json" in refused.text
 
-
-def test_apitwin_check_of_the_mock_finds_nothing(server: ServerProcess) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mock_server", "check", str(CONTRACT), "--base-url", server.url + BASE, "--seed", "1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -60,7 +60,13 @@ class Operation:
         return None, {}
 
     def documented_statuses(self) -> list[int]:
-        return sorted(int(s) for s in self.responses if s.isdigit())
+        """Every status the responses name: their own, the first of a range (``4XX`` -> 400),
+        and 500 for ``default`` (what ``--chaos`` picks from)."""
+        statuses = {int(s) for s in self.responses if s.isdigit()}
+        statuses |= {int(s[0]) * 100 for s in self.responses if len(s) == 3 and s[0].isdigit() and s[1:].upper() == "XX"}
+        if "default" in self.responses:
+            statuses.add(500)
+        return sorted(statuses)
 
 
 def collect_operations(document: dict[str, Any]) -> dict[str, Operation]:

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from mock_server.contracts.operations import response_key
+from mock_server.contracts.operations import collect_operations, response_key
 from mock_server.datagen.examples import compose
 from mock_server.http.error_bodies import fitted
 from mock_server.http.error_status import documented_error
@@ -34,6 +34,13 @@ from mock_server.http.validation import SchemaCompiler
 ])
 def test_a_status_is_documented_by_itself_its_range_or_default(responses, status, key):
     assert response_key(responses, status) == key
+
+
+def test_chaos_picks_from_range_and_default_keys_too():
+    document = {"paths": {"/a": {"get": {"operationId": "a", "responses": {"2XX": {"description": "ok"}, "4XX": {"description": "no"}, "default": {"description": "?"}}}}}}
+    operation = collect_operations(document)["a"]
+    assert operation.documented_statuses() == [200, 400, 500]
+    assert operation.success_status == 200 and operation.response_key(204) == "2XX"
 
 
 # -- negotiation ------------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 that fits its schema.
 
 `Responder` turns what an action produced (a record, a list, facts) into a `Reply` shaped by the
-documented response schema, answers a documented status with its example or generated data, and
-renders errors in the API's envelope. Headers a response documents as required are always set.
+documented response schema, answers a documented status (its own key, its range or ``default``)
+with its example, one composed from its schema's examples, or generated data, and renders errors
+in the status the operation documents for them (`error_status`) and in its documented body
+(`error_bodies`). Headers a response documents as required are always set, and every reply is
+finally written in the documented media type the client's ``Accept`` prefers (`negotiated`).
 """
 
 from __future__ import annotations

@@ -149,6 +149,10 @@ def _element(name: str, value: Any, schema: Any, document: dict[str, Any], depth
             sub_xml = _resolve(sub, document).get("xml") or {}
             if sub_xml.get("attribute") and not isinstance(sub_value, (dict, list)):
                 attr = _qualified(sub_xml.get("name") or key, sub_xml)
+                declared = f' xmlns:{xml_name(sub_xml["prefix"])}="{_escape(str(sub_xml.get("namespace", "")), True)}"' \
+                    if sub_xml.get("prefix") and sub_xml.get("namespace") else ""
+                if declared not in attributes:
+                    attributes += declared
                 attributes += f' {attr}="{_escape(_text(sub_value), True)}"'
             else:
                 children.extend(_children(key, sub_value, sub, document, depth + 1))

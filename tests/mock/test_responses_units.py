@@ -112,6 +112,15 @@ def test_xml_follows_the_schema_xml_object():
     assert "xmlns:p=\"urn:pets\"" in text and "<p:pet" in text
 
 
+def test_a_namespaced_attribute_declares_its_namespace():
+    schema = {"type": "object", "xml": {"name": "doc"}, "properties": {
+        "lang": {"type": "string", "xml": {"attribute": True, "prefix": "x", "namespace": "urn:x"}},
+        "id": {"type": "string", "xml": {"attribute": True, "prefix": "x", "namespace": "urn:x"}},
+    }}
+    root = ET.fromstring(to_xml({"lang": "en", "id": "d1"}, schema, {}).split("\n", 1)[1])
+    assert root.get("{urn:x}lang") == "en" and root.get("{urn:x}id") == "d1"
+
+
 def test_xml_names_come_from_the_ref_when_no_xml_name_and_arrays_are_wrapped_at_the_root():
     text = to_xml([{"a": "1"}, {"a": "2"}], {"type": "array", "items": {"$ref": "#/components/schemas/Named"}}, DOCUMENT)
     root = ET.fromstring(text.split("\n", 1)[1])

@@ -6,6 +6,8 @@ a documented one of the same meaning:
 * a request that breaks the contract: the API's declared validation status, else 400, else
   422, whichever the operation documents (a path parameter that breaks it names nothing that
   exists: 404 where that is documented and the declared status is not);
+* another malformed request (JSON that does not parse, a bad filter): 400, else the documented
+  422 (and the reverse);
 * an authentication failure: 401, else the documented 403 (and a refused role or permission:
   403, else the documented 401).
 
@@ -20,7 +22,7 @@ from typing import Any
 from mock_server.http.errors import ErrorFormat, MockError
 
 #: failures whose status may give way to another documented one of the same meaning
-ALTERNATIVES = {401: (403,), 403: (401,)}
+ALTERNATIVES = {400: (422,), 422: (400,), 401: (403,), 403: (401,)}
 
 
 def documents(responses: dict[str, Any], status: int) -> bool:

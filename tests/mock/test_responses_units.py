@@ -227,6 +227,11 @@ def test_auth_failures_take_the_documented_401_or_403():
     assert _status(MockError(404), {"200": {}, "400": {}}) == 404
 
 
+def test_a_malformed_body_takes_the_documented_422_where_400_is_not():
+    assert _status(MockError(400, "Malformed JSON"), {"201": {}, "422": {}}) == 422
+    assert _status(MockError(400, "Malformed JSON"), {"201": {}, "400": {}, "422": {}}) == 400
+
+
 def test_the_failure_is_written_into_the_documented_error_fields():
     compiler = SchemaCompiler({})
     schema = {"type": "object", "required": ["code", "message"], "properties": {

@@ -344,8 +344,12 @@ class MockApp:
         method): in the envelope of the operation the request was for, if there is one."""
         operation_id = self.paths.operation_id(request.method, request.path) if request is not None else None
         if operation_id is None and request is not None:
-            # a method the path does not document: any operation there documents its errors
-            operation_id = next(filter(None, (self.paths.operation_id(m, request.path) for m in self.paths.allowed(request.path))), None)
+            # a method the path does not document: an operation there (one in the API's own
+            # envelope, not one with an envelope of its own) documents the path's error body
+            others = (self.handlers.get(self.paths.operation_id(m, request.path) or "") for m in self.paths.allowed(request.path))
+            fallback = next((h for h in others if h is not None and not h.plan.errors), None)
+            if fallback is not None:
+                return fallback.error_reply(error, {})
         if operation_id is not None and operation_id in self.handlers:
             return self.handlers[operation_id].error_reply(error, {})
         status, body, headers = self.errors.render(error)

@@ -32,9 +32,14 @@ _NAME_INVALID = re.compile(r"[^A-Za-z0-9_.\-]")
 
 
 def render(value: Any, media_type: str, schema: Any, document: dict[str, Any]) -> Any:
-    """`value` written as `media_type` (JSON types: the value itself, for the reply to encode)."""
+    """`value` written as `media_type` (JSON types: the value itself, for the reply to encode;
+    any other type: text that encodes as UTF-8, whatever the value held)."""
     if is_json(media_type) or value is None or isinstance(value, bytes):
         return value
+    return _written(value, media_type, schema, document).encode("utf-8", "replace").decode("utf-8")
+
+
+def _written(value: Any, media_type: str, schema: Any, document: dict[str, Any]) -> str:
     _, subtype, _ = split_media_type(media_type)
     if subtype == "xml" or subtype.endswith("+xml"):
         return to_xml(value, schema, document)
@@ -94,7 +99,12 @@ def xml_name(text: str) -> str:
     return name if _NAME_START.match(name) else "_" + name
 
 
+#: characters XML 1.0 cannot carry at all (control characters, lone surrogates)
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _escape(text: str, attribute: bool = False) -> str:
+    text = _NOT_XML.sub("\ufffd", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace('"', "&quot;") if attribute else text
 

@@ -128,6 +128,11 @@ def test_xml_names_come_from_the_ref_when_no_xml_name_and_arrays_are_wrapped_at_
     assert ET.fromstring(to_xml({"9 bad key": 1}, {}, DOCUMENT).split("\n", 1)[1]).find("_9_bad_key").text == "1"
 
 
+def test_xml_is_well_formed_whatever_the_text():
+    text = to_xml({"a": "nul\x00 bell\x07 <b>&\ud800"}, {}, {})
+    assert ET.fromstring(text.split("\n", 1)[1].encode("utf-8", "surrogatepass")).find("a").text == "nul\ufffd bell\ufffd <b>&\ufffd"
+
+
 def test_csv_writes_a_header_and_one_row_per_object():
     schema = {"type": "array", "items": {"type": "object", "properties": {"id": {}, "name": {}, "price": {}}}}
     text = to_csv([{"name": "a, b", "id": 1}, {"id": 2, "name": "c", "price": 1.5, "extra": {"k": True}}], schema, {})

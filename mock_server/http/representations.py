@@ -119,7 +119,7 @@ def to_xml(value: Any, schema: Any, document: dict[str, Any]) -> str:
         wrapper = xml.get("name") or _ref_name(schema) or "items"
         item_name = item_xml.get("name") or _ref_name(items) or "item"
         inner = "".join(_element(item_name, item, items, document, 1) for item in value)
-        body = _open(wrapper, xml, "") + inner + _close(wrapper, xml)
+        body = _open(wrapper, xml, "") + inner + _close(wrapper, xml) if inner else _open(wrapper, xml, "", empty=True)
     else:
         name = xml.get("name") or _ref_name(schema) or "root"
         body = _element(name, value, schema, document, 0)

@@ -195,3 +195,9 @@ def test_generated_error_bodies_stay_small(http):
     assert set(body) == {"error", "trace"} and body["trace"] == []
     assert set(body["error"]) == {"reason", "hint"} and body["error"]["reason"] == "Not Found"
     assert len(response.content) < 200
+
+
+def test_an_error_does_not_echo_a_huge_value_back(http):
+    response = http.post("/orders", json={"qty": 1, "note": "x" * 200_000})
+    assert response.status_code == 422
+    assert len(response.content) < 1000 and "longer than 5" in response.json()["errors"][0]["msg"]

@@ -246,3 +246,14 @@ def test_the_failure_is_written_into_the_documented_error_fields():
     _, facts = ErrorFormat(None).facts(MockError(404, "Pet 9 not found"))
     value = fitted({"code": 1, "message": "x", "error": {"status": "?"}}, schema, facts, {}, compiler.is_valid)
     assert value == {"code": 404, "message": "Pet 9 not found", "error": {"status": "404", "detail": "Pet 9 not found"}}
+
+
+def test_an_error_never_echoes_a_huge_client_value():
+    big = "x" * 200_000
+    problems = [{"loc": ["body", "s"], "msg": f'"{big}" is longer than 5 characters', "type": "value_error.maxLength"}] * 50
+    _, facts = ErrorFormat(None).facts(validation_error(problems))
+    assert len(facts["errors"]) == 10
+    assert facts["errors"][0]["msg"] == '"xxxxxxxxxxxxxxxxxxx\u2026" is longer than 5 characters'
+    assert facts["message"].endswith("is longer than 5 characters") and len(facts["message"]) < 100
+    _, facts = ErrorFormat(None).facts(MockError(404, "No record " + big))
+    assert len(facts["message"]) <= 501

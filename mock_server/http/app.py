@@ -279,7 +279,7 @@ class MockApp:
         except HTTPException as error:
             headers = dict(error.headers or {})
             if error.status_code == 405:
-                headers["Allow"] = ", ".join(self.paths.allowed(request.path)) or headers.get("Allow", "")
+                headers["Allow"] = ", ".join(_with_head(self.paths.allowed(request.path))) or headers.get("Allow", "")
             reply = self._error_reply(MockError(error.status_code, _http_message(error, request), headers=headers), request)
         except Exception:
             logger.exception("unexpected error serving %s %s", request.method, request.path)
@@ -412,6 +412,11 @@ class MockApp:
         if extra is not None:
             return Reply(200, extra, {}, "application/json")
         raise MockError(404, f"No mock control endpoint at {request.path}")
+
+
+def _with_head(methods: list[str]) -> list[str]:
+    """HEAD is answered wherever GET is, so it is allowed there too."""
+    return [*methods, "HEAD"] if "GET" in methods and "HEAD" not in methods else methods
 
 
 def _http_message(error: HTTPException, request: Request) -> str:

@@ -63,16 +63,20 @@ class OperationPipeline:
         return Context(self.plan, self.services, self.replies, request, validator=self.validator)
 
     def handle(self, request: Request) -> Reply:
+        """The answer, written in the documented media type the client's ``Accept`` prefers."""
+        return self.replies.negotiated(self.answer(request), request.headers.get("accept"))
+
+    def answer(self, request: Request) -> Reply:
         ctx = self.context(request)
         try:
-            reply = self.replies.finished(self._run(ctx))
+            reply = self._run(ctx)
         except MockError as error:
-            reply = self.replies.error(error, ctx.headers)
+            return self.replies.error(error, ctx.headers)
         except Exception:  # a bug, not the client's mistake: the API's own 500, and a log line
             logger.exception("unexpected error in %s (%s %s)", self.plan.operation_id, request.method, request.path)
             self.services.stats.error()
-            reply = self.replies.error(MockError(500), ctx.headers)
-        return self.replies.negotiated(reply, request.headers.get("accept"))
+            return self.replies.error(MockError(500), ctx.headers)
+        return self.replies.finished(reply)
 
     def _run(self, ctx: Context) -> Reply:
         for step in BEFORE_ACTION:

@@ -1,6 +1,5 @@
-"""The documented reply: the success response's example (or the one ``Prefer`` names; that of
-the media type ``Accept`` prefers where it has one), else one composed from its schema's
-examples, else data generated from its schema. What every operation without other work answers."""
+"""The documented reply: the success response's example (or the one ``Prefer`` names), else
+data generated from its schema. What every operation without other work answers."""
 
 from __future__ import annotations
 

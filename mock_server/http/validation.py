@@ -381,4 +381,14 @@ def upgrade_30(node: Any) -> Any:
             out[exclusive] = out.pop(bound)
         elif out.get(exclusive) is False:
             del out[exclusive]
+    limits = INTEGER_FORMATS.get(out.get("format")) if out.get("type") in ("integer", ["integer", "null"]) else None
+    if limits:  # OpenAPI's int32/int64 formats are ranges
+        if "minimum" not in out and "exclusiveMinimum" not in out:
+            out["minimum"] = limits[0]
+        if "maximum" not in out and "exclusiveMaximum" not in out:
+            out["maximum"] = limits[1]
     return out
+
+
+#: the ranges OpenAPI's integer formats stand for
+INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}

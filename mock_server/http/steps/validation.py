@@ -18,6 +18,11 @@ def validation(ctx: Context) -> None:
         ctx.params = validator.parameters(request.path_params, request.query_pairs, request.headers, request.cookies)
     except MockError as error:
         raise explained_filter_error(error, request, ctx.plan) from None
+    # the actions address records by path parameters: the typed value (``/pets/007`` -> 7), as
+    # the schema reads it, where it is one value
+    for name, value in ctx.params.get("path", {}).items():
+        if isinstance(value, (str, int, float)):
+            request.path_params[name] = value
     ctx.body = validator.body(request.body, request.content_type)
 
 

@@ -40,6 +40,7 @@ def parse_form(text: str, schema: Any, encoding: Mapping[str, Any] | None, docum
     names = frozenset(properties)
     form: dict[str, Any] = {}
     problems = []
+    consumed = set(names)  # keys some property reads (an exploded object's own properties too)
     for name, sub in properties.items():
         rule = encoding.get(name) if isinstance(encoding.get(name), Mapping) else {}
         json_value = _is_json(rule.get("contentType"))
@@ -49,11 +50,13 @@ def parse_form(text: str, schema: Any, encoding: Mapping[str, Any] | None, docum
             raw = reader.read({}, pairs, {}, {})
             if raw is MISSING:
                 continue
+            if reader.shape == "object" and reader.style == "form" and reader.explode and isinstance(raw, dict):
+                consumed.update(raw)
             form[name] = json.loads(raw) if json_value else typed(raw, sub, document)
         except ValueError as error:
             problems.append({"loc": ["body", name], "msg": str(error), "type": "type_error"})
     for key, value in pairs:  # what the schema does not name is kept as sent
-        if key not in names and key.split("[", 1)[0] not in names:
+        if key not in consumed and key.split("[", 1)[0] not in names:
             form[key] = value
     if problems:
         raise validation_error(problems)

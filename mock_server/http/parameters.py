@@ -55,7 +55,8 @@ class ParameterReader:
     explode: bool
     shape: str                        # scalar | array | object
     properties: tuple[str, ...] = ()  # an exploded form object's own keys
-    open_object: bool = False         # an exploded form object takes every key nobody else claims
+    open_object: bool = False         # an exploded form object declaring additionalProperties and
+                                      # no properties takes every key no other parameter claims
     claimed: frozenset[str] = frozenset()  # the other query/cookie parameters' names
 
     @classmethod
@@ -74,7 +75,7 @@ class ParameterReader:
             explode=bool(explode),
             shape=shape,
             properties=properties,
-            open_object=not properties,
+            open_object=not properties and isinstance(resolved, dict) and resolved.get("additionalProperties") not in (None, False),
             claimed=claimed - {str(parameter.get("name"))},
         )
 

@@ -70,6 +70,8 @@ def parse_multipart(raw: bytes, content_type: str, schema: Any, encoding: Mappin
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
     if not message.is_multipart():
+        if raw.strip() == f"--{message.get_boundary()}--".encode("latin-1", "replace"):
+            return {}  # a form without fields: only the closing delimiter
         raise MockError(400, "Malformed multipart body")
     properties = _properties(schema, document)
     encoding = encoding if isinstance(encoding, Mapping) else {}
@@ -83,7 +85,10 @@ def parse_multipart(raw: bytes, content_type: str, schema: Any, encoding: Mappin
         payload = part.get_payload(decode=True) or b""
         rule = encoding.get(name) if isinstance(encoding.get(name), Mapping) else {}
         declared_type = part.get_content_type() if part.get("content-type") else None
-        collected.setdefault(str(name), []).append(_part_value(payload, part.get_filename(), declared_type, rule))
+        value = _part_value(payload, part.get_filename(), declared_type, rule)
+        if isinstance(value, str) and declared_type is None and part.get_filename() is None:
+            value = _json_text(value, properties.get(str(name)), document)
+        collected.setdefault(str(name), []).append(value)
     body: dict[str, Any] = {}
     problems = []
     for name, values in collected.items():
@@ -112,6 +117,17 @@ def _part_value(payload: bytes, filename: str | None, content_type: str | None, 
         return base64.b64encode(payload).decode("ascii")
 
 
+def _json_text(text: str, schema: Any, document: Mapping[str, Any]) -> Any:
+    """A plain part holding a JSON object or array, where the property is not a string: the
+    JSON value (what clients send for a structured field without naming its type)."""
+    if not text.lstrip().startswith(("{", "[")) or "string" in schema_types(schema, document):
+        return text
+    try:
+        return _Parsed(json.loads(text))
+    except ValueError:
+        return text
+
+
 class _Parsed:
     """A part already parsed (JSON): typed as it is."""
 
@@ -127,6 +143,8 @@ def _typed_part(values: list[Any], schema: Any, document: Mapping[str, Any]) -> 
         out: list[Any] = []
         for value in values:
             if isinstance(value, _Parsed):
+                if len(values) == 1 and not isinstance(value.value, list):
+                    return value.value  # one part holding something else than a list
                 out.extend(value.value if isinstance(value.value, list) else [value.value])
             else:
                 out.append(typed([value], schema, document)[0])

@@ -113,9 +113,11 @@ class ParameterReader:
     def _matrix(self, text: str) -> Raw:
         if not text.startswith(";"):
             raise ValueError("a matrix-style value starts with ';'")
-        pairs = [part.partition("=") for part in text[1:].split(";")]
+        pairs = [part.partition("=") for part in text[1:].split(";") if part]
         if self.shape == "object" and self.explode:
-            return {key: value for key, _, value in pairs if key}
+            if any(not key or not sep for key, sep, _ in pairs):
+                raise ValueError("an exploded matrix-style object is ;key=value;key=value")
+            return {key: value for key, _, value in pairs}
         values = [value for key, _, value in pairs if key == self.name]
         if not values:
             raise ValueError(f"a matrix-style value names its parameter (;{self.name}=...)")

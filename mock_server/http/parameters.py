@@ -29,6 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from mock_server.contracts.schemas import deref
 
@@ -39,10 +40,21 @@ MISSING: Any = object()
 MAX_DEPTH = 8
 
 DEFAULT_STYLE = {"path": "simple", "header": "simple", "query": "form", "cookie": "form"}
-DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
+#: a query style's delimiter (values are decoded: ``+`` and ``%20`` are spaces by then)
+DELIMITERS = {"form": re.compile(","), "spaceDelimited": re.compile(" "), "pipeDelimited": re.compile(r"\|")}
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 
 Raw = Any  # str | list[str] | dict[str, Raw]
+
+#: path values arrive still percent-encoded (routing keeps them as sent): split at the style's
+#: delimiters first, then each part decoded, so an encoded ``,`` or ``;`` stays inside its item.
+#: Query values arrive decoded, since clients encode a query's delimiters as often as not
+#: (``ids=1%2C2`` is what most HTTP libraries send for ``1,2``); headers and cookies are as sent.
+DECODERS = {"path": unquote}
+
+
+class _Text(str):
+    """Text already decoded (a query key, JSON text): not decoded again."""
 
 
 @dataclass(frozen=True)
@@ -81,21 +93,25 @@ class ParameterReader:
 
     def read(self, path_params: Mapping[str, Any], query: Sequence[tuple[str, str]],
              headers: Mapping[str, str], cookies: Mapping[str, str]) -> Raw:
-        """The raw value, or `MISSING`."""
+        """The raw value (decoded strings), or `MISSING`. Path values come still percent-encoded:
+        they are split first, then each part decoded (see `DECODERS`)."""
+        decode = DECODERS.get(self.where, _same)
         if self.where == "path":
-            return self._path(path_params[self.name]) if self.name in path_params else MISSING
-        if self.where == "header":
+            raw = self._path(path_params[self.name], decode) if self.name in path_params else MISSING
+        elif self.where == "header":
             value = headers.get(self.name.lower())
-            return MISSING if value is None else _simple(value, self.shape, self.explode)
-        if self.where == "query":
-            return self._pairs(query)
-        if self.where == "cookie":
-            return self._pairs(list(cookies.items()))
-        return MISSING
+            raw = MISSING if value is None else _simple(value, self.shape, self.explode, decode)
+        elif self.where == "query":
+            raw = self._pairs(query, decode)
+        elif self.where == "cookie":
+            raw = self._pairs(list(cookies.items()), decode)
+        else:
+            raw = MISSING
+        return raw if raw is MISSING else _decoded(raw, decode)
 
     # -- path -------------------------------------------------------------------------------
 
-    def _path(self, value: Any) -> Raw:
+    def _path(self, value: Any, decode: Any) -> Raw:
         text = str(value)
         if self.style == "label":
             if not text.startswith("."):
@@ -107,18 +123,18 @@ class ParameterReader:
             parts = text.split(separator) if text else []
             return _assignments(parts) if self.shape == "object" and self.explode else _shaped(parts, self.shape)
         if self.style == "matrix":
-            return self._matrix(text)
-        return _simple(text, self.shape, self.explode)
+            return self._matrix(text, decode)
+        return _simple(text, self.shape, self.explode, decode)
 
-    def _matrix(self, text: str) -> Raw:
+    def _matrix(self, text: str, decode: Any) -> Raw:
         if not text.startswith(";"):
             raise ValueError("a matrix-style value starts with ';'")
         pairs = [part.partition("=") for part in text[1:].split(";") if part]
         if self.shape == "object" and self.explode:
-            if any(not key or not sep for key, sep, _ in pairs):
+            if any(not sep for _, sep, _ in pairs):
                 raise ValueError("an exploded matrix-style object is ;key=value;key=value")
             return {key: value for key, _, value in pairs}
-        values = [value for key, _, value in pairs if key == self.name]
+        values = [value for key, _, value in pairs if decode(key) == self.name]
         if not values:
             raise ValueError(f"a matrix-style value names its parameter (;{self.name}=...)")
         if self.shape == "scalar":
@@ -128,14 +144,14 @@ class ParameterReader:
 
     # -- query and cookie ---------------------------------------------------------------------
 
-    def _pairs(self, pairs: Sequence[tuple[str, str]]) -> Raw:
+    def _pairs(self, pairs: Sequence[tuple[str, str]], decode: Any) -> Raw:
         name = self.name
         plain = [value for key, value in pairs if key == name]
         if self.shape == "scalar":
             return plain[-1] if plain else MISSING
         if self.shape == "array":
             return self._array(pairs, plain)
-        return self._object(pairs, plain)
+        return self._object(pairs, plain, decode)
 
     def _array(self, pairs: Sequence[tuple[str, str]], plain: list[str]) -> Raw:
         indexed = [value for key, value in pairs if key.startswith(self.name + "[") and _is_index(key[len(self.name):])]
@@ -143,26 +159,26 @@ class ParameterReader:
             return MISSING
         if self.style == "deepObject":
             return plain + indexed
-        delimiter = DELIMITERS.get(self.style, ",")
+        delimiter = DELIMITERS.get(self.style, DELIMITERS["form"])
         if self.explode and (len(plain) > 1 or self.style != "form"):
             return plain + indexed
         # one value: a delimited list (form's comma list also when sent once to an exploded array)
-        return [part for value in plain for part in (value.split(delimiter) if value != "" else [])] + indexed
+        return [part for value in plain for part in (delimiter.split(value) if value != "" else [])] + indexed
 
-    def _object(self, pairs: Sequence[tuple[str, str]], plain: list[str]) -> Raw:
+    def _object(self, pairs: Sequence[tuple[str, str]], plain: list[str], decode: Any) -> Raw:
         nested = _bracketed(pairs, self.name)
         if nested:
             return nested
         if plain:
             text = plain[-1]
-            if text.lstrip().startswith("{"):
-                return text  # JSON text, parsed by `typed`
-            delimiter = DELIMITERS.get(self.style, ",")
-            return _pairs_of(text.split(delimiter) if text else [])
+            if decode(text).lstrip().startswith("{"):
+                return _Text(decode(text))  # JSON text, parsed by `typed`
+            delimiter = DELIMITERS.get(self.style, DELIMITERS["form"])
+            return _pairs_of(delimiter.split(text) if text else [])
         if self.style == "form" and self.explode:
-            found = {key: value for key, value in pairs if key in self.properties}
+            found = {_Text(key): value for key, value in pairs if key in self.properties}
             if self.open_object:
-                found.update({key: value for key, value in pairs if key not in self.claimed and "[" not in key})
+                found.update({_Text(key): value for key, value in pairs if key not in self.claimed and "[" not in key})
             return found or MISSING
         return MISSING
 
@@ -254,14 +270,31 @@ def scalar(text: str, types: set[str]) -> Any:
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _simple(text: str, shape: str, explode: bool) -> Raw:
+def _same(text: str) -> str:
+    return text
+
+
+def _decoded(raw: Raw, decode: Any) -> Raw:
+    """Every string of a raw value decoded, once."""
+    if isinstance(raw, _Text):
+        return str(raw)
+    if isinstance(raw, str):
+        return decode(raw)
+    if isinstance(raw, list):
+        return [_decoded(item, decode) for item in raw]
+    if isinstance(raw, dict):
+        return {_decoded(key, decode): _decoded(value, decode) for key, value in raw.items()}
+    return raw
+
+
+def _simple(text: str, shape: str, explode: bool, decode: Any = _same) -> Raw:
     """simple style (paths and headers): ``a,b,c``; objects ``k,v,k,v`` or exploded ``k=v,k=v``."""
     if shape == "scalar":
         return text
     parts = [p.strip() for p in text.split(",")] if text != "" else []
     if shape == "object":
-        if text.lstrip().startswith("{"):
-            return text
+        if decode(text).lstrip().startswith("{"):
+            return _Text(decode(text))
         return _assignments(parts) if explode or all("=" in p for p in parts) and parts else _pairs_of(parts)
     return parts
 
@@ -305,6 +338,7 @@ def _bracketed(pairs: Sequence[tuple[str, str]], name: str) -> dict[str, Any]:
         if len(path) > MAX_DEPTH:
             raise ValueError(f"{key!r} nests deeper than {MAX_DEPTH} levels")
         node = out
+        path = [_Text(part) for part in path]
         for index, part in enumerate(path):
             last = index == len(path) - 1
             if part == "" and last:

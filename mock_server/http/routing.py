@@ -7,10 +7,11 @@ names are any text but ``}`` (``{pet-id}``, ``{report.id}``). The table therefor
 segment by segment: a literal segment before a segment with a parameter, and among those the one
 with more literal text first (``{Sid}.json`` before ``{id}``); ties keep the document's order.
 
-A path is matched on the request's raw (still percent-encoded) path split at ``/``, and each
-parameter's value is percent-decoded on its own, so an encoded ``/`` (``%2F``) stays inside its
-value. Values are strings as they were sent: how they are deserialized (simple, label, matrix)
-is the parameters' business (`mock_server.http.parameters`).
+A path is matched on the request's raw (still percent-encoded) path split at ``/``, so an
+encoded ``/`` (``%2F``) stays inside its value. Values are handed on still encoded, as sent:
+deserializing them (simple, label, matrix: split at the style's delimiters, then decode each
+part, so an encoded ``,`` stays inside its item) is the parameters' business
+(`mock_server.http.parameters`).
 
 A path no route matches is a 404; a path some route matches with none for the method is a 405
 whose ``Allow`` lists every method those routes take. ``HEAD`` is served by ``GET`` where the
@@ -60,7 +61,7 @@ class Segment:
         found = self.regex.fullmatch(raw)
         if found is None:
             return None
-        return {name: unquote(found.group(f"p{i}")) for i, name in enumerate(self.names)}
+        return {name: found.group(f"p{i}") for i, name in enumerate(self.names)}
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,7 @@ def test_query_styles_reach_the_filters(http: httpx.Client) -> None:
     assert names(http.get("/pets?metadata[color]=red&metadata[size]=small")) == ["Kiki"]
     assert names(http.get("/pets?tags=dog,cat")) == ["Rex", "Tom"]                     # form, not exploded
     assert names(http.get("/pets?ids=1|3")) == ["Kiki", "Rex"]                          # pipeDelimited
+    assert names(http.get("/pets", params={"ids": "1|3"})) == ["Kiki", "Rex"]           # ... the pipe encoded
     assert names(http.get("/pets", params={"names": "Tom Kiki"})) == ["Kiki", "Tom"]    # spaceDelimited
     assert names(http.get("/pets?names=Tom%20Rex")) == ["Rex", "Tom"]
 

@@ -47,10 +47,14 @@ def test_any_parameter_name(name: str) -> None:
     assert routes.match("GET", "/things/7/parts").path_params == {name: "7"}
 
 
-def test_values_are_percent_decoded_after_splitting() -> None:
-    routes = table(("get", "/files/{name}", "file"), ("get", "/files/{name}/meta", "meta"))
-    assert routes.match("GET", "/files/a%2Fb").path_params == {"name": "a/b"}
-    assert routes.match("GET", "/files/caf%C3%A9/meta").path_params == {"name": "café"}
+def test_values_stay_encoded_until_their_style_splits_them() -> None:
+    routes = table(("get", "/files/{name}", "file"), ("get", "/files/{name}/meta", "meta"), ("get", "/caf\u00e9", "cafe"))
+    assert routes.match("GET", "/files/a%2Fb").path_params == {"name": "a%2Fb"}  # one segment
+    assert routes.match("GET", "/files/caf%C3%A9/meta").path_params == {"name": "caf%C3%A9"}
+    assert routes.match("GET", "/caf%C3%A9").operation_id == "cafe"  # literal segments compare decoded
+    items = {"name": "v", "in": "path"}
+    assert read(items, {"type": "array", "items": {"type": "string"}}, path={"v": "a%2Cb,caf%C3%A9"}) == ["a,b", "caf\u00e9"]
+    assert read(items, POINT | {"additionalProperties": {"type": "string"}}, path={"v": "x,1,k%3D,%2C"}) == {"x": 1, "k=": ","}
 
 
 def test_unknown_path_and_wrong_method() -> None:

@@ -180,3 +180,49 @@ def test_a_path_parameter_without_schema_is_served() -> None:
         answer = http.get("/legacy/A%2FB")
         assert answer.status_code == 404  # a record lookup: nothing stored, and no 5xx
         assert "A/B" in answer.json()["detail"]  # the encoded slash stayed in its value
+
+
+# -- a public contract (tests/corpus/params, see SOURCES.md): every style, as OpenAPI's table spells it
+
+STYLE_REQUESTS = [
+    ("GET", "/anything/path/blue/blue,black/R,100,G,200", {}),
+    ("GET", "/anything/path/matrix/;primitive=blue/;array=blue,black/;object=R,100,G,200", {}),
+    ("POST", "/anything/path/matrix/;primitive=blue/;array=blue;array=black/;R=100;G=200", {}),
+    ("GET", "/anything/path/label/.blue/.blue,black/.R,100,G,200", {}),
+    ("POST", "/anything/path/label/.blue/.blue.black/.R=100.G=200", {}),
+    ("POST", "/anything/path/simple/blue/blue,black/R=100,G=200", {}),
+    ("GET", "/anything/query/form?primitive=blue&array=blue,black&object=R,100,G,200", {}),
+    ("POST", "/anything/query/form?primitive=blue&array=blue&array=black&R=100&G=200", {}),
+    ("GET", "/anything/query/spaceDelimited?array=blue%20black&object=R%20100%20G%20200", {}),
+    ("GET", "/anything/query/pipeDelimited?array=blue|black&object=R|100|G|200", {}),
+    ("GET", "/anything/query/deepObject?object[R]=100&object[G]=200", {}),
+    ("GET", "/anything/headers/simple", {"headers": {"primitive": "blue", "array": "blue,black", "object": "R,100,G,200"}}),
+    ("POST", "/anything/headers/simple", {"headers": {"primitive": "blue", "array": "blue,black", "object": "R=100,G=200"}}),
+    ("GET", "/cookies%23formNonExploded", {"headers": {"cookie": "primitive=blue; array=blue,black; object=R,100,G,200"}}),
+    ("POST", "/anything/form-data", {"files": {"primitive": (None, "blue"), "object": (None, '{"foo": "x"}', "application/json")}}),
+]
+
+
+@pytest.fixture(scope="module")
+def corpus_server() -> Iterator[ServerProcess]:
+    contract = Path(__file__).parents[1] / "corpus" / "params" / "parameters-style.yaml"
+    with run_mock(str(contract), "--rate-limits", "off") as process:
+        yield process
+
+
+@pytest.mark.parametrize(("method", "path", "options"), STYLE_REQUESTS, ids=[f"{m} {p.split('?')[0]}" for m, p, _ in STYLE_REQUESTS])
+def test_public_contract_styles_are_read(corpus_server: ServerProcess, method: str, path: str, options: dict) -> None:
+    """A contract without responses: each valid request gets its success status, no 5xx."""
+    with httpx.Client(base_url=corpus_server.url, timeout=10) as http:
+        answer = http.request(method, path, **options)
+        assert 200 <= answer.status_code < 300, answer.text
+
+
+@pytest.mark.parametrize("path", [
+    "/anything/path/matrix/blue/;array=blue/;object=R,100",   # matrix values start with ;
+    "/anything/path/label/.blue/blue/.R,100",                 # label values start with .
+    "/anything/path/simple/blue/blue/R,100,G",                # an object's key has no value
+])
+def test_public_contract_misstyled_paths_are_refused(corpus_server: ServerProcess, path: str) -> None:
+    with httpx.Client(base_url=corpus_server.url, timeout=10) as http:
+        assert http.get(path).status_code == 400

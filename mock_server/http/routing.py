@@ -112,6 +112,10 @@ class RouteTable:
             for position, (template, methods) in enumerate(by_template.items())
         ]
         self.routes: tuple[Route, ...] = tuple(sorted(routes, key=lambda r: r.specificity))
+        # a parameter never spans a '/': only routes of the request's segment count can match
+        self._by_length: dict[int, tuple[Route, ...]] = {}
+        for route in self.routes:
+            self._by_length[len(route.segments)] = (*self._by_length.get(len(route.segments), ()), route)
 
     def match(self, method: str, raw_path: str) -> Match:
         """The operation for `method` at `raw_path` (percent-encoded, without the query)."""
@@ -119,7 +123,7 @@ class RouteTable:
         method = method.upper()
         allowed: list[str] = []
         head_fallback: Match | None = None
-        for route in self.routes:
+        for route in self._by_length.get(len(parts), ()):
             values = route.match(parts)
             if values is None:
                 continue
@@ -136,7 +140,7 @@ class RouteTable:
         """Every method some route at this path takes (for ``Allow``)."""
         parts = _split(raw_path)
         found: set[str] = set()
-        for route in self.routes:
+        for route in self._by_length.get(len(parts), ()):
             if route.match(parts) is not None:
                 found.update(route.methods)
         return sorted(found)

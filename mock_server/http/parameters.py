@@ -54,7 +54,7 @@ DECODERS = {"path": unquote}
 
 
 class _Text(str):
-    """Text already decoded (a query key, JSON text): not decoded again."""
+    """Text already decoded (JSON text in a path): not decoded again."""
 
 
 @dataclass(frozen=True)
@@ -102,9 +102,9 @@ class ParameterReader:
             value = headers.get(self.name.lower())
             raw = MISSING if value is None else _simple(value, self.shape, self.explode, decode)
         elif self.where == "query":
-            raw = self._pairs(query, decode)
+            raw = self._pairs(query)
         elif self.where == "cookie":
-            raw = self._pairs(list(cookies.items()), decode)
+            raw = self._pairs(list(cookies.items()))
         else:
             raw = MISSING
         return raw if raw is MISSING else _decoded(raw, decode)
@@ -144,14 +144,14 @@ class ParameterReader:
 
     # -- query and cookie ---------------------------------------------------------------------
 
-    def _pairs(self, pairs: Sequence[tuple[str, str]], decode: Any) -> Raw:
+    def _pairs(self, pairs: Sequence[tuple[str, str]]) -> Raw:
         name = self.name
         plain = [value for key, value in pairs if key == name]
         if self.shape == "scalar":
             return plain[-1] if plain else MISSING
         if self.shape == "array":
             return self._array(pairs, plain)
-        return self._object(pairs, plain, decode)
+        return self._object(pairs, plain)
 
     def _array(self, pairs: Sequence[tuple[str, str]], plain: list[str]) -> Raw:
         indexed = [value for key, value in pairs if key.startswith(self.name + "[") and _is_index(key[len(self.name):])]
@@ -165,20 +165,20 @@ class ParameterReader:
         # one value: a delimited list (form's comma list also when sent once to an exploded array)
         return [part for value in plain for part in (delimiter.split(value) if value != "" else [])] + indexed
 
-    def _object(self, pairs: Sequence[tuple[str, str]], plain: list[str], decode: Any) -> Raw:
+    def _object(self, pairs: Sequence[tuple[str, str]], plain: list[str]) -> Raw:
         nested = _bracketed(pairs, self.name)
         if nested:
             return nested
         if plain:
             text = plain[-1]
-            if decode(text).lstrip().startswith("{"):
-                return _Text(decode(text))  # JSON text, parsed by `typed`
+            if text.lstrip().startswith("{"):
+                return text  # JSON text, parsed by `typed`
             delimiter = DELIMITERS.get(self.style, DELIMITERS["form"])
             return _pairs_of(delimiter.split(text) if text else [])
         if self.style == "form" and self.explode:
-            found = {_Text(key): value for key, value in pairs if key in self.properties}
+            found = {key: value for key, value in pairs if key in self.properties}
             if self.open_object:
-                found.update({_Text(key): value for key, value in pairs if key not in self.claimed and "[" not in key})
+                found.update({key: value for key, value in pairs if key not in self.claimed and "[" not in key})
             return found or MISSING
         return MISSING
 
@@ -338,7 +338,6 @@ def _bracketed(pairs: Sequence[tuple[str, str]], name: str) -> dict[str, Any]:
         if len(path) > MAX_DEPTH:
             raise ValueError(f"{key!r} nests deeper than {MAX_DEPTH} levels")
         node = out
-        path = [_Text(part) for part in path]
         for index, part in enumerate(path):
             last = index == len(path) - 1
             if part == "" and last:

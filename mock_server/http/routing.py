@@ -13,9 +13,11 @@ deserializing them (simple, label, matrix: split at the style's delimiters, then
 part, so an encoded ``,`` stays inside its item) is the parameters' business
 (`mock_server.http.parameters`).
 
-A path no route matches is a 404; a path some route matches with none for the method is a 405
-whose ``Allow`` lists every method those routes take. ``HEAD`` is served by ``GET`` where the
-contract documents no ``HEAD``.
+A method the most specific route at a path does not take falls through to the next route that
+matches (``DELETE /sessions/refresh`` is ``DELETE /sessions/{id}``'s, as Starlette and Prism
+do). A path no route matches is a 404; a path some route matches with none for the method is a
+405 whose ``Allow`` lists the methods of the most specific of them (what the contract documents
+for that resource). ``HEAD`` is served by ``GET`` where the contract documents no ``HEAD``.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ class RouteTable:
         """The operation for `method` at `raw_path` (percent-encoded, without the query)."""
         parts = _split(raw_path)
         method = method.upper()
-        allowed: list[str] = []
+        allowed: tuple[str, ...] | None = None
         head_fallback: Match | None = None
         for route in self._by_length.get(len(parts), ()):
             values = route.match(parts)
@@ -131,19 +133,11 @@ class RouteTable:
                 return Match(route.methods[method], values, tuple(route.methods), route.template)
             if method == "HEAD" and "GET" in route.methods and head_fallback is None:
                 head_fallback = Match(route.methods["GET"], values, tuple(route.methods), route.template)
-            allowed.extend(m for m in route.methods if m not in allowed)
+            if allowed is None:
+                allowed = tuple(sorted(route.methods))
         if head_fallback is not None:
             return head_fallback
-        return Match(None, {}, tuple(sorted(allowed)))
-
-    def allowed(self, raw_path: str) -> list[str]:
-        """Every method some route at this path takes (for ``Allow``)."""
-        parts = _split(raw_path)
-        found: set[str] = set()
-        for route in self._by_length.get(len(parts), ()):
-            if route.match(parts) is not None:
-                found.update(route.methods)
-        return sorted(found)
+        return Match(None, {}, allowed or ())
 
 
 def _split(path: str) -> list[str]:

@@ -164,6 +164,8 @@ def sort_records(records: list[Record], spec: Mapping[str, Any] | None, query: M
     if not spec:
         return records
     text = query.get(spec.get("param", "sort")) or spec.get("default")
+    if isinstance(text, list):  # an array parameter (sort=a&sort=-b, or sort=a,-b as an array)
+        text = ",".join(str(part) for part in text)
     if not text:
         return records
     order = str(query.get(spec.get("order_param", ""), "") or "").lower()

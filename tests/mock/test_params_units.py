@@ -209,3 +209,14 @@ def test_multipart_mistakes_are_the_clients() -> None:
     assert refused.value.status == 400
     with pytest.raises(MockError):
         parse_multipart(body, "multipart/form-data", {}, None, {})
+
+
+def test_array_and_object_values_reach_sorting_and_filters() -> None:
+    """What a style reads (a list, an object) is what sorting and filters take."""
+    from mock_server.state.querying import apply_filters, declared_filters, sort_records
+
+    records = [{"id": 1, "n": 2, "m": {"c": "red"}}, {"id": 2, "n": 1, "m": {"c": "blue"}}, {"id": 3, "n": 2, "m": {"c": "red"}}]
+    assert [r["id"] for r in sort_records(records, {"param": "sort"}, {"sort": ["n", "-id"]})] == [2, 3, 1]
+    spec = {"x-apitwin-filters": {"meta": "m", "ids": "id"}}
+    assert [r["id"] for r in apply_filters(records, declared_filters(spec, {"meta": {"c": "red"}}))] == [1, 3]
+    assert [r["id"] for r in apply_filters(records, declared_filters(spec, {"ids": [2, 3]}))] == [2, 3]

@@ -132,11 +132,16 @@ def _success_status(responses: dict[str, Any], method: str) -> int:
 
 
 def _json_schema(response: dict[str, Any] | None, document: dict[str, Any]) -> dict[str, Any] | None:
-    if not response:
+    """The success response's schema, JSON's first: what it says (a record, a list, text) decides
+    the resource action, so a POST answering text is no create of a record."""
+    if not isinstance(response, dict):
         return None
-    for media_type, media in (response.get("content") or {}).items():
-        if "json" in media_type and isinstance(media, dict) and "schema" in media:
-            return deref(media["schema"], document)
+    content = response.get("content") or {}
+    ordered = sorted(content.items(), key=lambda item: "json" not in str(item[0]))
+    for _, media in ordered:
+        if isinstance(media, dict) and "schema" in media:
+            schema = deref(media["schema"], document)
+            return schema if isinstance(schema, dict) else None
     return None
 
 

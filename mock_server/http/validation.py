@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl
 
 import jsonschema_rs
 
 from mock_server.http.errors import MockError, validation_error
 from mock_server.contracts.operations import Operation
 from mock_server.contracts.schemas import deref
+from mock_server.http.bodies import parse_form, parse_multipart
+from mock_server.http.parameters import MISSING, ParameterReader, typed
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 #: the name the contract is registered under, so a schema's ``#/...`` references find it
@@ -118,22 +119,29 @@ class RequestValidator:
         self.compiler = compiler
         document = compiler.document
         self.params = []
+        names: dict[str, frozenset[str]] = {}
+        for parameter in operation.parameters:
+            names[str(parameter.get("in"))] = names.get(str(parameter.get("in")), frozenset()) | {str(parameter.get("name"))}
         for parameter in operation.parameters:
             schema = parameter.get("schema")
-            if schema is None and parameter.get("content"):
-                schema = next(iter(parameter["content"].values())).get("schema")
-            schema = schema if isinstance(schema, (dict, bool)) else {}
+            if schema is None and isinstance(parameter.get("content"), Mapping) and parameter["content"]:
+                schema = (next(iter(parameter["content"].values())) or {}).get("schema")
+            schema = schema if isinstance(schema, (dict, bool)) else {}  # no schema: any value
             resolved = deref(schema, document) if isinstance(schema, dict) else {}
             compiler.compile(schema)
-            self.params.append((parameter, schema, resolved))
+            json_content = _json_content(parameter)
+            reader = ParameterReader.of(parameter, {} if json_content else schema, document, names.get(str(parameter.get("in")), frozenset()))
+            self.params.append((parameter, schema, resolved, reader, json_content))
         body = operation.request_body or {}
         self.body_required = bool(body.get("required"))
         self.media: dict[str, Any] = {}
+        self.encodings: dict[str, Any] = {}  # media type -> its `encoding` map (forms, multipart)
         for media_type, media in (body.get("content") or {}).items():
             schema = (media or {}).get("schema")
             if schema is not None:
                 compiler.compile(schema)
             self.media[media_type.lower()] = schema
+            self.encodings[media_type.lower()] = (media or {}).get("encoding")
 
     # -- parameters ------------------------------------------------------------------------
 
@@ -147,31 +155,22 @@ class RequestValidator:
         """{location: {name: typed value}} with defaults applied; validation MockError otherwise."""
         values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}
         problems: list[dict[str, Any]] = []
-        for parameter, schema, resolved in self.params:
-            where, name = parameter.get("in"), parameter.get("name")
-            raw: list[str]
-            if where == "path":
-                raw = [str(path_params[name])] if name in path_params else []
-            elif where == "query":
-                raw = [v for k, v in query if k == name]
-            elif where == "header":
-                value = headers.get(name.lower())
-                raw = [value] if value is not None else []
-            elif where == "cookie":
-                raw = [cookies[name]] if name in cookies else []
-            else:
-                continue
-            if not raw:
-                if parameter.get("required") or where == "path":
-                    problems.append({"loc": [where, name], "msg": "field required", "type": "value_error.missing"})
-                elif isinstance(resolved, dict) and "default" in resolved:
-                    values[where][name] = resolved["default"]
+        for parameter, schema, resolved, reader, json_content in self.params:
+            where, name = reader.where, reader.name
+            if where not in values:
                 continue
             try:
-                if _json_content(parameter):  # `content: {application/json: ...}`: the value is JSON text
-                    value = json.loads(raw[-1])
+                raw = reader.read(path_params, query, headers, cookies)
+                if raw is MISSING:
+                    if parameter.get("required") or where == "path":
+                        problems.append({"loc": [where, name], "msg": "field required", "type": "value_error.missing"})
+                    elif isinstance(resolved, dict) and "default" in resolved:
+                        values[where][name] = resolved["default"]
+                    continue
+                if json_content:  # `content: {application/json: ...}`: the value is JSON text
+                    value = json.loads(raw)
                 else:
-                    value = coerce(raw, resolved, self.compiler.document, explode=parameter.get("explode", parameter.get("style", "form") == "form"))
+                    value = typed(raw, resolved, self.compiler.document)
             except ValueError as error:
                 problems.append({"loc": [where, name], "msg": str(error), "type": "type_error"})
                 continue
@@ -206,11 +205,13 @@ class RequestValidator:
         if "json" in mime:
             value = parse_json(raw)
         elif mime == "application/x-www-form-urlencoded":
-            value = parse_form(raw, deref(schema, self.compiler.document) if isinstance(schema, dict) else {}, self.compiler.document)
+            value = parse_form(_decode(raw), schema, self.encodings.get(declared), self.compiler.document)
+        elif mime.startswith("multipart/form-data"):
+            value = parse_multipart(raw, content_type or "", schema, self.encodings.get(declared), self.compiler.document)
         elif mime.startswith("text/"):
             value = _decode(raw)
         else:
-            return raw  # binary and multipart bodies are accepted as they are
+            return raw  # binary bodies are accepted as they are
         if schema is not None:
             problems = self.compiler.problems(schema, value, ["body"])
             if problems:
@@ -231,23 +232,6 @@ def _decode(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise MockError(400, f"Request body is not valid UTF-8 (byte {error.start})") from None
-
-
-def parse_form(raw: bytes, schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
-    pairs = parse_qsl(_decode(raw), keep_blank_values=True)
-    properties = schema.get("properties") or {}
-    form: dict[str, Any] = {}
-    problems = []
-    for name in dict.fromkeys(k for k, _ in pairs):
-        raw_values = [v for k, v in pairs if k == name]
-        sub = deref(properties.get(name) or {}, document)
-        try:
-            form[name] = coerce(raw_values, sub, document, explode=True)
-        except ValueError as error:
-            problems.append({"loc": ["body", name], "msg": str(error), "type": "type_error"})
-    if problems:
-        raise validation_error(problems)
-    return form
 
 
 def _json_content(parameter: Mapping[str, Any]) -> bool:
@@ -275,88 +259,6 @@ def _match_media(mime: str, declared: Mapping[str, Any]) -> str | None:
         if candidate == "application/json" and mime.endswith("+json"):
             return candidate
     return None
-
-
-def coerce(raw: list[str], schema: Any, document: dict[str, Any], *, explode: bool = True) -> Any:
-    """Strings from a URL/header/form into the JSON value the schema describes."""
-    schema = deref(schema, document) if isinstance(schema, dict) else {}
-    types = _types(schema, document)
-    if "array" in types:
-        items = deref(schema.get("items") or {}, document)
-        parts = raw if (explode and len(raw) > 1) else [p for v in raw for p in (v.split(",") if v != "" else [])]
-        return [_scalar(part, _types(items, document) - {"array"}) for part in parts]
-    return _scalar(raw[-1], types)
-
-
-def _scalar(text: str, types: set[str]) -> Any:
-    if not types or "string" in types:
-        return text
-    if "null" in types and text in ("null", ""):
-        return None
-    if "integer" in types:
-        try:
-            return int(text)
-        except ValueError:
-            if types <= {"integer", "null"}:
-                raise ValueError("value is not a valid integer") from None
-    if "number" in types:
-        try:
-            value = float(text)
-            return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
-        except ValueError:
-            if types <= {"number", "integer", "null"}:
-                raise ValueError("value is not a valid number") from None
-    if "boolean" in types:
-        lowered = text.lower()
-        if lowered in ("true", "1", "yes", "on"):
-            return True
-        if lowered in ("false", "0", "no", "off"):
-            return False
-        raise ValueError("value could not be parsed to a boolean")
-    if "object" in types:
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise ValueError("value is not a valid object") from None
-    return text
-
-
-def _types(schema: Any, document: dict[str, Any], depth: int = 0) -> set[str]:
-    if not isinstance(schema, dict) or depth > 5:
-        return set()
-    declared = schema.get("type")
-    if isinstance(declared, str):
-        found = {declared}
-    elif isinstance(declared, list):
-        found = set(declared)
-    else:
-        found = set()
-    if schema.get("nullable"):
-        found.add("null")
-    for keyword in ("anyOf", "oneOf", "allOf"):
-        for sub in schema.get(keyword) or []:
-            found |= _types(deref(sub, document), document, depth + 1)
-    if not found:
-        if "enum" in schema or "const" in schema:
-            values = schema.get("enum") or [schema.get("const")]
-            found = {_json_type(v) for v in values}
-        elif "items" in schema:
-            found = {"array"}
-        elif "properties" in schema:
-            found = {"object"}
-    return found
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string"
 
 
 # -- OpenAPI 3.0 schemas as JSON Schema 2020-12 --------------------------------------------------

@@ -73,13 +73,27 @@ def load_document(path: Path | str) -> dict[str, Any]:
     every caller gets its own copy to change as it likes.
     """
     path = Path(path)
-    return pickle.loads(_parse_document(path, _read_text(path)))
+    return pickle.loads(_parse_document(path, _read_text(path))[0])
+
+
+def document_head(path: Path | str) -> dict[str, Any]:
+    """The root fields that say what a contract is (`openapi`/`asyncapi`, `info`, `x-apitwin`),
+    without copying the whole document: telling files apart must not cost a parse per caller."""
+    path = Path(path)
+    return pickle.loads(_parse_document(path, _read_text(path))[1])
+
+
+#: the root fields `document_head` keeps
+HEAD_FIELDS = ("openapi", "asyncapi", "swagger", "info", "x-apitwin")
 
 
 @lru_cache(maxsize=64)
-def _parse_document(path: Path, text: str) -> bytes:
-    """The parsed document, pickled: unpickling a copy is several times faster than deepcopy."""
-    return pickle.dumps(_parse_text(path, text), protocol=pickle.HIGHEST_PROTOCOL)
+def _parse_document(path: Path, text: str) -> tuple[bytes, bytes]:
+    """The parsed document and its head, pickled: unpickling a copy is several times faster
+    than deepcopy."""
+    document = _parse_text(path, text)
+    head = {name: document[name] for name in HEAD_FIELDS if name in document}
+    return pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL), pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _parse_text(path: Path, text: str) -> dict[str, Any]:

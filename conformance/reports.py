@@ -34,14 +34,31 @@ def write_junit(reports: list[Report], path: Path) -> None:
             errors=str(len(report.errors)),
             time=f"{report.duration:.3f}",
         )
+        properties = ElementTree.SubElement(suite, "properties")
+        share = report.reach_share
+        for name, value in (
+            ("auth", report.auth),
+            ("reach_percent", "" if share is None else f"{share:.1f}"),
+            *((f"reach:{operation}", f"{entry['reached']}/{entry['sent']}") for operation, entry in sorted(report.reach.items())),
+        ):
+            ElementTree.SubElement(properties, "property", name=name, value=value)
         for (operation, check), tally in sorted(report.tallies.items()):
             case = ElementTree.SubElement(suite, "testcase", classname=f"{report.api}.{operation}", name=check)
+            if operation in report.not_tested and not tally.failed:
+                ElementTree.SubElement(case, "skipped", message=f"not tested: {report.not_tested[operation]}")
             for finding in report.findings:
                 if finding.operation == operation and finding.check == check:
                     failure = ElementTree.SubElement(case, "failure", message=finding.title, type=check)
                     failure.text = (
                         f"Expected: {finding.expected}\nActual: {finding.actual}\n\nReproduce:\n{finding.reproduce}"
                     )
+        for operation, why in sorted(report.not_tested.items()):
+            if not any(key[0] == operation for key in report.tallies):
+                case = ElementTree.SubElement(suite, "testcase", classname=f"{report.api}.{operation}", name="reach")
+                ElementTree.SubElement(case, "skipped", message=f"not tested: {why}")
+        if report.below_min_reach:
+            case = ElementTree.SubElement(suite, "testcase", classname=f"{report.api}.run", name="min-reach")
+            ElementTree.SubElement(case, "failure", message=f"reach {report.reach_share or 0:.1f}% is below --min-reach {report.min_reach:g}%")
         for index, error in enumerate(report.errors):
             case = ElementTree.SubElement(suite, "testcase", classname=f"{report.api}.run", name=f"error-{index + 1}")
             ElementTree.SubElement(case, "error", message=error.splitlines()[0][:200]).text = error

@@ -25,6 +25,7 @@ from conformance.contract import Contract
 from conformance.http.checks import HttpCheckState
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
+from conformance.session.guard import SessionGuard
 from conformance.settings import CheckSettings, SettingsError
 from conformance.target import Target
 
@@ -138,17 +139,21 @@ def run_http(
     session: AuthSession,
     apitwin_checks: list[CheckInfo],
     progress: Progress | None = None,
+    guard: SessionGuard | None = None,
 ) -> Report:
     report = Report(api=target.contract.name, base_url=target.base_url)
     if not any(phase in PHASE_MAP for phase in settings.phases) or target.contract.openapi_path is None:
         return report
     schema = load_schema(target, settings, enabled)
-    install_auth(schema, session)
     state = HttpCheckState(contract=target.contract, timeout=settings.request_timeout)
     started = time.monotonic()
-    with registered(apitwin_checks, state):
-        for event in from_schema(schema).execute():
-            collect(event, report, progress, contract=target.contract)
+    if guard is None:
+        install_auth(schema, session)
+        with registered(apitwin_checks, state):
+            for event in from_schema(schema).execute():
+                collect(event, report, progress, contract=target.contract)
+    else:
+        run_guarded(schema, guard, target, report, apitwin_checks, state, progress)
     report.duration = time.monotonic() - started
     if session.failure and "auth_login" in enabled:
         report.add_finding(
@@ -163,6 +168,44 @@ def run_http(
             )
         )
     return report
+
+
+def run_guarded(
+    schema: Any,
+    guard: SessionGuard,
+    target: Target,
+    report: Report,
+    apitwin_checks: list[CheckInfo],
+    state: HttpCheckState,
+    progress: Progress | None,
+) -> None:
+    """The HTTP phases under the session guard: operations it must not run are left out, and
+    a session that cannot be restored stops the phase (see conformance.session)."""
+    from conformance.session.hooks import guarding, install_guarded_auth
+
+    contract = target.contract
+    for operation in contract.operations.values():
+        reason = guard.excluded(operation)
+        if reason:
+            report.not_tested[operation.label] = reason
+    if report.not_tested:
+        schema = schema.exclude(
+            lambda ctx: f"{ctx.operation.method.upper()} {ctx.operation.path}" in report.not_tested
+        )
+    install_guarded_auth(schema, guard)
+    with registered(apitwin_checks, state), guarding(guard, schema):
+        stream = from_schema(schema).execute()
+        for event in stream:
+            collect(event, report, progress, contract=contract)
+            if guard.lost and not report.session_lost:
+                report.session_lost = guard.lost
+                report.errors.append(f"HTTP phases stopped: {guard.lost}")
+                stream.stop()
+    deleted, left = guard.cleanup(target.base_url)
+    if deleted or left:
+        report.notes.append(f"cleanup: deleted {deleted} record(s) the run created" + (f", {left} left (no DELETE, or it failed)" if left else ""))
+    if guard.rewrites:
+        report.notes.append(f"{guard.rewrites} state-changing request(s) aimed at data the run did not create were pointed at its own records or at ids that name nothing")
 
 
 def is_expected_rejection(contract: Contract, check: str, label: str) -> bool:

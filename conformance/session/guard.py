@@ -30,6 +30,7 @@ CHANGES_ACCOUNT = re.compile(r"password|passwd|deactivate|close[-_ ]?account|del
 SESSION_SEGMENT = re.compile(r"^(sessions?|tokens?)$", re.IGNORECASE)
 AUTH_ISSUERS = ("login", "refresh", "register", "client-credentials", "create-api-key")
 MAX_RELOGINS = 20
+UNIQUE_FIELDS = ("username", "email", "login", "name", "slug")
 CLEANUP_TIMEOUT = 5.0
 
 
@@ -175,7 +176,12 @@ class SessionGuard:
             template = self.shape.creates.get(operation.id)
             if template:
                 last = path_params(template)[-1]
-                for created in created_ids(body, location):
+                schema = self.template_schema(template, last)
+                ids = [value for value in created_ids(body, location) if fits(schema, value)]
+                if not ids:  # the answer names the new record in no usable way: look it up
+                    found = self.locate(template, values, case.body)
+                    ids = [found] if found is not None and fits(schema, found) else []
+                for created in ids:
                     self.records.add(template, {**values, last: created})
             if operation.method == "delete" and (param := self.shape.target_param(operation)) and param in values:
                 self.records.forget(operation.path, values)
@@ -203,6 +209,37 @@ class SessionGuard:
                 return
             where = self.last_ok or "the first request"
             self.lost = f"session lost after {where}: logging in again failed: {self.session.failure or 'no token'}"
+
+    def template_schema(self, template: str, name: str) -> dict:
+        operation = next((op for op in self.contract.operations.values() if op.path == template), None)
+        return self.parameter_schema(operation, name) if operation else {}
+
+    def locate(self, template: str, values: dict[str, Any], sent: Any) -> str | None:
+        """The id of a record just created, found in its collection's list by the unique
+        fields the create sent (username, email, name): for creates that answer with a token
+        or nothing usable."""
+        if not isinstance(sent, dict):
+            return None
+        keys = [key for key in UNIQUE_FIELDS if isinstance(sent.get(key), str)]
+        collection = template.rstrip("/").rsplit("/", 1)[0]
+        lister = next(
+            (op for op in self.contract.operations.values() if op.method == "get" and op.path.rstrip("/") == collection),
+            None,
+        )
+        if not keys or lister is None:
+            return None
+        url = self.session.base_url + fill(lister.path, [str(values.get(name, "")) for name in path_params(lister.path)])
+        try:
+            answer = requests.get(url, headers=self.session.headers(), timeout=min(self.timeout, CLEANUP_TIMEOUT))
+            data = answer.json() if answer.status_code == 200 else None
+        except (requests.RequestException, ValueError):
+            return None
+        items = data if isinstance(data, list) else next((value for value in (data or {}).values() if isinstance(value, list)), []) if isinstance(data, dict) else []
+        for item in reversed(items):
+            if isinstance(item, dict) and all(item.get(key) == sent[key] for key in keys if key in item) and any(key in item for key in keys):
+                ids = created_ids(item, None)
+                return ids[0] if ids else None
+        return None
 
     def sent_token(self, headers: Any) -> str | None:
         value = str((headers or {}).get(self.session.bearer_header) or "")

@@ -85,3 +85,35 @@ def test_accounts_fault_behind_authentication_is_found(tmp_path: Path) -> None:
         finding["operation"] == "GET /api/v1/users/{user_id}" and finding["check"] == "not_a_server_error"
         for finding in data["findings"]
     ), data["findings"]
+
+
+# ---- enterprise (Starlette) -------------------------------------------------------------
+def enterprise_snapshot(base: str, token: str) -> dict[str, list[dict]]:
+    headers = {"Authorization": f"Bearer {token}"}
+    snapshot = {}
+    for collection in ("products", "orders"):
+        answer = requests.get(f"{base}/v2/data/{collection}", params={"limit": 100}, headers=headers, timeout=5)
+        assert answer.status_code == 200, answer.text
+        snapshot[collection] = answer.json()["data"]
+    return snapshot
+
+
+def test_enterprise_starlette_conforms_without_logging_itself_out_or_touching_existing_records(tmp_path: Path) -> None:
+    with implementation("enterprise_starlette") as server:
+        login = requests.post(f"{server.url}/v2/auth/login", json={"username": "john.doe", "password": "SecurePassword123!"}, timeout=5)
+        token = login.json()["access_token"]
+        before = enterprise_snapshot(server.url, token)
+        result, data = check("enterprise", server.url, tmp_path)
+        assert_reached(result, data)
+        logout = data["reach"]["POST /auth/logout"]
+        assert logout["reached"] >= 1  # logout was tested, on a login of its own
+        after = enterprise_snapshot(server.url, token)
+    assert {name: [record for record in after[name] if record["id"] in {r["id"] for r in records}] for name, records in before.items()} == before
+    assert "cleanup: deleted" in " ".join(data["notes"])
+
+
+def test_enterprise_fault_behind_authentication_is_found(tmp_path: Path) -> None:
+    with implementation("enterprise_starlette", PLANT_500="1") as server:
+        result, data = check("enterprise", server.url, tmp_path, "--phases", "examples")
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert any(f["operation"] == "GET /data/{collection}/{id}" and f["check"] == "not_a_server_error" for f in data["findings"]), data["findings"]

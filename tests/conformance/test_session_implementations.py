@@ -117,3 +117,31 @@ def test_enterprise_fault_behind_authentication_is_found(tmp_path: Path) -> None
         result, data = check("enterprise", server.url, tmp_path, "--phases", "examples")
     assert result.returncode == 1, result.stdout[-3000:]
     assert any(f["operation"] == "GET /data/{collection}/{id}" and f["check"] == "not_a_server_error" for f in data["findings"]), data["findings"]
+
+
+# ---- directory (Starlette) --------------------------------------------------------------
+def test_directory_starlette_conforms_logged_in_with_a_form_token_request(tmp_path: Path) -> None:
+    with implementation("directory_starlette") as server:
+        result, data = check("directory", server.url, tmp_path)
+    assert_reached(result, data)
+    assert "POST /oauth/token" in data["auth"] and "application/x-www-form-urlencoded" in data["auth"]
+    assert data["reach"]["GET /api/v1/users"]["reached"] >= 10
+
+
+def test_directory_form_only_basic_only_token_endpoint_still_lets_the_suite_in(tmp_path: Path) -> None:
+    """A token endpoint that refuses JSON and secrets in the body (as many OAuth servers do):
+    the suite logs in with a form and HTTP Basic (RFC 6749 section 2.3.1) and reaches the API;
+    the refusal of the contract's JSON example is reported, not the API behind it."""
+    with implementation("directory_starlette", TOKEN_FORM_ONLY="1", CLIENT_AUTH="basic") as server:
+        result, data = check("directory", server.url, tmp_path, "--phases", "examples,fuzz")
+    assert "client credentials by HTTP Basic" in data["auth"], data["auth"]
+    assert data["reach_percent"] >= MIN_REACH
+    assert {finding["operation"] for finding in data["findings"]} == {"POST /oauth/token"}, data["findings"]
+    assert result.returncode == 1
+
+
+def test_directory_fault_behind_authentication_is_found(tmp_path: Path) -> None:
+    with implementation("directory_starlette", PLANT_500="1") as server:
+        result, data = check("directory", server.url, tmp_path, "--phases", "examples")
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert any(f["operation"] == "GET /api/v1/users" and f["check"] == "not_a_server_error" for f in data["findings"]), data["findings"]

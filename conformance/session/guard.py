@@ -20,7 +20,7 @@ import requests
 from conformance.auth import AuthSession
 from conformance.contract import Contract, Operation
 from conformance.session.identity import ME_PATH
-from conformance.session.ownership import OwnRecords, Shape, absent_value, created_ids, is_mutating, path_params
+from conformance.session.ownership import OwnRecords, Shape, absent_value, created_ids, fits_string, is_mutating, path_params
 from conformance.session.reach import ReachCounter
 
 #: operations that end the session they are sent with (run on a login of their own)
@@ -102,8 +102,9 @@ class SessionGuard:
                 if self._spare is None:
                     self._spare = self.session.fresh_token()
                 spare = self._spare
-            if spare:
-                return {**self.session.token_headers(spare), **self.session.credentials.extra_headers()}
+            # Without a login of its own the request goes without credentials: never with the
+            # shared login, which it would end.
+            return {**self.session.token_headers(spare), **self.session.credentials.extra_headers()}
         return self.session.headers()
 
     def prepare(self, operation: Operation | None, case: Any) -> None:
@@ -298,7 +299,7 @@ def fits(schema: dict, value: Any) -> bool:
     if kind == "number":
         return isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value) is not None)
     if kind == "string":
-        return isinstance(value, str)
+        return isinstance(value, str) and fits_string(schema, value)
     return value is not None
 
 

@@ -107,6 +107,14 @@ class Record:
     def as_dict(self) -> dict[str, str]:
         return dict(self.params)
 
+    def values(self) -> tuple[str, ...]:
+        return tuple(value for _, value in self.params)
+
+
+def _values(template: str, params: dict[str, Any]) -> tuple[str, ...]:
+    """The path values in the template's order (names may differ between equal paths)."""
+    return tuple(str(params.get(name)) for name in path_params(template))
+
 
 @dataclass
 class OwnRecords:
@@ -127,11 +135,10 @@ class OwnRecords:
             self.deleted.discard(record)
 
     def owns(self, template: str, params: dict[str, Any]) -> bool:
-        names = path_params(template)
-        wanted = tuple((name, str(params.get(name))) for name in names)
+        wanted = _values(template, params)
         with self.lock:
             return any(
-                record.params == wanted and record not in self.deleted
+                record.values() == wanted and record not in self.deleted
                 for record in self.records
                 if _same_shape(record.template, template)
             )
@@ -165,11 +172,10 @@ class OwnRecords:
         return found
 
     def forget(self, template: str, params: dict[str, Any]) -> None:
-        names = path_params(template)
-        wanted = tuple((name, str(params.get(name))) for name in names)
+        wanted = _values(template, params)
         with self.lock:
             for record in self.records:
-                if record.params == wanted and _same_shape(record.template, template):
+                if record.values() == wanted and _same_shape(record.template, template):
                     self.deleted.add(record)
 
     def live(self) -> list[Record]:

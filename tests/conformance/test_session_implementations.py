@@ -145,3 +145,15 @@ def test_directory_fault_behind_authentication_is_found(tmp_path: Path) -> None:
         result, data = check("directory", server.url, tmp_path, "--phases", "examples")
     assert result.returncode == 1, result.stdout[-3000:]
     assert any(f["operation"] == "GET /api/v1/users" and f["check"] == "not_a_server_error" for f in data["findings"]), data["findings"]
+
+
+# ---- a session that dies and cannot be restored -----------------------------------------
+def test_a_lost_session_stops_the_run_with_exit_2_naming_the_last_good_request(tmp_path: Path) -> None:
+    contract = ROOT / "tests" / "conformance" / "fragile" / "openapi.yaml"
+    with implementation("fragile_starlette") as server:
+        result, data = check(str(contract), server.url, tmp_path, "--phases", "examples,fuzz")
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "session lost after GET /items (answered 200)" in lines[0], result.stderr
+    assert "logging in again failed" in lines[0]
+    assert data["session_lost"] and not data["conforms"]

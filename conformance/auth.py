@@ -246,7 +246,7 @@ class AuthSession:
                         data = answer.json()
                     except ValueError:
                         raise AuthFailed(f"{operation.id} answered {answer.status_code} without JSON") from None
-                    who = values.get("username") or values.get("client_id") or "?"
+                    who = next((str(body[key]) for key in ("username", "email", "client_id") if body.get(key)), None) or values.get("client_id") or "?"
                     self.method = f"{operation.label} ({operation.id}) as {who}, {media_type}{note}"
                     return data if isinstance(data, dict) else {}
                 failures.append(f"{media_type}{note}: {answer.status_code} {answer.text[:120]}")

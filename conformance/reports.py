@@ -62,6 +62,10 @@ def write_junit(reports: list[Report], path: Path) -> None:
         for index, error in enumerate(report.errors):
             case = ElementTree.SubElement(suite, "testcase", classname=f"{report.api}.run", name=f"error-{index + 1}")
             ElementTree.SubElement(case, "error", message=error.splitlines()[0][:200]).text = error
+        cases = suite.findall("testcase")
+        suite.set("tests", str(len(cases)))
+        suite.set("failures", str(sum(1 for case in cases if case.find("failure") is not None)))
+        suite.set("skipped", str(sum(1 for case in cases if case.find("skipped") is not None)))
     path.parent.mkdir(parents=True, exist_ok=True)
     ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 

@@ -285,3 +285,26 @@ def test_basic_and_header_credentials() -> None:
     for bad in ({"basic": "nocolon"}, {"headers": ["no colon"]}, {"min_reach": 120.0}):
         with pytest.raises(SettingsError):
             CheckSettings(target="x", **bad).validate([])
+
+
+def test_junit_carries_reach_and_lists_never_reached_operations_as_skipped(tmp_path: Path) -> None:
+    from xml.etree import ElementTree
+
+    from conformance.reports import write_junit
+    from conformance.results import Tally
+
+    report = Report(api="toy", base_url="http://x", auth="POST /login (login) as ann, application/json")
+    report.tallies[("GET /a", "not_a_server_error")] = Tally(passed=3)
+    report.tallies[("GET /b", "not_a_server_error")] = Tally(passed=2)
+    report.reach = {"GET /a": {"sent": 3, "reached": 3}, "GET /b": {"sent": 2, "reached": 0}}
+    report.not_tested = {"GET /b": "all 2 request(s) were turned away", "PUT /me": "it would change the account"}
+    report.min_reach = 90
+    path = tmp_path / "junit.xml"
+    write_junit([report], path)
+    suite = ElementTree.parse(path).getroot().find("testsuite")
+    properties = {node.get("name"): node.get("value") for node in suite.iter("property")}
+    assert properties["reach_percent"] == "60.0" and properties["reach:GET /b"] == "0/2"
+    skipped = {case.get("classname") for case in suite.iter("testcase") if case.find("skipped") is not None}
+    assert skipped == {"toy.GET /b", "toy.PUT /me"}  # never "passed"
+    assert any(case.get("name") == "min-reach" and case.find("failure") is not None for case in suite.iter("testcase"))
+    assert suite.get("skipped") == "2" and suite.get("tests") == str(len(suite.findall("testcase")))

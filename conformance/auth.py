@@ -112,6 +112,7 @@ class AuthSession:
         """Headers carrying valid credentials (logging in or refreshing first if needed)."""
         extra = self.credentials.extra_headers()
         if self.credentials.api_key and self.api_key_scheme and self.api_key_scheme.get("in") == "header":
+            self.method = f"API key in the {self.api_key_scheme['name']} header"
             return {str(self.api_key_scheme["name"]): self.credentials.api_key, **extra}
         if self.bearer_header.lower() in {name.lower() for name in extra}:
             self.method = "headers given on the command line"

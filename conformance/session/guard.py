@@ -79,10 +79,13 @@ class SessionGuard:
         """Why an operation is not run at all (None: it runs)."""
         if operation is None:
             return None
-        if ending_kind(operation) == "account" or (
-            is_mutating(operation.method) and not path_params(operation.path) and ME_PATH.search(operation.path.rstrip("/") or "/")
-            and not self.shape.is_create(operation)
+        names_no_record = self.shape.target_param(operation) is None
+        if names_no_record and (
+            ending_kind(operation) == "account"
+            or (is_mutating(operation.method) and ME_PATH.search(operation.path.rstrip("/") or "/") and not self.shape.is_create(operation))
         ):
+            # A password change or account deletion that names no record acts on the logged-in
+            # account itself; one that names a record is aimed at the run's own accounts.
             return "it would change the account the suite is logged in as"
         if (
             not self.destructive

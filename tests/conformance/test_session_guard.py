@@ -43,6 +43,8 @@ DOC = {
         "/logout": {"post": {"operationId": "logout", "summary": "Log out", "responses": {"204": {"description": "ok"}}}},
         "/me/password": {"put": {"operationId": "changePassword", "responses": {"204": {"description": "ok"}}}},
         "/settings": {"put": {"operationId": "putSettings", "responses": {"200": {"description": "ok"}}}},
+        "/users/{user_id}": {"delete": {"operationId": "deleteUser", "responses": {"204": {"description": "ok"}}}},
+        "/users/{user_id}/password": {"put": {"operationId": "setPassword", "responses": {"204": {"description": "ok"}}}},
         "/things": {"post": {"operationId": "createThing", "responses": {"201": {"description": "ok"}}},
                     "get": {"operationId": "listThings", "responses": {"200": {"description": "ok"}}}},
         "/things/{thing_id}": {
@@ -107,6 +109,7 @@ def test_operations_acting_on_the_account_or_on_unowned_singletons_are_not_run()
     contract = toy_contract()
     guard = SessionGuard(contract, FakeSession(contract, ["tok"]))
     assert "account" in guard.excluded(contract.operations["changePassword"])
+    assert guard.excluded(contract.operations["setPassword"]) is None  # names an account: aimed at the run's own
     assert "--destructive" in guard.excluded(contract.operations["putSettings"])
     assert guard.excluded(contract.operations["patchThing"]) is None
     assert SessionGuard(contract, FakeSession(contract, []), destructive=True).excluded(contract.operations["putSettings"]) is None

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="where the implementation answers (default: the bundled mock's address)")
     parser.add_argument("--asyncapi", help="AsyncAPI contract for the WebSocket phase (default: the API's own)")
     parser.add_argument("--ws-url", help="WebSocket origin, e.g. ws://host:port (default: from --base-url)")
-    auth = parser.add_argument_group("credentials (also APITWIN_USERNAME, _PASSWORD, _CLIENT_ID, _CLIENT_SECRET, _TOKEN, _API_KEY)")
+    auth = parser.add_argument_group("credentials (also APITWIN_USERNAME, _PASSWORD, _CLIENT_ID, _CLIENT_SECRET, _TOKEN, _API_KEY, _BASIC)")
     auth.add_argument("--username")
     auth.add_argument("--password")
     auth.add_argument("--client-id")

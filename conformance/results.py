@@ -118,7 +118,8 @@ class Report:
             "findings": [asdict(finding) for finding in self.findings],
             "errors": list(self.errors),
             "checks": [
-                {"operation": operation, "check": check, "passed": tally.passed, "failed": tally.failed}
+                {"operation": operation, "check": check, "passed": tally.passed, "failed": tally.failed,
+                 "not_tested": operation in self.not_tested}
                 for (operation, check), tally in sorted(self.tallies.items())
             ],
         }

@@ -157,3 +157,13 @@ def test_a_lost_session_stops_the_run_with_exit_2_naming_the_last_good_request(t
     assert len(lines) == 1 and "session lost after GET /items (answered 200)" in lines[0], result.stderr
     assert "logging in again failed" in lines[0]
     assert data["session_lost"] and not data["conforms"]
+
+
+def test_any_header_authenticates_without_a_login(tmp_path: Path) -> None:
+    with implementation("accounts_fastapi") as server:
+        token = accounts_login(server.url)
+        result, data = check("accounts", server.url, tmp_path, "--phases", "examples,fuzz",
+                             "--header", f"Authorization: Bearer {token}", "--header", "X-Request-Source: apitwin")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert data["auth"] == "headers given on the command line"
+    assert data["reach_percent"] >= MIN_REACH and data["reach"]["GET /api/v1/users/"]["reached"] > 0

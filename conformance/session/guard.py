@@ -191,7 +191,8 @@ class SessionGuard:
                 self.records.forget(operation.path, values)
             if ending_kind(operation) == "logout":
                 with self._lock:
-                    self._spare = None  # used up
+                    self._spare = None  # used up: no longer valid credentials, for reach too
+                    self.session.issued.discard(self.sent_token(sent_headers) or "")
         main = self.session.token
         sent_main = bool(main) and self.sent_token(sent_headers) == main
         if not sent_main:

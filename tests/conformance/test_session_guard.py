@@ -214,6 +214,8 @@ def test_logout_runs_on_a_login_of_its_own_until_that_one_is_used_up() -> None:
     assert guard.credentials(logout) == {"Authorization": "Bearer spare-1"}
     assert guard.credentials(logout) == {"Authorization": "Bearer spare-1"}
     observe(guard, contract, "logout", 204, "spare-1")
+    observe(guard, contract, "logout", 401, "spare-1")  # the used-up token sent again: not a reach failure
+    assert guard.reach.tallies["POST /logout"].sent == 1
     assert guard.credentials(logout) == {"Authorization": "Bearer spare-2"}
     assert guard.credentials(contract.operations["getThing"]) == {"Authorization": "Bearer main"}
     observe(guard, contract, "logout", 204, "spare-2")

@@ -199,13 +199,19 @@ class SessionGuard:
             return
         if status == 401 and protected:
             self._session_refused(main)
-        elif status != 401:
+        elif protected:  # the token was accepted by an operation that needs one
             self.last_ok = f"{label} (answered {status})"
 
     def _session_refused(self, token: str) -> None:
         with self._lock:
             if self.lost or self.session.token != token:
                 return  # already handled: a new login is in place, or the loss is recorded
+            if self.session.credentials.token:
+                # A given token cannot be renewed: lost if it worked before, else simply refused
+                # (reach shows it).
+                if self.last_ok:
+                    self.lost = f"session lost after {self.last_ok}: the given token is refused now (401)"
+                return
             if self.relogins >= MAX_RELOGINS:
                 return
             self.relogins += 1

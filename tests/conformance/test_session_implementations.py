@@ -167,3 +167,14 @@ def test_any_header_authenticates_without_a_login(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     assert data["auth"] == "headers given on the command line"
     assert data["reach_percent"] >= MIN_REACH and data["reach"]["GET /api/v1/users/"]["reached"] > 0
+
+
+def test_requests_turned_away_are_not_tested_and_min_reach_fails_the_run(tmp_path: Path) -> None:
+    with implementation("directory_starlette") as server:
+        result, data = check("directory", server.url, tmp_path, "--phases", "examples", "--token", "not.a.valid-token",
+                             "--min-reach", "50")
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr
+    assert data["reach"]["GET /api/v1/users"]["reached"] == 0
+    assert "turned away" in data["not_tested"]["GET /api/v1/users"]
+    assert data["reach_percent"] < 50 and data["min_reach_percent"] == 50 and not data["conforms"]
+    assert "not tested:" in result.stdout

@@ -34,7 +34,7 @@ def implementation(module: str, **env: str) -> Iterator[ServerProcess]:
 
 
 def check(api: str, base_url: str, tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
-    report = tmp_path / f"{api}.json"
+    report = tmp_path / f"{Path(api).stem}.json"  # api may be a contract path
     result = subprocess.run(
         [sys.executable, "-m", "mock_server", "check", api, "--base-url", base_url, "--seed", "1", "--quiet",
          "--report", f"json:{report}", *args],

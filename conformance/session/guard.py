@@ -19,7 +19,7 @@ import requests
 
 from conformance.auth import AuthSession
 from conformance.contract import Contract, Operation
-from conformance.session.identity import ME_PATH
+from conformance.session.identity import ME_PATH, names_in
 from conformance.session.ownership import OwnRecords, Shape, absent_value, created_ids, fits_string, is_mutating, path_params
 from conformance.session.reach import ReachCounter
 
@@ -72,6 +72,7 @@ class SessionGuard:
         self.last_ok: str | None = None
         self._spare: str | None = None
         self._serial = 0
+        self._asked = False
         self._lock = threading.Lock()
 
     # ---- which operations run at all ---------------------------------------------------
@@ -114,6 +115,7 @@ class SessionGuard:
         """Point a state-changing request at the run's own data (see the module docstring)."""
         if operation is None or not is_mutating(operation.method):
             return
+        self.ask_who_am_i()
         param = self.shape.target_param(operation)
         values = case.path_parameters if isinstance(case.path_parameters, dict) else None
         if param and values is not None and param in values:
@@ -123,6 +125,27 @@ class SessionGuard:
         field = batch.get("ids") if isinstance(batch, dict) and batch.get("action") == "delete" else "ids"
         if isinstance(body, dict) and isinstance(body.get(field), list) and not self.destructive:
             case.body = {**body, field: self._own_ids(operation, values or {}, body[field])}
+
+    def ask_who_am_i(self) -> None:
+        """Once, before the first state-changing request: a `me`-style operation of the contract
+        (GET /me, /users/me, /userinfo, ...) names the principal as the server sees it."""
+        with self._lock:
+            if self._asked:
+                return
+            self._asked = True
+        for operation in self.contract.operations.values():
+            if operation.method != "get" or path_params(operation.path) or not ME_PATH.search(operation.path):
+                continue
+            headers = self.session.headers()
+            if not headers:
+                return
+            try:
+                answer = requests.get(self.session.base_url + operation.path, headers=headers, timeout=min(self.timeout, CLEANUP_TIMEOUT))
+                data = answer.json() if answer.status_code == 200 else None
+            except (requests.RequestException, ValueError):
+                continue
+            self.session.principal.learn(names_in(data) if isinstance(data, dict) else set(), operation.label)
+            return
 
     def _aim(self, operation: Operation, param: str, values: dict[str, Any]) -> None:
         principal = self.session.principal

@@ -313,3 +313,36 @@ def test_junit_carries_reach_and_lists_never_reached_operations_as_skipped(tmp_p
     assert skipped == {"toy.GET /b", "toy.PUT /me"}  # never "passed"
     assert any(case.get("name") == "min-reach" and case.find("failure") is not None for case in suite.iter("testcase"))
     assert suite.get("skipped") == "2" and suite.get("tests") == str(len(suite.findall("testcase")))
+
+
+def test_a_me_operation_names_the_principal_too() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Me(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = json.dumps({"id": "t_42", "username": "ann"}).encode() if self.path == "/me" else b"{}"
+            self.send_response(200 if self.path == "/me" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Me)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        document = json.loads(json.dumps(DOC))
+        document["paths"]["/me"] = {"get": {"operationId": "whoAmI", "responses": {"200": {"description": "ok"}}}}
+        contract = Contract(name="toy", openapi_path=None, document=document)
+        session = FakeSession(contract, ["tok"])
+        session.base_url = f"http://127.0.0.1:{server.server_port}"
+        guard = SessionGuard(contract, session)
+        request = case("PATCH", "/things/{thing_id}", thing_id="t_42")
+        guard.prepare(contract.operations["patchThing"], request)
+    finally:
+        server.shutdown()
+    assert session.principal.is_principal("t_42") and "GET /me" in session.principal.describe()
+    assert request.path_parameters["thing_id"] != "t_42"

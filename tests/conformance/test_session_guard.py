@@ -339,7 +339,7 @@ def test_a_me_operation_names_the_principal_too() -> None:
         contract = Contract(name="toy", openapi_path=None, document=document)
         session = FakeSession(contract, ["tok"])
         session.base_url = f"http://127.0.0.1:{server.server_port}"
-        guard = SessionGuard(contract, session)
+        guard = SessionGuard(contract, session, destructive=True)  # only the principal rule applies
         request = case("PATCH", "/things/{thing_id}", thing_id="t_42")
         guard.prepare(contract.operations["patchThing"], request)
     finally:

@@ -59,6 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="config file (default: ./apitwin.toml or [tool.apitwin] in ./pyproject.toml)")
     parser.add_argument("--list-checks", action="store_true", help="list every check and exit")
     parser.add_argument("--quiet", action="store_true", default=None, help="no live progress")
+    parser.add_argument(
+        "--strict", action="store_true", default=None,
+        help="fail on findings that rest only on an assumption (undocumented 4xx answers, 405/Allow niceties, x-apitwin-assumed), not only warn",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

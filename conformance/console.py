@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from conformance.registry import CheckRegistry
-from conformance.results import Report
+from conformance.results import Finding, Report
 
 
 class LiveProgress:
@@ -45,7 +45,8 @@ class LiveProgress:
 def print_report(console: Console, report: Report) -> None:
     console.print()
     verdict = "[green]conforms[/]" if report.conforms else "[red]does not conform[/]"
-    console.print(f"[bold]{escape(report.api)}[/] at {escape(report.base_url)}: {verdict} ({report.duration:.1f}s)")
+    warned = f", {len(report.warnings)} warnings" if report.warnings else ""
+    console.print(f"[bold]{escape(report.api)}[/] at {escape(report.base_url)}: {verdict} ({report.duration:.1f}s{warned})")
     if report.phases:
         console.print("phases: " + ", ".join(f"{name} {status}" for name, status in report.phases.items()))
     if report.auth:
@@ -71,7 +72,7 @@ def print_report(console: Console, report: Report) -> None:
     table.add_column("failed checks")
     for operation in sorted(per_operation):
         checks = per_operation[operation]
-        failed = sorted(name for name, (_, bad) in checks.items() if bad)
+        failed = sorted({f.check for f in report.failures if f.operation == operation})
         runs = sum(good + bad for good, bad in checks.values())
         reach = report.reach.get(operation)
         if failed:
@@ -89,21 +90,30 @@ def print_report(console: Console, report: Report) -> None:
         )
     if per_operation:
         console.print(table)
-    for index, finding in enumerate(report.findings, 1):
-        console.print(f"\n[bold red]{index}. {escape('[' + finding.check + ']')}[/] {escape(finding.operation)}: {escape(finding.title)}")
-        for label, text in (("expected", finding.expected), ("actual", finding.actual)):
-            lines = text.strip().splitlines()
-            if lines:
-                console.print(f"   {label + ':':<9} {escape(lines[0])}", soft_wrap=True)
-                for line in lines[1:]:
-                    console.print(f"             {escape(line)}", soft_wrap=True)
-        if finding.reproduce:
-            label = "transcript" if finding.transport == "websocket" else "reproduce"
-            console.print(f"   {label}:")
-            for line in finding.reproduce.strip().splitlines():
-                console.print(f"     {escape(line)}", soft_wrap=True)
+    for index, finding in enumerate(report.failures, 1):
+        print_finding(console, f"[bold red]{index}.", finding)
+    if report.warnings:
+        console.print("\n[bold yellow]Warnings[/] (the document does not state these; --strict fails on them):")
+    for index, finding in enumerate(report.warnings, 1):
+        print_finding(console, f"[bold yellow]W{index}.", finding)
+        console.print(f"   assumed:  {escape(finding.assumption)}", soft_wrap=True)
     for error in report.errors:
         console.print(f"[yellow]error:[/] {escape(error)}")
+
+
+def print_finding(console: Console, number: str, finding: Finding) -> None:
+    console.print(f"\n{number} {escape('[' + finding.check + ']')}[/] {escape(finding.operation)}: {escape(finding.title)}")
+    for label, text in (("expected", finding.expected), ("actual", finding.actual)):
+        lines = text.strip().splitlines()
+        if lines:
+            console.print(f"   {label + ':':<9} {escape(lines[0])}", soft_wrap=True)
+            for line in lines[1:]:
+                console.print(f"             {escape(line)}", soft_wrap=True)
+    if finding.reproduce:
+        label = "transcript" if finding.transport == "websocket" else "reproduce"
+        console.print(f"   {label}:")
+        for line in finding.reproduce.strip().splitlines():
+            console.print(f"     {escape(line)}", soft_wrap=True)
 
 
 def print_checks(console: Console, registry: CheckRegistry) -> None:

@@ -21,6 +21,8 @@ class Finding:
     expected: str = ""
     actual: str = ""
     reproduce: str = ""  # a curl command, or a WebSocket transcript
+    #: why this rests on an assumption rather than on the document ("" when the document states it)
+    assumption: str = ""
 
     def key(self) -> tuple[str, str, str, str]:
         return (self.check, self.operation, self.title, self.expected)
@@ -30,6 +32,8 @@ class Finding:
 class Tally:
     passed: int = 0
     failed: int = 0
+    #: of the failed runs, those whose finding rests only on an assumption
+    assumed: int = 0
 
 
 @dataclass
@@ -62,15 +66,30 @@ class Report:
         share = self.reach_share
         return self.min_reach is not None and (share or 0.0) < self.min_reach
 
+    #: assumptions fail the run too (--strict)
+    strict: bool = False
+
+    @property
+    def failures(self) -> list[Finding]:
+        """Findings that fail the run: what the document states, and with --strict everything."""
+        return [f for f in self.findings if self.strict or not f.assumption]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Findings resting only on an assumption: listed, and failing the run only with --strict."""
+        return [] if self.strict else [f for f in self.findings if f.assumption]
+
     @property
     def conforms(self) -> bool:
-        return not self.findings and not self.errors and not self.below_min_reach
+        return not self.failures and not self.errors and not self.below_min_reach
 
     def add_finding(self, finding: Finding) -> None:
         """Record a violation once: the same fault seen on many inputs is one finding."""
         if all(existing.key() != finding.key() for existing in self.findings):
             self.findings.append(finding)
         self.count(finding.operation, finding.check, passed=False)
+        if finding.assumption:
+            self.tallies[(finding.operation, finding.check)].assumed += 1
 
     def count(self, operation: str, check: str, *, passed: bool) -> None:
         tally = self.tallies.setdefault((operation, check), Tally())
@@ -80,7 +99,7 @@ class Report:
             tally.failed += 1
 
     def failed_checks(self) -> set[str]:
-        return {finding.check for finding in self.findings}
+        return {finding.check for finding in self.failures}
 
     def merge(self, other: "Report") -> None:
         for finding in other.findings:
@@ -90,6 +109,7 @@ class Report:
             mine = self.tallies.setdefault(key, Tally())
             mine.passed += tally.passed
             mine.failed += tally.failed
+            mine.assumed += tally.assumed
         self.errors.extend(other.errors)
         self.phases.update(other.phases)
         for operation, entry in other.reach.items():
@@ -115,10 +135,12 @@ class Report:
             "reach": {operation: dict(entry) for operation, entry in sorted(self.reach.items())},
             "not_tested": dict(sorted(self.not_tested.items())),
             "notes": list(self.notes),
-            "findings": [asdict(finding) for finding in self.findings],
+            "strict": self.strict,
+            "findings": [asdict(finding) for finding in self.failures],
+            "warnings": [asdict(finding) for finding in self.warnings],
             "errors": list(self.errors),
             "checks": [
-                {"operation": operation, "check": check, "passed": tally.passed, "failed": tally.failed,
+                {"operation": operation, "check": check, "passed": tally.passed, "failed": tally.failed, "assumed": tally.assumed,
                  "not_tested": operation in self.not_tested}
                 for (operation, check), tally in sorted(self.tallies.items())
             ],

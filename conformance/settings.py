@@ -70,6 +70,8 @@ class CheckSettings:
     time_budget: float | None = None
     request_timeout: float = 10.0
     quiet: bool = False
+    #: findings that rest only on an assumption fail the run too
+    strict: bool = False
 
     @property
     def credentials(self) -> Credentials:

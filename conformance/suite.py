@@ -53,6 +53,7 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
     record_reach(report, guard.reach, target, settings)
     report.auth = session.method + (f"; logged in again {guard.relogins} time(s)" if guard.relogins else "")
     report.min_reach = settings.min_reach
+    report.strict = settings.strict
     return report
 
 

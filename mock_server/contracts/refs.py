@@ -6,8 +6,9 @@ resolved against the directory of the file that contains them). Remote URLs are 
 a contract must be complete on disk, so a remote reference counts as unresolved.
 
 Values that are data rather than structure (`example`, `default`, `const`, `enum`, an Example
-object's `value`, an AsyncAPI message example's `payload`/`headers`) are left untouched: a `$ref`
-key inside an example is part of the example.
+object's `value`, an AsyncAPI message example's `payload`/`headers`, and specification extensions
+other than apitwin's own `x-apitwin...`) are left untouched: a `$ref` key inside an example is
+part of the example.
 """
 
 from __future__ import annotations
@@ -58,9 +59,19 @@ def pointer_join(pointer: str, key: str | int) -> str:
     return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
 
 
+#: maps whose `x-` keys are names (a property may be called `x-id`), not extensions
+_SCHEMA_NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
 def _is_data(key: str, parents: tuple[str, ...]) -> bool:
-    """Is the value under `key` (reached through `parents`) data rather than structure?"""
+    """Is the value under `key` (reached through `parents`) data rather than structure?
+
+    A specification extension (`x-...`) is opaque data to every tool but the one that defines
+    it, so a `$ref` inside one is neither followed nor reported; apitwin's own `x-apitwin...`
+    declarations are structure, which it resolves."""
     parent = parents[-1] if parents else ""
+    if key.startswith("x-") and not key.startswith("x-apitwin") and parent not in _SCHEMA_NAME_MAPS:
+        return True
     if key in _DATA_KEYS:
         return parent not in _NAME_MAPS
     if key in _EXAMPLE_DATA_KEYS and len(parents) >= 2:
@@ -120,7 +131,7 @@ class _Documents:
         location, _, fragment = ref.partition("#")
         if location:
             if "://" in location or location.startswith("//"):
-                raise _Unresolvable("remote references are not followed; keep the contract on disk")
+                raise _Unresolvable("a remote reference, unresolvable offline (never fetched): keep what it points at on disk")
             target_file = (self.directory_of(file) / unquote(location)).resolve()
             if self.root_file is not None and target_file == self.root_file.resolve():
                 target_file = None

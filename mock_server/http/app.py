@@ -279,7 +279,7 @@ class MockApp:
         except HTTPException as error:
             headers = dict(error.headers or {})
             if error.status_code == 405:
-                headers["Allow"] = ", ".join(self.paths.allowed(request.path)) or headers.get("Allow", "")
+                headers["Allow"] = ", ".join(_with_head(self.paths.allowed(request.path))) or headers.get("Allow", "")
             reply = self._error_reply(MockError(error.status_code, _http_message(error, request), headers=headers), request)
         except Exception:
             logger.exception("unexpected error serving %s %s", request.method, request.path)
@@ -343,6 +343,13 @@ class MockApp:
         """An error raised outside an operation's handler (body too large, unknown path, wrong
         method): in the envelope of the operation the request was for, if there is one."""
         operation_id = self.paths.operation_id(request.method, request.path) if request is not None else None
+        if operation_id is None and request is not None:
+            # a method the path does not document: an operation there (one in the API's own
+            # envelope, not one with an envelope of its own) documents the path's error body
+            others = (self.handlers.get(self.paths.operation_id(m, request.path) or "") for m in self.paths.allowed(request.path))
+            fallback = next((h for h in others if h is not None and not h.plan.errors), None)
+            if fallback is not None:
+                return fallback.error_reply(error, {})
         if operation_id is not None and operation_id in self.handlers:
             return self.handlers[operation_id].error_reply(error, {})
         status, body, headers = self.errors.render(error)
@@ -405,6 +412,11 @@ class MockApp:
         if extra is not None:
             return Reply(200, extra, {}, "application/json")
         raise MockError(404, f"No mock control endpoint at {request.path}")
+
+
+def _with_head(methods: list[str]) -> list[str]:
+    """HEAD is answered wherever GET is, so it is allowed there too."""
+    return [*methods, "HEAD"] if "GET" in methods and "HEAD" not in methods else methods
 
 
 def _http_message(error: HTTPException, request: Request) -> str:

@@ -8,4 +8,4 @@ from mock_server.http.exchange import Reply
 
 
 def documented(ctx: Context) -> Reply:
-    return ctx.replies.documented(ctx.plan.success_status, ctx.preference, ctx.headers)
+    return ctx.replies.documented(ctx.plan.success_status, ctx.preference, ctx.headers, ctx.request.headers.get("accept"))

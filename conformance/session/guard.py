@@ -304,7 +304,12 @@ class SessionGuard:
                 continue
             url = base_url.rstrip("/") + fill(operation.path, [value for _, value in record.params])
             try:
-                answer = requests.delete(url, headers=self.session.headers(), timeout=min(self.timeout, CLEANUP_TIMEOUT))
+                # credentials(): a DELETE that ends a session (DELETE /sessions/{id}) goes with a
+                # login of its own, so the cleanup never ends the suite's own session.
+                answer = requests.delete(url, headers=self.credentials(operation), timeout=min(self.timeout, CLEANUP_TIMEOUT))
+                if answer.status_code < 300 and ending_kind(operation) == "logout":
+                    with self._lock:
+                        self._spare = None
                 ok = answer.status_code < 300 or answer.status_code in (404, 410)
             except requests.RequestException:
                 ok = False

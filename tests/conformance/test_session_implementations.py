@@ -178,3 +178,13 @@ def test_requests_turned_away_are_not_tested_and_min_reach_fails_the_run(tmp_pat
     assert "turned away" in data["not_tested"]["GET /api/v1/users"]
     assert data["reach_percent"] < 50 and data["min_reach_percent"] == 50 and not data["conforms"]
     assert "not tested:" in result.stdout
+
+
+def test_destructive_still_never_touches_the_logged_in_account(tmp_path: Path) -> None:
+    with implementation("accounts_fastapi") as server:
+        token = accounts_login(server.url)
+        before = accounts_users(server.url, token)[1]
+        result, data = check("accounts", server.url, tmp_path, "--destructive")
+        after = accounts_users(server.url, token).get(1)  # the token still works: user 1 was not renamed
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert after == before

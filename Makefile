@@ -16,7 +16,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml conformance/lint/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(NPM) ci --prefix conformance/lint
 	touch $(STAMP)
 

@@ -49,23 +49,44 @@ def print_report(console: Console, report: Report) -> None:
     console.print(f"[bold]{escape(report.api)}[/] at {escape(report.base_url)}: {verdict} ({report.duration:.1f}s{warned})")
     if report.phases:
         console.print("phases: " + ", ".join(f"{name} {status}" for name, status in report.phases.items()))
+    if report.auth:
+        console.print(f"auth: {escape(report.auth)}")
+    share = report.reach_share
+    if share is not None:
+        sent = sum(entry["sent"] for entry in report.reach.values())
+        colour = "red" if report.below_min_reach else "green" if share >= 90 else "yellow"
+        wanted = f" (--min-reach {report.min_reach:g}%)" if report.min_reach is not None else ""
+        console.print(f"reach: [{colour}]{share:.0f}%[/] of {sent} requests reached the operations' logic{wanted}")
+    for note in report.notes:
+        console.print(f"note: {escape(note)}")
     per_operation: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for (operation, check), tally in report.tallies.items():
         per_operation[operation][check] = [tally.passed, tally.failed]
+    for operation in report.not_tested:
+        per_operation.setdefault(operation, {})
     table = Table(title=f"{report.api}: checks per operation", show_lines=False)
     table.add_column("operation")
     table.add_column("checks", justify="right")
     table.add_column("runs", justify="right")
+    table.add_column("reached", justify="right")
     table.add_column("failed checks")
     for operation in sorted(per_operation):
         checks = per_operation[operation]
         failed = sorted({f.check for f in report.failures if f.operation == operation})
         runs = sum(good + bad for good, bad in checks.values())
+        reach = report.reach.get(operation)
+        if failed:
+            verdict = "[red]" + escape(", ".join(failed)) + "[/]"
+        elif operation in report.not_tested:
+            verdict = "[yellow]not tested: " + escape(report.not_tested[operation]) + "[/]"
+        else:
+            verdict = "[green]none[/]"
         table.add_row(
             escape(operation),
             str(len(checks)),
             str(runs),
-            "[red]" + escape(", ".join(failed)) + "[/]" if failed else "[green]none[/]",
+            f"{reach['reached']}/{reach['sent']}" if reach else "-",
+            verdict,
         )
     if per_operation:
         console.print(table)

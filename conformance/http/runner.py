@@ -27,6 +27,7 @@ from conformance.contract import Contract
 from conformance.http.checks import HttpCheckState
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
+from conformance.session.guard import SessionGuard
 from conformance.settings import CheckSettings, SettingsError
 from conformance.target import Target
 from mock_server.contracts.inline import inline_files
@@ -146,17 +147,21 @@ def run_http(
     session: AuthSession,
     apitwin_checks: list[CheckInfo],
     progress: Progress | None = None,
+    guard: SessionGuard | None = None,
 ) -> Report:
     report = Report(api=target.contract.name, base_url=target.base_url)
     if not any(phase in PHASE_MAP for phase in settings.phases) or target.contract.openapi_path is None:
         return report
     schema = load_schema(target, settings, enabled)
-    install_auth(schema, session)
     state = HttpCheckState(contract=target.contract, timeout=settings.request_timeout)
     started = time.monotonic()
-    with registered(apitwin_checks, state):
-        for event in from_schema(schema).execute():
-            collect(event, report, progress, contract=target.contract)
+    if guard is None:
+        install_auth(schema, session)
+        with registered(apitwin_checks, state):
+            for event in from_schema(schema).execute():
+                collect(event, report, progress, contract=target.contract)
+    else:
+        run_guarded(schema, guard, target, report, apitwin_checks, state, progress)
     report.duration = time.monotonic() - started
     if session.failure and "auth_login" in enabled:
         report.add_finding(
@@ -173,14 +178,67 @@ def run_http(
     return report
 
 
-def is_expected_rejection(contract: Contract, check: str, label: str) -> bool:
-    """A registration rejects a valid body it has already seen (the username is taken): with
-    examples sent more than once, positive_data_acceptance would blame the server for that."""
+def run_guarded(
+    schema: Any,
+    guard: SessionGuard,
+    target: Target,
+    report: Report,
+    apitwin_checks: list[CheckInfo],
+    state: HttpCheckState,
+    progress: Progress | None,
+) -> None:
+    """The HTTP phases under the session guard: operations it must not run are left out, and
+    a session that cannot be restored stops the phase (see conformance.session)."""
+    from conformance.session.hooks import guarding, install_guarded_auth
+
+    contract = target.contract
+    for operation in contract.operations.values():
+        reason = guard.excluded(operation)
+        if reason:
+            report.not_tested[operation.label] = reason
+    if report.not_tested:
+        schema = schema.exclude(
+            lambda ctx: f"{ctx.operation.method.upper()} {ctx.operation.path}" in report.not_tested
+        )
+    install_guarded_auth(schema, guard)
+    with registered(apitwin_checks, state), guarding(guard, schema):
+        stream = from_schema(schema).execute()
+        for event in stream:
+            collect(event, report, progress, contract=contract)
+            if guard.lost and not report.session_lost:
+                report.session_lost = guard.lost
+                report.errors.append(f"HTTP phases stopped: {guard.lost}")
+                stream.stop()
+    deleted, left = guard.cleanup(target.base_url)
+    if deleted or left:
+        report.notes.append(f"cleanup: deleted {deleted} record(s) the run created" + (f", {left} left (no DELETE, or it failed)" if left else ""))
+    if guard.rewrites:
+        report.notes.append(f"{guard.rewrites} state-changing request(s) aimed at data the run did not create were pointed at its own records or at ids that name nothing")
+
+
+CONFLICT_WORDS = re.compile(r"already|taken|exists|duplicate|conflict|in use", re.IGNORECASE)
+
+
+def is_expected_rejection(contract: Contract, check: str, label: str, failure: Any = None) -> bool:
+    """A valid body the server refuses for a documented reason outside the body's schema: a
+    registration seeing a username it has already registered (examples are sent more than
+    once), or any documented answer that says a unique value is already taken (a generated
+    body may reuse a username or email the server already holds)."""
     if check != "positive_data_acceptance" or " " not in label:
         return False
     method, path = label.split(" ", 1)
     operation = contract.operation_for(method, path)
-    return operation is not None and operation.extension("auth") == "register"
+    if operation is None:
+        return False
+    if operation.extension("auth") == "register":
+        return True
+    status = getattr(failure, "status_code", None)
+    documented = contract.response_for(operation, status) if isinstance(status, int) and 400 <= status < 500 else None
+    text = " ".join(
+        [str((documented or {}).get("description") or "")]
+        + [str(example) for media in ((documented or {}).get("content") or {}).values() if isinstance(media, dict) for example in (media.get("examples") or {}).values()]
+    )
+    return documented is not None and CONFLICT_WORDS.search(text) is not None
 
 
 def is_unstated_credential_validity(contract: Contract, check: str, failure: Any) -> bool:
@@ -268,7 +326,7 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
                 operation = (failure.operation if failure and failure.operation else None) or recorder.label
                 if failure is None or (
                     contract is not None
-                    and (is_documented_elsewhere(contract, name, info) or is_expected_rejection(contract, name, operation)
+                    and (is_documented_elsewhere(contract, name, info) or is_expected_rejection(contract, name, operation, failure)
                          or is_unstated_credential_validity(contract, name, failure)
                          or documents_no_status(contract, name, operation)
                          or is_ambiguous_serialization(contract, name, operation, str(getattr(failure, "message", ""))))

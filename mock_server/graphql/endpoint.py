@@ -44,10 +44,23 @@ from graphql import (
 )
 from graphql.language import OperationDefinitionNode
 
+from mock_server.http import bounded_json
 from mock_server.http.errors import ErrorFormat, MockError
 
 FOREIGN_KEYS = ("{parent}_id", "author_id", "user_id", "owner_id")
 MAX_PAGE = 100
+#: a query's tokens: each costs the parser and validator some work, so their number is capped
+MAX_QUERY_TOKENS = 10_000
+# What a GraphQL document holds that is not structure: block strings, strings and comments.
+_NOT_STRUCTURE = re.compile(r'"""[\s\S]*?(?<!\\)"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|#[^\n\r]*')
+
+
+def check_query_depth(query: str) -> None:
+    """Refuse a query nested deeper than the mock's JSON depth limit, before graphql-core's
+    recursive parser sees it (a deep ``{a{a{a...`` would otherwise exhaust the Python stack)."""
+    depth = bounded_json.bracket_depth(_NOT_STRUCTURE.sub("", query))
+    if depth > bounded_json.LIMITS.max_depth:
+        raise MockError(400, f"Query nested deeper than {bounded_json.LIMITS.max_depth} levels")
 
 
 def snake(name: str) -> str:
@@ -253,8 +266,9 @@ class GraphQLApp:
 
     def execute(self, request: Any) -> tuple[int, dict[str, Any]]:
         query, variables, operation_name = self._graphql_request(request)
+        check_query_depth(query)
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=MAX_QUERY_TOKENS)
         except GraphQLError as error:
             return 200, {"errors": [error.formatted]}
         problems = validate(self.schema, document)
@@ -281,9 +295,11 @@ class GraphQLApp:
                 return request.body.decode("utf-8", "replace"), None, None
             if media not in ("application/json", "") and not media.endswith("+json"):
                 raise MockError(415, f"Unsupported media type {media}; send application/json")
-            try:
-                params = json.loads(request.body or b"null")
-            except (ValueError, UnicodeDecodeError):
+            try:  # the body's size was capped when it was read
+                params = bounded_json.loads(request.body or b"null", bounded_json.LIMITS.sized(None))
+            except bounded_json.JsonLimitError as error:
+                raise MockError(error.status, f"Body refused: {error}") from None
+            except ValueError:
                 raise MockError(400, "Body is not valid JSON.") from None
             if not isinstance(params, dict):
                 raise MockError(400, "Body must be a JSON object with a query.")
@@ -293,7 +309,9 @@ class GraphQLApp:
         variables = params.get("variables")
         if isinstance(variables, str):
             try:
-                variables = json.loads(variables) if variables else None
+                variables = bounded_json.loads(variables) if variables else None
+            except bounded_json.JsonLimitError as error:
+                raise MockError(error.status, f"Variables refused: {error}") from None
             except ValueError:
                 raise MockError(400, "Variables are invalid JSON.") from None
         if variables is not None and not isinstance(variables, dict):

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 import jsonschema_rs
 
+from mock_server.http import bounded_json
 from mock_server.http.errors import MockError, validation_error
 from mock_server.contracts.operations import Operation
 from mock_server.contracts.schemas import deref
@@ -140,7 +141,7 @@ class RequestValidator:
                 continue
             try:
                 if _json_content(parameter):  # `content: {application/json: ...}`: the value is JSON text
-                    value = json.loads(raw[-1])
+                    value = bounded_json.loads(raw[-1])
                 else:
                     value = coerce(raw, resolved, self.compiler.document, explode=parameter.get("explode", parameter.get("style", "form") == "form"))
             except ValueError as error:
@@ -189,10 +190,16 @@ class RequestValidator:
         return value
 
 
+#: a body's size is capped when it is read (413); depth and keys are capped when it is parsed
+BODY_LIMITS = bounded_json.LIMITS.sized(None)
+
+
 def parse_json(raw: bytes) -> Any:
     text = _decode(raw)
     try:
-        return json.loads(text)
+        return bounded_json.loads(text, BODY_LIMITS)
+    except bounded_json.JsonLimitError as error:
+        raise MockError(error.status, f"Request body refused: {error}") from None
     except ValueError as error:
         raise MockError(400, f"Malformed JSON in request body: {error}") from None
 
@@ -205,6 +212,9 @@ def _decode(raw: bytes) -> str:
 
 
 def parse_form(raw: bytes, schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    fields = raw.count(b"&") + 1
+    if fields > bounded_json.LIMITS.max_keys:  # the same member limit as a JSON object's
+        raise MockError(400, f"Form body with {fields} fields exceeds the limit of {bounded_json.LIMITS.max_keys}")
     pairs = parse_qsl(_decode(raw), keep_blank_values=True)
     properties = schema.get("properties") or {}
     form: dict[str, Any] = {}
@@ -231,7 +241,7 @@ def _parse_untyped(raw: bytes, content_type: str | None) -> Any:
     """A body the contract does not describe: parsed when it is JSON, ignored otherwise."""
     if raw and content_type and "json" in content_type:
         try:
-            return json.loads(raw)
+            return bounded_json.loads(raw, BODY_LIMITS)
         except ValueError:
             return None
     return None
@@ -286,7 +296,7 @@ def _scalar(text: str, types: set[str]) -> Any:
         raise ValueError("value could not be parsed to a boolean")
     if "object" in types:
         try:
-            return json.loads(text)
+            return bounded_json.loads(text)
         except ValueError:
             raise ValueError("value is not a valid object") from None
     return text

@@ -4,7 +4,8 @@ Every API's mock keeps what clients create in one `Store`. Records live in memor
 the hot path); with a state file every change is also written through to SQLite, so a restarted
 mock finds what it had. Records are plain dicts identified by a key field (``id`` unless a
 collection says otherwise); the store never interprets their content beyond that key and an
-optional expiry time.
+optional expiry time. Opening the file (and refusing one that is damaged, locked, read-only or
+another program's, without touching it) is `statefile`'s job.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from mock_server.state.statefile import StateFileError, open_state_file
 
 Record = dict[str, Any]
 
@@ -36,8 +39,7 @@ class Store:
         self._revisions: dict[str, int] = {}
         self._db: sqlite3.Connection | None = None
         if path is not None:
-            self._db = _open_database(Path(path))
-            self._load_database()
+            self._db = open_state_file(Path(path), self._load_database)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -208,32 +210,16 @@ class Store:
             (collection, record_id, self.key_of(collection), json.dumps(record), expires_at),
         )
 
-    def _load_database(self) -> None:
-        assert self._db is not None
-        rows = self._db.execute("SELECT collection, id, key, data, expires_at FROM records ORDER BY seq").fetchall()
+    def _load_database(self, db: sqlite3.Connection) -> None:
+        rows = db.execute("SELECT collection, id, key, data, expires_at FROM records ORDER BY seq").fetchall()
         for collection, record_id, key, data, expires_at in rows:
+            record = json.loads(data)
+            if not isinstance(record, dict):
+                raise ValueError(f"{collection}/{record_id} is not a JSON object")
             self._keys.setdefault(collection, key)
-            self._collections.setdefault(collection, {})[record_id] = json.loads(data)
+            self._collections.setdefault(collection, {})[record_id] = record
             if expires_at is not None:
-                self._expiry[(collection, record_id)] = expires_at
+                self._expiry[(collection, record_id)] = float(expires_at)
 
 
-def _open_database(path: Path) -> sqlite3.Connection:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, "
-            "id TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, expires_at REAL, UNIQUE(collection, id))"
-        )
-    except sqlite3.DatabaseError as error:
-        raise StateFileError(f"{path}: not a usable state file ({error})") from None
-    except OSError as error:
-        raise StateFileError(f"{path}: cannot create the state file ({error.strerror or error})") from None
-    return db
-
-
-class StateFileError(Exception):
-    """The --state file cannot be opened as a SQLite database."""
+__all__ = ["Record", "Store", "StateFileError"]

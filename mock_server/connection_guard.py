@@ -70,8 +70,8 @@ def guarded_protocol(base: type[asyncio.Protocol], policy: ConnectionPolicy, ren
             if before is None or before.response_complete:  # reading a request head
                 if self._deadline is None:
                     self._arm()
-                self._head_bytes += len(data)
-                if self._head_bytes > policy.max_head_bytes and not _head_complete(data):
+                self._head_bytes += _head_part(data)
+                if self._head_bytes > policy.max_head_bytes:
                     self._answer(431, f"Request line and headers exceed {policy.max_head_bytes} bytes")
                     return
             super().data_received(data)
@@ -131,9 +131,11 @@ class _QuietLog:
             self.pending, self.next_at = 0, now + self.interval
 
 
-def _head_complete(data: bytes) -> bool:
-    """Whether this chunk ends the head (the rest may be a body, which is capped elsewhere)."""
-    return b"\r\n\r\n" in data or b"\n\n" in data
+def _head_part(data: bytes) -> int:
+    """How many bytes of `data` belong to a request head: up to its blank line, if it has one
+    (what follows is a body, capped elsewhere), else all of it."""
+    ends = [found + len(mark) for mark in (b"\r\n\r\n", b"\n\n") if (found := data.find(mark)) >= 0]
+    return min(ends) if ends else len(data)
 
 
 def response_bytes(status: int, reason: str, body: bytes, media_type: str, headers: dict[str, str] | None = None) -> bytes:

@@ -119,6 +119,7 @@ def settings_from(args: argparse.Namespace) -> MockSettings:
         max_connections=args.max_connections,
         host=args.host,
         port=args.port,
+        read_timeout=getattr(args, "header_timeout", None) or DEFAULT_HEADER_TIMEOUT,
     )
 
 

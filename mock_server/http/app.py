@@ -348,11 +348,8 @@ class MockApp:
 
     def _fault_reply(self, request: Request) -> Reply:
         """The mock's own fault: logged once with a request id, answered 500 with the same id."""
-        fault_id = request_id.for_fault(request.headers)
-        logger.exception("request %s: unexpected error serving %s %s", fault_id, request.method, request.path)
+        error = request_id.fault(request.headers, f"serving {request.method} {request.path}")
         self.runtime.stats.error()
-        error = MockError(500, f"Internal error (request id {fault_id})", details={"request_id": fault_id},
-                          headers={request_id.HEADER: fault_id})
         try:
             return self._error_reply(error, request)
         except Exception:  # the operation's own error rendering failed too: the API's base envelope

@@ -8,9 +8,14 @@ trace goes to the log only, never to the client.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Mapping
+
+from mock_server.http.errors import MockError
+
+logger = logging.getLogger("apitwin.mock")
 
 HEADER = "X-Request-Id"
 # What a well-behaved id looks like; anything else (too long, control characters) is not echoed.
@@ -26,3 +31,11 @@ def from_client(headers: Mapping[str, str]) -> str | None:
 def for_fault(headers: Mapping[str, str]) -> str:
     """The id to log and answer a fault with: the client's, else a new one."""
     return from_client(headers) or uuid.uuid4().hex
+
+
+def fault(headers: Mapping[str, str], what: str) -> MockError:
+    """Log the exception being handled once, with the request's id, and return the 500 to
+    answer with the same id (call it from an ``except`` block)."""
+    fault_id = for_fault(headers)
+    logger.exception("request %s: unexpected error %s", fault_id, what)
+    return MockError(500, f"Internal error (request id {fault_id})", details={"request_id": fault_id}, headers={HEADER: fault_id})

@@ -42,7 +42,7 @@ from graphql import (
     parse,
     validate,
 )
-from graphql.language import OperationDefinitionNode
+from graphql.language import FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode
 
 from mock_server.http import bounded_json
 from mock_server.http.errors import ErrorFormat, MockError
@@ -61,6 +61,51 @@ def check_query_depth(query: str) -> None:
     depth = bounded_json.bracket_depth(_NOT_STRUCTURE.sub("", query))
     if depth > bounded_json.LIMITS.max_depth:
         raise MockError(400, f"Query nested deeper than {bounded_json.LIMITS.max_depth} levels")
+
+
+def selection_depth(document: Any) -> int:
+    """How deep `document` nests, fragment spreads followed: a chain of fragments, each shallow,
+    can nest the execution (and the answer) deeper than any one of them does, and graphql-core's
+    own validation follows such a chain recursively. So a spread counts as a level too.
+
+    Iterative, so a long chain of fragments cannot exhaust the stack here; a fragment cycle
+    counts once (graphql-core's validation reports it).
+    """
+    own: dict[Any, int] = {}
+    spreads: dict[Any, list[tuple[int, str]]] = {}
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    for definition in document.definitions:
+        deepest, found = 0, []
+        stack = [(definition.selection_set, 0)] if getattr(definition, "selection_set", None) else []
+        while stack:
+            selection_set, level = stack.pop()
+            for selection in selection_set.selections:
+                if isinstance(selection, FragmentSpreadNode):
+                    found.append((level + 1, selection.name.value))
+                elif isinstance(selection, InlineFragmentNode):
+                    stack.append((selection.selection_set, level))
+                elif selection.selection_set is not None:
+                    deepest = max(deepest, level + 1)
+                    stack.append((selection.selection_set, level + 1))
+        own[definition], spreads[definition] = deepest, found
+    depth: dict[Any, int] = {}
+    for root in document.definitions:
+        stack = [(root, False)]
+        visiting: set[Any] = set()
+        while stack:
+            node, expanded = stack.pop()
+            if node in depth:
+                continue
+            children = [fragments[name] for _, name in spreads[node] if name in fragments]
+            if not expanded:
+                visiting.add(node)
+                stack.append((node, True))
+                stack.extend((child, False) for child in children if child not in depth and child not in visiting)
+                continue
+            visiting.discard(node)
+            through = [level + depth.get(fragments[name], 0) for level, name in spreads[node] if name in fragments]
+            depth[node] = max([own[node], *through])
+    return max(depth.values(), default=0)
 
 
 def snake(name: str) -> str:
@@ -271,6 +316,8 @@ class GraphQLApp:
             document = parse(query, max_tokens=MAX_QUERY_TOKENS)
         except GraphQLError as error:
             return 200, {"errors": [error.formatted]}
+        if selection_depth(document) > bounded_json.LIMITS.max_depth:
+            raise MockError(400, f"Query nested deeper than {bounded_json.LIMITS.max_depth} levels through its fragments")
         problems = validate(self.schema, document)
         if problems:
             return 200, {"errors": [p.formatted for p in problems]}

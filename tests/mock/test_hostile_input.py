@@ -142,6 +142,24 @@ def test_graphql_deep_query_body_and_variables_are_400_in_graphql_errors(mock_se
         assert fine.status_code == 200 and fine.json() == {"data": {"__typename": "Query"}}
 
 
+def _fragment_chain(length: int, hop: str) -> str:
+    """A query whose fragments each nest a little, chained `length` long."""
+    fragments = [f"fragment F{i} on User {{ {hop.replace('NEXT', f'...F{i + 1}' if i < length - 1 else 'id')} }}" for i in range(length)]
+    return '{ user(id: "usr_1") { ...F0 } } ' + " ".join(fragments)
+
+
+@pytest.mark.parametrize("length, hop", [(30, "posts(first: 1) { edges { node { author { NEXT } } } }"), (1000, "NEXT")],
+                         ids=["deep-fragments", "long-spread-chain"])
+def test_a_graphql_fragment_chain_deeper_than_the_limit_is_400(mock_server, length, hop):
+    server = mock_server("directory")
+    with client(server, "directory", login(server, "directory")) as http:
+        response = http.post("/graphql", json={"query": _fragment_chain(length, hop)})
+        assert response.status_code == 400, response.text[:300]
+        assert "through its fragments" in response.json()["errors"][0]["message"]
+        shallow = http.post("/graphql", json={"query": _fragment_chain(3, "posts(first: 1) { edges { node { author { NEXT } } } }")})
+        assert shallow.status_code == 200 and "errors" not in shallow.json(), shallow.text[:300]
+
+
 # -- WebSocket frames ------------------------------------------------------------------------------
 
 

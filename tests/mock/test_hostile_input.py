@@ -320,6 +320,19 @@ def test_a_body_that_stops_arriving_gets_408_and_an_oversized_head_431():
         assert httpx.get(f"{server.url}/v2/data/products", timeout=5).status_code == 401
 
 
+def test_an_idle_keep_alive_connection_is_closed_after_the_idle_timeout():
+    with run_mock("enterprise", "--rate-limits", "off", "--idle-timeout", "1") as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"GET /v2/data/products HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert sock.recv(65536).startswith(b"HTTP/1.1 401")
+            answered = time.monotonic()
+            sock.sendall(b"GET /v2/data/products HTTP/1.1\r\nHost: x\r\n\r\n")  # kept alive: served again
+            assert sock.recv(65536).startswith(b"HTTP/1.1 401")
+            while sock.recv(65536):
+                pass
+            assert 0.8 < time.monotonic() - answered < 4
+
+
 def test_past_the_connection_limit_a_new_connection_gets_503_in_the_envelope():
     with run_mock("enterprise", "--rate-limits", "off", "--connection-limit", "20") as server:
         held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(20)]

@@ -10,12 +10,13 @@ another program's, without touching it) is `statefile`'s job.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ class Store:
         self._expiry: dict[tuple[str, str], float] = {}
         self._revisions: dict[str, int] = {}
         self._db: sqlite3.Connection | None = None
+        self._grouped = False  # inside write_group(): one transaction for the block
         if path is not None:
             self._db = open_state_file(Path(path), self._load_database)
 
@@ -154,7 +156,7 @@ class Store:
 
     def reset(self, fixtures: Mapping[str, Iterable[Mapping[str, Any]]] | None = None, *collections: str) -> None:
         """Empty the given collections (all when none are named), then load `fixtures`."""
-        with self._lock:
+        with self._lock, self.write_group():
             names = list(collections) or list(self._collections)
             for name in names:
                 self._collections.pop(name, None)
@@ -162,22 +164,42 @@ class Store:
                 for expired in [k for k in self._expiry if k[0] == name]:
                     del self._expiry[expired]
             if self._db is not None:
-                self._db.execute("BEGIN")
+                if collections:
+                    self._db.executemany("DELETE FROM records WHERE collection=?", [(n,) for n in names])
+                else:
+                    self._db.execute("DELETE FROM records")
+            for name, records in (fixtures or {}).items():
+                if collections and name not in collections:
+                    continue
+                self._collections.setdefault(name, {})
+                for record in records:
+                    self.insert(name, record)
+
+    @contextlib.contextmanager
+    def write_group(self) -> Iterator[None]:
+        """Writes inside the block reach the file in one transaction, committed (and synced)
+        once when the block ends, on an error too, so the file always holds what memory holds.
+        A request's writes (a batch of 1000 records) then cost one sync instead of 1000."""
+        with self._lock:
+            if self._db is None or self._grouped:
+                yield
+                return
+            self._db.execute("BEGIN")
+            self._grouped = True
             try:
-                if self._db is not None:
-                    if collections:
-                        self._db.executemany("DELETE FROM records WHERE collection=?", [(n,) for n in names])
-                    else:
-                        self._db.execute("DELETE FROM records")
-                for name, records in (fixtures or {}).items():
-                    if collections and name not in collections:
-                        continue
-                    self._collections.setdefault(name, {})
-                    for record in records:
-                        self.insert(name, record)
+                yield
             finally:
-                if self._db is not None:
-                    self._db.execute("COMMIT")
+                self._grouped = False
+                self._commit()
+
+    def _commit(self) -> None:
+        assert self._db is not None
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error:  # e.g. the disk is full: end the transaction, so later writes can try again
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         if self._db is not None:

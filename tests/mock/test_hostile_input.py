@@ -8,6 +8,7 @@ forged tokens.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -194,6 +195,34 @@ def test_a_2_mib_websocket_frame_closes_with_1009(realtime):
             return await socket_.close_code_after(json.dumps({"type": "Ping", "data": {"pad": "x" * (2 * 1024 * 1024)}}))
 
     assert run(scenario()) == 1009
+
+
+def test_a_20000_frame_flood_on_one_socket_is_answered_and_the_server_stays_up(realtime):
+    token = realtime_token(realtime)
+    frames = 20_000
+
+    async def scenario() -> int:
+        async with await Socket.open(f"{realtime.ws_url}/ws?token={token}") as socket_:
+            await socket_.receive()
+
+            async def flood() -> None:
+                for n in range(frames):
+                    await socket_.send({"type": "Ping", "data": {"timestamp": n}})
+
+            async def count_pongs() -> int:
+                pongs = 0
+                while pongs < frames:
+                    frame = await socket_.receive(timeout=30)
+                    pongs += frame.get("type") == "Pong"
+                return pongs
+
+            sender = asyncio.create_task(flood())
+            pongs = await count_pongs()
+            await sender
+            return pongs
+
+    assert run(scenario()) == frames
+    assert httpx.get(f"{realtime.url}/health", timeout=10).status_code == 200
 
 
 # -- URLs and tokens ------------------------------------------------------------------------------

@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mock_server.contracts.operations import Operation
+from mock_server.http import request_id
 from mock_server.http.actions import ACTIONS
 from mock_server.http.context import Context, Services
 from mock_server.http.errors import ErrorFormat, MockError
-from mock_server.http import request_id
 from mock_server.http.exchange import Reply, Request
 from mock_server.http.plan import OperationPlan, build_plan
 from mock_server.http.responses import Responder

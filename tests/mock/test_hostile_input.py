@@ -259,6 +259,14 @@ def test_alg_none_tokens_are_refused(servers, api):
             assert http.get(path).status_code == 401
 
 
+def test_a_token_with_a_deeply_nested_header_is_401_without_internals(servers):
+    deep = base64.urlsafe_b64encode(b"[" * 20_000 + b"]" * 20_000).decode().rstrip("=")
+    with client(servers["enterprise"], "enterprise", f"{deep}.e30.c2ln") as http:
+        response = http.get("/data/products")
+    assert response.status_code == 401
+    assert "recursion" not in response.text and "malformed token header" in response.text
+
+
 def test_a_clients_request_id_is_echoed(servers):
     server = servers["enterprise"]
     answered = httpx.get(f"{server.url}/v2/data/products", headers={"X-Request-Id": "trace-42"}, timeout=10)

@@ -51,6 +51,22 @@ def raw_exchange(server: ServerProcess, data: bytes, timeout: float = 10.0) -> b
     return received
 
 
+def read_response(sock: socket.socket) -> bytes:
+    """One whole response (head and Content-Length body) from a kept-alive socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed in the middle of a response: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "closed in the middle of a body"
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 def status_of(response: bytes) -> int:
     return int(response.split(b" ", 2)[1])
 
@@ -367,12 +383,11 @@ def test_an_idle_keep_alive_connection_is_closed_after_the_idle_timeout():
     with run_mock("enterprise", "--rate-limits", "off", "--idle-timeout", "1") as server:
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
             sock.sendall(b"GET /v2/data/products HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert sock.recv(65536).startswith(b"HTTP/1.1 401")
-            answered = time.monotonic()
+            assert read_response(sock).startswith(b"HTTP/1.1 401")
             sock.sendall(b"GET /v2/data/products HTTP/1.1\r\nHost: x\r\n\r\n")  # kept alive: served again
-            assert sock.recv(65536).startswith(b"HTTP/1.1 401")
-            while sock.recv(65536):
-                pass
+            assert read_response(sock).startswith(b"HTTP/1.1 401")
+            answered = time.monotonic()
+            assert sock.recv(65536) == b""  # then closed by the server
             assert 0.8 < time.monotonic() - answered < 4
 
 

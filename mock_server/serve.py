@@ -52,8 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="accept permessage-deflate on WebSocket connections (default on, as browsers offer it; "
                              "off saves the compressor's memory on every connection)")
     parser.add_argument("--header-timeout", type=float, default=DEFAULT_HEADER_TIMEOUT, metavar="SECONDS",
-                        help=f"close a connection whose request line and headers are not complete in time, with 408 "
-                             f"(default {DEFAULT_HEADER_TIMEOUT:g})")
+                        help=f"answer 408 and close a connection whose request line and headers are not complete in time, "
+                             f"or whose body pauses longer (default {DEFAULT_HEADER_TIMEOUT:g})")
     parser.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT, metavar="SECONDS",
                         help=f"close a keep-alive connection idle this long between requests (default {DEFAULT_IDLE_TIMEOUT:g})")
     parser.add_argument("--connection-limit", type=int, metavar="N",

@@ -231,7 +231,7 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
                         expected=getattr(failure, "expected", "") or BUILTIN_CHECKS.get(node.name, ""),
                         actual=getattr(failure, "actual", "") or failure.message,
                         reproduce="\n".join(step.curl for step in info.steps) or info.code_sample,
-                        assumption=assumption(contract, name, operation, failure, info.steps[-1].method if info.steps else ""),
+                        assumption=assumption(contract, name, operation, failure, *sent(recorder, info)),
                     )
                 )
         if progress is not None:
@@ -250,6 +250,17 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
             if status == "failure" and not any(finding.phase == name for finding in report.failures):
                 status = "success"  # its only failures were documented exceptions or assumptions
             report.phases[name] = status
+
+
+def sent(recorder: Any, info: Any) -> tuple[str, Any, int | None]:
+    """The method, the case and the answer's status of the request a failure was found on."""
+    if not info.steps:
+        return "", None, None
+    step = info.steps[-1]
+    node = recorder.cases.get(step.case_id)
+    interaction = recorder.interactions.get(step.case_id)
+    response = getattr(interaction, "response", None)
+    return step.method, getattr(node, "value", None), getattr(response, "status_code", None)
 
 
 def is_violation(failure: Any) -> bool:

@@ -11,6 +11,7 @@ import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
+from conformance.assumptions import first, frame_keywords, ws_assumption
 from conformance.websocket.asyncapi import Channel, Message, WsOperation
 from conformance.websocket.connection import Connection, Violated
 from conformance.websocket.copies import ABSENT, lookup, mismatches
@@ -33,6 +34,12 @@ def check_server_frame(run: WsContext, channel: Channel, connection: Connection,
         return
     closest = min(messages, key=lambda m: len(contract.errors(m.payload, frame)), default=None)
     problems = "; ".join(contract.errors(closest.payload, frame)) if closest else "no server messages documented"
+    why = first(
+        connection.assumed,
+        closest.assumed if closest else "",
+        ws_assumption(channel.definition, [closest.name] if closest else []) if closest else "",
+        frame_keywords(list(contract.validator(closest.payload).iter_errors(frame))) if closest else "",
+    )
     key = f"{channel.id}:{closest.name if closest else ''}"
     if key in run.frame_failures:
         run.report.count(operation, "ws_frame_schema", passed=False)
@@ -47,6 +54,7 @@ def check_server_frame(run: WsContext, channel: Channel, connection: Connection,
             f"{json.dumps(frame)[:300]} ({problems})",
         ),
         connection.text(),
+        why,
     )
 
 

@@ -139,8 +139,22 @@ def finer(contract: Contract, operation: Operation, check: str, failure: Any, ca
     if check == "negative_data_rejection":
         return invalid_part(contract, operation, case)
     if check == "positive_data_acceptance":
-        return valid_part(contract, operation, case)
+        return first(valid_part(contract, operation, case), assumed_refusal(contract, operation, status))
     return ""
+
+
+#: how valid input may still be refused (credentials, permissions, existence, conflicts)
+REFUSALS_OF_VALID_INPUT = ("401", "403", "404", "409")
+
+
+def assumed_refusal(contract: Contract, operation: Operation, status: int | None) -> str:
+    """Valid input refused with a 4xx where the contract's own answer for refusing valid input
+    (a wrong password's 401, say) is assumed: the document never said how that case is answered."""
+    if not isinstance(status, int) or not 400 <= status < 500:
+        return ""
+    responses = operation.definition.get("responses") or {}
+    return first(*(first(note(operation.definition, code), note(contract.resolve(responses[code])))
+                   for code in REFUSALS_OF_VALID_INPUT if code in responses))
 
 
 def unlisted_class(contract: Contract, operation: Operation, status: int) -> str:

@@ -282,14 +282,14 @@ def valid_part(contract: Contract, operation: Operation, case: Any) -> str:
 # ---- WebSocket -------------------------------------------------------------------------------
 
 
-def ws_assumption(channel: dict | None, declarations: Iterable[str] = (), nodes: Iterable[Any] = ()) -> str:
+def ws_assumption(channel: dict | None, declarations: Iterable[str] = (), notes: Iterable[str] = ()) -> str:
     """Why a WebSocket check's expectation is only assumed: the channel marked as a whole, one
     of the channel `declarations` it rests on marked in the channel's map (a declaration or a
-    message name), or one of the messages and operations (`nodes`) it expects marked."""
+    message name), or one of the `notes` of the messages and operations it expects."""
     whole = (channel or {}).get(MARK)
     if isinstance(whole, str):
         return whole
-    return first(*(note(channel, name) for name in declarations), *(note(node) for node in nodes))
+    return first(*(note(channel, name) for name in declarations), *notes)
 
 
 def frame_keywords(errors: Iterable[Any]) -> str:

@@ -24,11 +24,14 @@ came back, the channel declaration, message or operation a WebSocket check expec
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from conformance.contract import Contract, Operation
 
 MARK = "x-apitwin-assumed"
+#: an answer without a (JSON) body
+NO_BODY = object()
 
 #: checks about HTTP niceties a document never asks for, when the target refused the request
 #: anyway (a 2xx to an undocumented method is served, not a nicety missed)
@@ -85,13 +88,15 @@ def assumption(
     sent_method: str = "",
     case: Any = None,
     status: int | None = None,
+    body: Any = None,
 ) -> str:
     """Why a finding rests on an assumption, or "" when the document itself states it.
 
     ``sent_method`` is the method of the request that failed, when known: a request with a
     method the operation does not document is answered however the target likes, short of a 5xx.
-    ``case`` (the request Schemathesis sent) and ``status`` (the status that came back) let a
-    finding be traced to the parameter, response or schema keyword it was measured against.
+    ``case`` (the request Schemathesis sent), ``status`` and ``body`` (the answer's status and
+    JSON body, `NO_BODY` for none) let a finding be traced to the parameter, response or schema
+    keyword it was measured against.
     """
     status = getattr(failure, "status_code", None) if status is None else status
     if check in NICETIES and not (isinstance(status, int) and 200 <= status < 300):
@@ -106,7 +111,7 @@ def assumption(
     found = operation_of(contract, operation)
     if contract is None or found is None:
         return ""
-    return first(marked(contract, operation), finer(contract, found, check, failure, case, status))
+    return first(marked(contract, operation), finer(contract, found, check, failure, case, status, NO_BODY if body is None else body))
 
 
 def operation_of(contract: Contract | None, operation: str) -> Operation | None:
@@ -123,7 +128,7 @@ def marked(contract: Contract | None, operation: str) -> str:
     return mark if isinstance(mark, str) else ""
 
 
-def finer(contract: Contract, operation: Operation, check: str, failure: Any, case: Any, status: int | None) -> str:
+def finer(contract: Contract, operation: Operation, check: str, failure: Any, case: Any, status: int | None, body: Any) -> str:
     """The note a finding rests on below the operation: its response, the schema keyword that
     failed, or the parameter or body part it sent."""
     if check == "status_code_conformance" and isinstance(status, int):
@@ -133,6 +138,8 @@ def finer(contract: Contract, operation: Operation, check: str, failure: Any, ca
         why = first(note(operation.definition, str(status)), note(response))
         if why:
             return why
+        if check == "response_schema_conformance" and body is not NO_BODY:
+            return broken_body(contract, response, body)
         if check in ("response_schema_conformance", "response_headers_conformance"):
             return first(failing_keyword(contract, failure), missing_headers(contract, response, failure))
         return ""
@@ -164,6 +171,17 @@ def unlisted_class(contract: Contract, operation: Operation, status: int) -> str
     same = [str(code) for code in responses if str(code)[:1] == str(status)[:1] and str(code) != "default"]
     notes = [first(note(operation.definition, code), note(contract.resolve(responses[code]))) for code in same]
     return notes[0] if notes and all(notes) else ""
+
+
+def broken_body(contract: Contract, response: dict | None, body: Any) -> str:
+    """A response body that breaks its schema only on keywords the contract marks as assumed
+    (every way it breaks it, not only the one Schemathesis names first)."""
+    for media_type, media in ((response or {}).get("content") or {}).items():
+        schema = contract.resolve(media.get("schema")) if "json" in media_type and isinstance(media, dict) else None
+        if isinstance(schema, dict):
+            notes = keyword_notes(contract, schema, body)
+            return notes[0] if notes and all(notes) else ""
+    return ""
 
 
 def failing_keyword(contract: Contract, failure: Any) -> str:
@@ -209,8 +227,8 @@ def coerce(value: Any, schema: dict) -> Any:
 
 def keyword_notes(contract: Contract, schema: dict, value: Any) -> list[str]:
     """For each way `value` breaks `schema`, the note on that keyword ("" where unmarked)."""
-    validator = contract.validator(schema)
-    return [note(error.schema, str(error.validator)) for error in validator.iter_errors(value)][:20]
+    errors = islice(contract.validator(schema).iter_errors(value), 50)  # a huge body: its first ways suffice
+    return [note(error.schema, str(error.validator)) for error in errors]
 
 
 def sent_parameters(operation_params: list[dict], case: Any, only: tuple[str, str] | None) -> Iterable[tuple[dict, Any]]:

@@ -8,6 +8,7 @@ the engine's events into a `Report`.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from schemathesis.engine import events, from_schema
 
 from urllib.parse import urlsplit
 
-from conformance.assumptions import assumption
+from conformance.assumptions import NO_BODY, assumption
 from conformance.auth import AuthSession
 from conformance.contract import Contract
 from conformance.http.checks import HttpCheckState
@@ -252,15 +253,19 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
             report.phases[name] = status
 
 
-def sent(recorder: Any, info: Any) -> tuple[str, Any, int | None]:
-    """The method, the case and the answer's status of the request a failure was found on."""
+def sent(recorder: Any, info: Any) -> tuple[str, Any, int | None, Any]:
+    """The method, the case, and the answer's status and JSON body (`NO_BODY` when it has none)
+    of the request a failure was found on."""
     if not info.steps:
-        return "", None, None
+        return "", None, None, NO_BODY
     step = info.steps[-1]
     node = recorder.cases.get(step.case_id)
-    interaction = recorder.interactions.get(step.case_id)
-    response = getattr(interaction, "response", None)
-    return step.method, getattr(node, "value", None), getattr(response, "status_code", None)
+    response = getattr(recorder.interactions.get(step.case_id), "response", None)
+    try:
+        body = json.loads(response.content) if response is not None and response.content else NO_BODY
+    except ValueError:
+        body = NO_BODY
+    return step.method, getattr(node, "value", None), getattr(response, "status_code", None), body
 
 
 def is_violation(failure: Any) -> bool:

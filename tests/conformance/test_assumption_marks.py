@@ -215,3 +215,14 @@ def test_jsonschema_errors_name_the_schema_holding_the_keyword() -> None:
     schema = {"type": "object", "properties": {"n": {"type": "integer", "maximum": 3, "x-apitwin-assumed": {"maximum": WHY}}}}
     (error,) = jsonschema.Draft202012Validator(schema).iter_errors({"n": 4})
     assert error.validator == "maximum" and note(error.schema, "maximum") == WHY
+
+
+def test_a_body_is_held_to_every_keyword_it_breaks_not_only_the_first_one_named() -> None:
+    contract = Contract(name="t", openapi_path=None, document={"openapi": "3.1.0", "paths": {"/u": {"get": {"responses": {"200": {
+        "description": "ok", "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "x-apitwin-assumed": {"additionalProperties": WHY},
+            "properties": {"id": {"type": "integer"}}}}}}}}}}})
+    named = schema_failure({"additionalProperties": False, "x-apitwin-assumed": {"additionalProperties": WHY}}, "additionalProperties")
+    check = "response_schema_conformance"
+    assert assumption(contract, check, "GET /u", named, status=200, body={"id": 1, "extra": 2}) == WHY
+    assert assumption(contract, check, "GET /u", named, status=200, body={"id": "1", "extra": 2}) == ""  # and a wrong type

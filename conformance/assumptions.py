@@ -48,6 +48,8 @@ VALIDATION_STATUSES = frozenset({400, 422})
 RESPONSE_CHECKS = frozenset(
     {"response_schema_conformance", "response_headers_conformance", "content_type_conformance", "error_envelope", "status_code_conformance"}
 )
+#: the headers `rate_limit_headers` holds a response to
+RATE_LIMIT_HEADERS = ("x-ratelimit-", "ratelimit-", "retry-after")
 #: parameter locations as Schemathesis names them -> OpenAPI's `in`
 LOCATIONS = {"query": "query", "path": "path", "path_parameters": "path", "header": "header", "headers": "header", "cookie": "cookie", "cookies": "cookie"}
 
@@ -138,11 +140,16 @@ def finer(contract: Contract, operation: Operation, check: str, failure: Any, ca
         why = first(note(operation.definition, str(status)), note(response))
         if why:
             return why
+        if check == "error_envelope":
+            envelope = contract.error_schema()
+            return note(contract.resolve(envelope)) if envelope else ""
         if check == "response_schema_conformance" and body is not NO_BODY:
             return broken_body(contract, response, body)
         if check in ("response_schema_conformance", "response_headers_conformance"):
             return first(failing_keyword(contract, failure), missing_headers(contract, response, failure))
         return ""
+    if check == "rate_limit_headers" and isinstance(status, int):
+        return rate_limit_notes(contract, contract.response_for(operation, status))
     if check == "negative_data_rejection":
         return invalid_part(contract, operation, case)
     if check == "positive_data_acceptance":
@@ -201,6 +208,13 @@ def missing_headers(contract: Contract, response: dict | None, failure: Any) -> 
     names = list(getattr(failure, "missing_headers", None) or ())
     headers = {str(k).lower(): contract.resolve(v) for k, v in ((response or {}).get("headers") or {}).items()}
     notes = [first(note(headers.get(name.lower())), note(headers.get(name.lower()), "required")) for name in names]
+    return notes[0] if notes and all(notes) else ""
+
+
+def rate_limit_notes(contract: Contract, response: dict | None) -> str:
+    """Rate-limit headers the contract declares on a response, every one of them assumed."""
+    headers = {str(k).lower(): contract.resolve(v) for k, v in ((response or {}).get("headers") or {}).items()}
+    notes = [note(spec) for name, spec in headers.items() if name.startswith(RATE_LIMIT_HEADERS)]
     return notes[0] if notes and all(notes) else ""
 
 

@@ -226,3 +226,16 @@ def test_a_body_is_held_to_every_keyword_it_breaks_not_only_the_first_one_named(
     check = "response_schema_conformance"
     assert assumption(contract, check, "GET /u", named, status=200, body={"id": 1, "extra": 2}) == WHY
     assert assumption(contract, check, "GET /u", named, status=200, body={"id": "1", "extra": 2}) == ""  # and a wrong type
+
+
+def test_an_assumed_error_envelope_and_assumed_rate_limit_headers_warn() -> None:
+    document = {"openapi": "3.1.0", "paths": {"/a": {"get": {"responses": {
+        "200": {"description": "ok", "headers": {"X-RateLimit-Limit": {"x-apitwin-assumed": WHY, "schema": {"type": "integer"}}}},
+        "400": {"description": "bad", "headers": {"X-RateLimit-Limit": {"schema": {"type": "integer"}}}}}}}},
+        "components": {"schemas": {"Error": {"type": "object", "x-apitwin-assumed": WHY}}}}
+    contract = Contract(name="t", openapi_path=None, document=document)
+    assert assumption(contract, "rate_limit_headers", "GET /a", SimpleNamespace(), status=200) == WHY
+    assert assumption(contract, "rate_limit_headers", "GET /a", SimpleNamespace(), status=400) == ""
+    assert assumption(contract, "error_envelope", "GET /a", SimpleNamespace(), status=400) == WHY
+    documented = Contract(name="t", openapi_path=None, document={**document, "components": {"schemas": {"Error": {"type": "object"}}}})
+    assert assumption(documented, "error_envelope", "GET /a", SimpleNamespace(), status=400) == ""

@@ -47,3 +47,17 @@ def test_the_faithful_websocket_conforms_with_its_assumptions_as_warnings(faithf
     strict = apitwin(*args, "--strict")
     assert strict.returncode == 1, strict.stdout + strict.stderr
     assert "[ws_invalid_message]" in strict.stdout
+
+
+def test_the_listings_bounds_the_document_never_gives_only_warn(faithful: ServerProcess, tmp_path: Path) -> None:
+    """A negative `skip` or a `limit` below 1 served as FastAPI's plain `int` parameters do: the
+    contract's bounds there are its own, and there is no ceiling on `limit` to break."""
+    out = tmp_path / "r.json"
+    args = ("accounts", "--base-url", faithful.url, "--phases", "coverage", "--include", "listUsers", "--seed", "1", "--quiet")
+    result = apitwin(*args, "--report", f"json:{out}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads(out.read_text())["apis"][0]
+    assert data["findings"] == []
+    assert {w["check"] for w in data["warnings"]} == {"negative_data_rejection"}
+    assert all("only the default" in w["assumption"] for w in data["warnings"])
+    assert apitwin(*args, "--strict").returncode == 1

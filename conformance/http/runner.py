@@ -8,6 +8,7 @@ the engine's events into a `Report`.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from schemathesis.engine import events, from_schema
 
 from urllib.parse import urlsplit
 
-from conformance.assumptions import assumption
+from conformance.assumptions import NO_BODY, assumption
 from conformance.auth import AuthSession
 from conformance.contract import Contract
 from conformance.http.checks import HttpCheckState
@@ -343,7 +344,7 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
                         expected=getattr(failure, "expected", "") or BUILTIN_CHECKS.get(node.name, ""),
                         actual=getattr(failure, "actual", "") or failure.message,
                         reproduce="\n".join(step.curl for step in info.steps) or info.code_sample,
-                        assumption=assumption(contract, name, operation, failure, info.steps[-1].method if info.steps else ""),
+                        assumption=assumption(contract, name, operation, failure, *sent(recorder, info)),
                     )
                 )
         if progress is not None:
@@ -362,6 +363,21 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
             if status == "failure" and not any(finding.phase == name for finding in report.failures):
                 status = "success"  # its only failures were documented exceptions or assumptions
             report.phases[name] = status
+
+
+def sent(recorder: Any, info: Any) -> tuple[str, Any, int | None, Any]:
+    """The method, the case, and the answer's status and JSON body (`NO_BODY` when it has none)
+    of the request a failure was found on."""
+    if not info.steps:
+        return "", None, None, NO_BODY
+    step = info.steps[-1]
+    node = recorder.cases.get(step.case_id)
+    response = getattr(recorder.interactions.get(step.case_id), "response", None)
+    try:
+        body = json.loads(response.content) if response is not None and response.content else NO_BODY
+    except ValueError:
+        body = NO_BODY
+    return step.method, getattr(node, "value", None), getattr(response, "status_code", None), body
 
 
 def is_violation(failure: Any) -> bool:

@@ -25,6 +25,7 @@ import jsonschema
 import referencing
 import referencing.jsonschema
 
+from conformance.assumptions import first, note
 from conformance.contract import pointer_get
 
 URI = "urn:apitwin:asyncapi"
@@ -37,6 +38,8 @@ class Message:
     examples: list[Any]
     binary: bool = False
     correlation: str | None = None  # dotted path of its correlationId in the payload
+    #: why the contract only assumes this message (its `x-apitwin-assumed`), "" when documented
+    assumed: str = ""
 
 
 @dataclass
@@ -49,6 +52,11 @@ class WsOperation:
     effect: dict
     trigger: str | None
     events: list[str]
+    definition: dict = field(default_factory=dict)
+
+    def assumed(self, *declarations: str) -> str:
+        """Why the operation (or one of its named declarations) is only assumed, or ""."""
+        return first(note(self.definition), *(note(self.definition, name) for name in declarations))
 
 
 @dataclass
@@ -101,13 +109,16 @@ class AsyncContract:
         resource = referencing.Resource(contents=self.document, specification=referencing.jsonschema.DRAFT202012)
         return referencing.Registry().with_resource(URI, resource)
 
-    def errors(self, schema: dict, instance: Any) -> list[str]:
+    def validator(self, schema: dict) -> jsonschema.protocols.Validator:
         validator = self._validators.get(id(schema))
         if validator is None:
             validator = jsonschema.Draft202012Validator(_reroot(schema), registry=self.registry)
             self._validators[id(schema)] = validator
+        return validator
+
+    def errors(self, schema: dict, instance: Any) -> list[str]:
         found = []
-        for error in validator.iter_errors(instance):
+        for error in self.validator(schema).iter_errors(instance):
             where = "/".join(str(part) for part in error.absolute_path)
             found.append(f"{where or '(root)'}: {error.message}")
             if len(found) >= 3:
@@ -124,7 +135,7 @@ class AsyncContract:
         content_type = str(node.get("contentType", ""))
         binary = "octet-stream" in content_type or payload.get("format") == "binary" or payload.get("type") == "string" and "binary" in str(payload)
         return Message(name=str(node.get("name") or name_hint), payload=payload, examples=examples, binary=binary,
-                       correlation=correlation_path(self.resolve(node.get("correlationId"))))
+                       correlation=correlation_path(self.resolve(node.get("correlationId"))), assumed=note(node))
 
     @cached_property
     def channels(self) -> dict[str, Channel]:
@@ -185,6 +196,7 @@ class AsyncContract:
                     effect=definition.get("x-apitwin-effect") or {},
                     trigger=definition.get("x-apitwin-trigger"),
                     events=list(definition.get("x-apitwin-events") or []),
+                    definition=definition,
                 )
             )
         return found

@@ -27,11 +27,12 @@ TOO_LARGE = object()
 
 
 class Violated(Exception):
-    """A check's failure: what was expected and what the target did."""
+    """A check's failure: what was expected and what the target did, and, where the
+    expectation is only the contract's assumption, why (`conformance.assumptions`)."""
 
-    def __init__(self, title: str, expected: str, actual: str) -> None:
+    def __init__(self, title: str, expected: str, actual: str, assumption: str = "") -> None:
         super().__init__(title)
-        self.title, self.expected, self.actual = title, expected, actual
+        self.title, self.expected, self.actual, self.assumption = title, expected, actual, assumption
 
 
 def max_frame_size(settings: CheckSettings) -> int:
@@ -68,6 +69,9 @@ class Connection:
     ) -> None:
         self.socket, self.label, self.on_frame, self.max_size = socket, label, on_frame, max_size
         self.transcript = list(transcript)
+        #: why the probe that opened it rests on an assumption: what the target sends on it
+        #: is then held to the contract only as an assumption too
+        self.assumed = ""
         self.frames: asyncio.Queue = asyncio.Queue()
         self.reader = asyncio.create_task(self._read())
 

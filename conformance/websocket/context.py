@@ -35,8 +35,10 @@ class WsContext:
         self.address_params: dict[str, dict[str, str]] = {}
         #: addresses that need a token the run does not have (only their refusal was tested)
         self.untested: list[str] = []
+        #: why the probe running now rests on an assumption ("" when on the document)
+        self.assumed = ""
 
-    def finding(self, check: str, operation: str, violated: Violated, transcript: str) -> None:
+    def finding(self, check: str, operation: str, violated: Violated, transcript: str, assumption: str = "") -> None:
         self.report.add_finding(
             Finding(
                 check=check,
@@ -47,6 +49,7 @@ class WsContext:
                 expected=violated.expected,
                 actual=violated.actual,
                 reproduce=transcript,
+                assumption=violated.assumption or assumption,
             )
         )
 
@@ -97,6 +100,7 @@ class WsContext:
             lambda connection, frame: check_server_frame(self, channel, connection, frame),
             max_frame_size(self.settings),
         )
+        connection.assumed = self.assumed
         opened.append(connection)
         return connection
 

@@ -11,6 +11,7 @@ import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
+from conformance.assumptions import first, frame_keywords, ws_assumption
 from conformance.websocket.asyncapi import Channel, Message, WsOperation
 from conformance.websocket.connection import Connection, Violated
 from conformance.websocket.copies import ABSENT, lookup, mismatches
@@ -33,6 +34,12 @@ def check_server_frame(run: WsContext, channel: Channel, connection: Connection,
         return
     closest = min(messages, key=lambda m: len(contract.errors(m.payload, frame)), default=None)
     problems = "; ".join(contract.errors(closest.payload, frame)) if closest else "no server messages documented"
+    why = first(
+        connection.assumed,
+        closest.assumed if closest else "",
+        ws_assumption(channel.definition, [closest.name] if closest else []) if closest else "",
+        frame_keywords(list(contract.validator(closest.payload).iter_errors(frame))) if closest else "",
+    )
     key = f"{channel.id}:{closest.name if closest else ''}"
     if key in run.frame_failures:
         run.report.count(operation, "ws_frame_schema", passed=False)
@@ -47,6 +54,7 @@ def check_server_frame(run: WsContext, channel: Channel, connection: Connection,
             f"{json.dumps(frame)[:300]} ({problems})",
         ),
         connection.text(),
+        why,
     )
 
 
@@ -131,21 +139,30 @@ async def invalid(run: WsContext, channel: Channel, opened: list[Connection]) ->
     def is_invalid(value: Any) -> bool:
         return not any(contract.valid(m, value) for m in clients if not m.binary)
 
-    frames: list[Any] = ["{not json", {"type": "apitwin.unknown.type", "data": {}}]
+    # least disruptive first: a server that drops the socket on a frame it cannot parse is still
+    # seen answering the well-formed invalid ones
+    frames: list[Any] = [{"type": "apitwin.unknown.type", "data": {}}]
     for message in clients:
         if not message.binary:
             frames += draw(broken(message.payload, contract.resolve), 1, run.settings.seed, is_invalid)
+    frames.append("{not json")
+    unanswered: list[str] = []  # every invalid frame without its error frame, until the socket closes
     for frame in frames:
         if not isinstance(frame, str) and not is_invalid(frame):
             continue
+        if connection.socket.close_code is not None:
+            break
         await connection.send(frame)
-        answer = await connection.expect(lambda f: contract.valid(error, f), run.wait)
-        if answer is None:
-            raise Violated(
-                "invalid frame not answered with the error frame",
-                f"{error.name} within {run.wait:g}s, connection kept open",
-                "no error frame" + (" (connection closed)" if connection.socket.close_code is not None else ""),
-            )
+        if await connection.expect(lambda f: contract.valid(error, f), run.wait) is None:
+            shown = frame if isinstance(frame, str) else json.dumps(frame)
+            closed = " (connection closed)" if connection.socket.close_code is not None else ""
+            unanswered.append(f"no error frame for {shown[:80]}{closed}")
+    if unanswered:
+        raise Violated(
+            "invalid frame not answered with the error frame",
+            f"{error.name} within {run.wait:g}s, connection kept open",
+            "; ".join(unanswered),
+        )
     if connection.socket.close_code is not None:
         raise Violated("connection closed after invalid frames", "the connection stays open", f"closed with {connection.socket.close_code}")
     pong = await connection.socket.ping()

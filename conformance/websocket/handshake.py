@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from websockets.exceptions import InvalidStatus
 
+from conformance.assumptions import ws_assumption
 from conformance.websocket.asyncapi import Channel, TokenWay
 from conformance.websocket.connection import Connection, Violated
 
@@ -75,6 +76,7 @@ async def handshake_auth(run: WsContext, channel: Channel, opened: list[Connecti
                     f"handshake with {description} refused with the wrong status",
                     f"{expected_status or '4xx'}",
                     f"{status} {refused.response.body[:200]!r}",
+                    ws_assumption(channel.definition, ["handshake-errors"]) if 400 <= status < 500 else "",
                 ) from None
             check_refusal_body(run, channel, status, refused.response.body or b"", description)
             continue
@@ -101,4 +103,5 @@ def check_refusal_body(run: WsContext, channel: Channel, status: int, body: byte
             f"{status} handshake refusal ({description}) not in the documented body",
             "a body valid against x-apitwin-handshake-errors",
             f"{str(data)[:200]} ({'; '.join(problems)})",
+            ws_assumption(channel.definition, ["handshake-errors"]),
         )

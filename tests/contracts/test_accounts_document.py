@@ -163,7 +163,8 @@ def test_skip_and_limit_as_documented() -> None:
     assert (skip["type"], skip["default"]) == ("integer", 0)
     assert (limit["type"], limit["default"]) == ("integer", 100)
     assert is_valid(skip, 0) and not is_valid(skip, -1)
-    assert is_valid(limit, 100) and not is_valid(limit, 101) and not is_valid(limit, 0)
+    assert is_valid(limit, 100) and is_valid(limit, 101) and "maximum" not in limit  # no ceiling in the document
+    assert not is_valid(limit, 0) and limit["x-apitwin-assumed"]["minimum"]
     pagination = operation("listUsers")["x-apitwin-pagination"]
     assert pagination == {"style": "offset", "params": {"offset": "skip", "limit": "limit"},
                           "items": ""}
@@ -340,8 +341,20 @@ def test_channel_address_as_documented() -> None:
     assert channel["address"] == "/api/v1/ws/{client_id}"
     assert "user-123" in channel["parameters"]["client_id"]["examples"]
     assert [(s["host"], s["protocol"]) for s in ASYNCAPI["servers"].values()] == [("localhost:8000", "ws")]
-    assert channel["x-apitwin-max-frame-size"] > 0
     assert "503" in channel["x-apitwin-handshake-errors"]
+
+
+def test_what_the_document_leaves_open_is_marked_assumed() -> None:
+    """The document states no frame limit (so none is declared: FastAPI has none), no heartbeat,
+    capacity or error frame, and no event behind its "real-time updates": the contract's choices
+    there are marked, so a faithful server is warned, never failed, on them."""
+    channel = ASYNCAPI["channels"]["clientSocket"]
+    assert "x-apitwin-max-frame-size" not in channel
+    assert set(channel["x-apitwin-assumed"]) >= {"heartbeat", "max-connections", "handshake-errors", "error-message", "error-frame"}
+    for name in ("pushUpdate", "sendError"):
+        assert ASYNCAPI["operations"][name]["x-apitwin-assumed"]
+    assert ASYNCAPI["components"]["messages"]["Error"]["x-apitwin-assumed"]
+    assert "sendChat" in ASYNCAPI["operations"] and "x-apitwin-assumed" not in ASYNCAPI["operations"]["sendChat"]
 
 
 @pytest.mark.parametrize(("direction", "frame", "key"), MESSAGES, ids=[m[2] for m in MESSAGES])

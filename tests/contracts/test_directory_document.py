@@ -341,8 +341,24 @@ def test_channel_address_and_servers() -> None:
     assert ("api.example.com", "wss") in hosts
     assert ("localhost:8001", "ws") in hosts
     assert channel["x-apitwin-heartbeat"]["interval_seconds"] == 30  # setInterval(..., 30000)
-    assert channel["x-apitwin-max-frame-size"] > 0
     assert "503" in channel["x-apitwin-handshake-errors"]
+
+
+def test_what_the_document_leaves_open_is_marked_assumed() -> None:
+    """No frame limit is declared (the document states none); the pong, the error frame, the
+    idle timeout, the capacity, the error envelope, the GraphQL endpoint and the rate-limit
+    headers are the contract's choices, marked so a faithful server is warned, never failed."""
+    channel = ASYNCAPI["channels"]["ws"]
+    assert "x-apitwin-max-frame-size" not in channel
+    assert set(channel["x-apitwin-assumed"]) >= {"heartbeat", "max-connections", "error-message", "error-frame"}
+    assert ASYNCAPI["components"]["messages"]["Pong"]["x-apitwin-assumed"]
+    assert "x-apitwin-assumed" not in ASYNCAPI["components"]["messages"]["Ping"]  # the document's own frame
+    schemas = OPENAPI["components"]["schemas"]
+    assert isinstance(schemas["Error"]["x-apitwin-assumed"], str)
+    assert all(OPENAPI["paths"]["/graphql"][method]["x-apitwin-assumed"] for method in ("get", "post"))
+    assert all(OPENAPI["components"]["headers"][name]["x-apitwin-assumed"] for name in OPENAPI["components"]["headers"])
+    per_page = next(p for p in OPENAPI["paths"]["/api/v1/users"]["get"]["parameters"] if p["name"] == "per_page")
+    assert per_page["schema"]["maximum"] == 100 and "maximum" not in per_page["schema"]["x-apitwin-assumed"]  # documented
 
 
 @pytest.mark.parametrize(("direction", "frame", "key"), MESSAGES, ids=[m[2] for m in MESSAGES])

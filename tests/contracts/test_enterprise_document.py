@@ -573,3 +573,18 @@ def test_webhook_example_signatures_follow_the_documented_algorithm() -> None:
             message = json.dumps(unsigned, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
             digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
             assert payload["signature"] == "sha256=" + digest, event
+
+
+def test_what_the_document_leaves_open_is_marked_assumed() -> None:
+    """Bounds and forms the document states stay plain (username 3-50, password 12+, limit 100,
+    1000 per batch); the ones it never gives, statuses it does not show and the read of one
+    record it never documents are marked, so a faithful server is warned, never failed."""
+    ops = {op["operationId"]: op for item in SPEC["paths"].values() for op in item.values() if isinstance(op, dict) and "operationId" in op}
+    assert isinstance(ops["getRecord"]["x-apitwin-assumed"], str)
+    assert ops["createApiKey"]["responses"]["201"]["x-apitwin-assumed"]
+    assert "x-apitwin-assumed" not in ops["createRecord"]["responses"]["201"]  # "Success (201 Created)"
+    params = SPEC["components"]["parameters"]
+    limit = next(p for p in params.values() if p.get("name") == "limit")["schema"]
+    assert limit["maximum"] == 100 and set(limit["x-apitwin-assumed"]) == {"minimum"}
+    login = SPEC["components"]["schemas"]["LoginRequest"]["properties"]
+    assert "x-apitwin-assumed" not in login["username"] and "x-apitwin-assumed" not in login["password"]

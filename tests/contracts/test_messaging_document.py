@@ -532,8 +532,24 @@ def test_channel_address_token_and_limits() -> None:
     assert ASYNCAPI["servers"]["production"]["protocol"] == "wss"
     assert ASYNCAPI["servers"]["local"]["host"] == "localhost:8002"
     assert channel["x-apitwin-heartbeat"] == {"interval_seconds": 30, "timeout_seconds": 60}
-    assert channel["x-apitwin-max-frame-size"] == 65536
+    assert "x-apitwin-max-frame-size" not in channel  # the document states no frame limit
     assert channel["x-apitwin-max-connections"] == 10000
+
+
+def test_what_the_document_leaves_open_is_marked_assumed() -> None:
+    """Statuses (the document gives none), filled-in operations, client frames and heartbeat,
+    the error frame for invalid frames and invented bounds are marked, never failing a faithful
+    server; the document's own events, pagination bound and rate limits are not."""
+    channel = ASYNCAPI["channels"]["ws"]
+    assert set(channel["x-apitwin-assumed"]) >= {"heartbeat", "max-connections", "error-message"}
+    operations = ASYNCAPI["operations"]
+    assert all(operations[name]["x-apitwin-assumed"] for name in ("onTyping", "onPresence", "onPing"))
+    assert "x-apitwin-assumed" not in operations["sendMessageEvent"]
+    ops = {op["operationId"]: op for item in OPENAPI["paths"].values() for op in item.values() if isinstance(op, dict) and "operationId" in op}
+    assert all(isinstance(ops[name].get("x-apitwin-assumed"), str) for name in ("listGroups", "getGroup", "deleteWebhook"))
+    assert "x-apitwin-assumed" not in ops["sendMessage"] and ops["sendMessage"]["responses"]["201"]["x-apitwin-assumed"]
+    limit = OPENAPI["components"]["parameters"]["Limit"]["schema"]
+    assert limit["maximum"] == 100 and "maximum" not in limit["x-apitwin-assumed"]  # "max: 100" is the document's
 
 
 @pytest.mark.parametrize(("status", "code"), [("401", "unauthorized"), ("429", "rate_limit_exceeded"),

@@ -200,6 +200,18 @@ def test_documented_limits_match_info_example() -> None:
     assert config["port"] == OPENAPI["x-apitwin"]["port"]
 
 
+def test_what_the_document_leaves_open_is_marked_assumed() -> None:
+    """The figures in `/info` and the frames of the protocol notes are the document's; the close
+    code for an oversized frame, the role `/ws` requires and the answers it never shows are the
+    contract's, marked so a faithful server is warned, never failed."""
+    channel = ASYNCAPI["channels"]["ws"]
+    assert set(channel["x-apitwin-assumed"]) == {"max-frame-size", "roles"}  # heartbeat, error frames: documented
+    responses = OPENAPI["components"]["responses"]
+    assert all(responses[name]["x-apitwin-assumed"] for name in ("NotFound", "UnsupportedMediaType", "UpgradeRequired"))
+    assert "x-apitwin-assumed" not in responses["ServerFull"] and "x-apitwin-assumed" not in responses["Unauthorized"]
+    assert all(OPENAPI["components"]["headers"][name]["x-apitwin-assumed"] for name in OPENAPI["components"]["headers"])
+
+
 @pytest.mark.parametrize(("schema", "good", "bad"), [
     ("UserId", "user_123", "123"),
     ("SessionId", "sess_8f14e45fceea167a", "8f14e45f"),

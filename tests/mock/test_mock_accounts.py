@@ -75,6 +75,12 @@ def test_skip_and_limit_over_stored_users(http):
     assert window == everyone[1:3]
 
 
+def test_limit_has_no_ceiling_as_the_document_gives_only_a_default(http):
+    everyone = http.get("/api/v1/users/", params={"limit": 100}).json()
+    more = http.get("/api/v1/users/", params={"limit": 1000})
+    assert more.status_code == 200 and more.json() == everyone
+
+
 def test_validation_error_is_fastapi_detail_list(http):
     response = http.post("/api/v1/auth/register", json={"email": "not-an-email", "username": "x", "password": "pw"})
     assert response.status_code == 422

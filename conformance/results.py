@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from conformance.coverage import LABELS, Coverage, percent_text
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -49,6 +51,12 @@ class Report:
     duration: float = 0.0
     #: assumptions fail the run too (--strict)
     strict: bool = False
+    #: what the run exercised of the contracts (see conformance.coverage)
+    coverage: Coverage = field(default_factory=Coverage)
+    #: phase -> seconds it took
+    timings: dict[str, float] = field(default_factory=dict)
+    #: --min-coverage: the headline coverage percentage below which the run fails
+    min_coverage: float | None = None
 
     @property
     def failures(self) -> list[Finding]:
@@ -61,8 +69,22 @@ class Report:
         return [] if self.strict else [f for f in self.findings if f.assumption]
 
     @property
+    def coverage_shortfall(self) -> str:
+        """One line saying which coverage figure is below --min-coverage ("" when none is)."""
+        if self.min_coverage is None:
+            return ""
+        kind, figure = self.coverage.headline()
+        percent = figure.percent or 0.0
+        if percent >= self.min_coverage:
+            return ""
+        return (
+            f"coverage {percent_text(figure.percent)} ({figure.covered}/{figure.total} {LABELS[kind]}) "
+            f"is below --min-coverage {self.min_coverage:g}%"
+        )
+
+    @property
     def conforms(self) -> bool:
-        return not self.failures and not self.errors
+        return not self.failures and not self.errors and not self.coverage_shortfall
 
     def add_finding(self, finding: Finding) -> None:
         """Record a violation once: the same fault seen on many inputs is one finding."""
@@ -93,6 +115,8 @@ class Report:
             mine.assumed += tally.assumed
         self.errors.extend(other.errors)
         self.phases.update(other.phases)
+        self.coverage.merge(other.coverage)
+        self.timings.update(other.timings)
 
     def to_dict(self) -> dict:
         return {
@@ -105,6 +129,8 @@ class Report:
             "findings": [asdict(finding) for finding in self.failures],
             "warnings": [asdict(finding) for finding in self.warnings],
             "errors": list(self.errors),
+            "coverage": {**self.coverage.to_dict(), "min_coverage": self.min_coverage, "shortfall": self.coverage_shortfall},
+            "timings": {phase: round(seconds, 3) for phase, seconds in self.timings.items()},
             "checks": [
                 {"operation": operation, "check": check, "passed": tally.passed, "failed": tally.failed, "assumed": tally.assumed}
                 for (operation, check), tally in sorted(self.tallies.items())

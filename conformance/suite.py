@@ -12,7 +12,8 @@ import time
 
 from conformance import registry as checks_registry
 from conformance.auth import AuthSession
-from conformance.http.runner import Progress, run_http
+from conformance.coverage import count_checks
+from conformance.http.runner import PHASE_MAP, Progress, run_http
 from conformance.results import Report
 from conformance.settings import CheckSettings
 from conformance.target import Target
@@ -48,4 +49,12 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
         report.phases["graphql"] = "skipped: no GraphQL schema"
     report.duration = time.monotonic() - started
     report.strict = settings.strict
+    tested = {
+        "http": target.contract.openapi_path is not None and any(phase in PHASE_MAP for phase in settings.phases),
+        "websocket": "websocket" in settings.phases and bool(target.contract.asyncapi) and bool(target.ws_url),
+        "graphql": with_graphql,
+    }
+    checks = [info for transport, ran in tested.items() if ran for info in registry.select(transport, enabled)]
+    count_checks(report.coverage, checks, report.tallies)
+    report.min_coverage = settings.min_coverage
     return report

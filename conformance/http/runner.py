@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from conformance.assumptions import assumption
 from conformance.auth import AuthSession
 from conformance.contract import Contract
+from conformance.coverage import EngineFollower, HttpCoverage
 from conformance.http.checks import HttpCheckState
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
@@ -154,9 +155,11 @@ def run_http(
     install_auth(schema, session)
     state = HttpCheckState(contract=target.contract, timeout=settings.request_timeout)
     started = time.monotonic()
+    follow = EngineFollower(HttpCoverage(report.coverage, schema), report.timings)
     with registered(apitwin_checks, state):
         for event in from_schema(schema).execute():
             collect(event, report, progress, contract=target.contract)
+            follow(event)
     report.duration = time.monotonic() - started
     if session.failure and "auth_login" in enabled:
         report.add_finding(

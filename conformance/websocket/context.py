@@ -13,6 +13,7 @@ import secrets
 from websockets.asyncio.client import ClientConnection
 
 from conformance.auth import AuthSession
+from conformance.coverage import FROM_SERVER, TO_SERVER, document_asyncapi, observe_frame
 from conformance.results import Finding, Report
 from conformance.settings import CheckSettings
 from conformance.target import Target
@@ -35,6 +36,7 @@ class WsContext:
         self.address_params: dict[str, dict[str, str]] = {}
         #: addresses that need a token the run does not have (only their refusal was tested)
         self.untested: list[str] = []
+        document_asyncapi(report.coverage, self.contract)
 
     def finding(self, check: str, operation: str, violated: Violated, transcript: str) -> None:
         self.report.add_finding(
@@ -94,11 +96,17 @@ class WsContext:
             socket,
             label,
             self.handshakes.get(label, []),
-            lambda connection, frame: check_server_frame(self, channel, connection, frame),
+            lambda connection, frame: self.received(channel, connection, frame),
             max_frame_size(self.settings),
         )
+        connection.on_send = lambda frame: observe_frame(self.report.coverage, self.contract, channel, TO_SERVER, frame)
         opened.append(connection)
         return connection
+
+    def received(self, channel: Channel, connection: Connection, frame: object) -> None:
+        """Every frame a connection reads: counted for coverage, then held to the schema."""
+        observe_frame(self.report.coverage, self.contract, channel, FROM_SERVER, frame)
+        check_server_frame(self, channel, connection, frame)
 
     async def connection(self, opened: list[Connection], channel: Channel, label: str, token: str | None = None) -> Connection:
         """A connection with the channel's first token way and the session's token."""

@@ -81,7 +81,7 @@ def print_report(console: Console, report: Report) -> None:
     for error in report.errors:
         console.print(f"[yellow]error:[/] {escape(error)}")
     if report.coverage_shortfall:
-        console.print(f"[bold red]{escape(report.coverage_shortfall)}[/]")
+        console.print(f"[bold red]{escape(report.coverage_shortfall)}[/]", soft_wrap=True)
 
 
 def print_coverage(console: Console, report: Report) -> None:

@@ -208,17 +208,22 @@ class HttpCoverage:
             if operation is not None:
                 self.document(operation)
 
-    def resolve(self, node: Any) -> Any:
-        seen: set[str] = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
-            if node["$ref"] in seen:
-                return {}
-            seen.add(node["$ref"])
-            try:
-                node = pointer_get(self.document_root, node["$ref"])
-            except (KeyError, IndexError, ValueError, TypeError):
-                return {}
-        return node
+    def resolver(self, schema: Any) -> Callable[[Any], Any]:
+        """Follows local `$ref`s in a body schema: Schemathesis bundles the referenced schemas
+        into the schema itself (`#/x-bundled/...`); others point into the whole document."""
+        roots = [schema, self.document_root]
+
+        def resolve(node: Any) -> Any:
+            seen: set[str] = set()
+            while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+                ref = node["$ref"]
+                if ref in seen:
+                    return {}
+                seen.add(ref)
+                node = next((found for found in (_pointer(root, ref) for root in roots) if found is not None), {})
+            return node
+
+        return resolve
 
     def document(self, operation: Any) -> None:
         label = operation.label
@@ -232,7 +237,7 @@ class HttpCoverage:
             self.coverage.document("parameter", label, f"{location}:{parameter.name}")
         for body in operation.body:
             schema = (getattr(body, "definition", None) or {}).get("schema")
-            for path in schema_paths(schema, self.resolve):
+            for path in schema_paths(schema, self.resolver(schema)):
                 self.coverage.document("property", label, f"body:{path}")
 
     def observe(self, recorder: Any) -> None:
@@ -262,6 +267,13 @@ class HttpCoverage:
         if isinstance(body, (dict, list)):
             for path in value_paths(body) if isinstance(body, dict) else ():
                 self.coverage.observe("property", label, f"body:{path}")
+
+
+def _pointer(root: Any, ref: str) -> Any:
+    try:
+        return pointer_get(root, ref)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None
 
 
 def _ok(result: Any) -> Any:

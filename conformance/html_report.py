@@ -60,7 +60,7 @@ def write_html(reports: list[Report], path: Path) -> None:
 def render(reports: list[Report]) -> str:
     conforms = all(report.conforms for report in reports)
     title = "apitwin check: " + ", ".join(report.api for report in reports)
-    body = "".join(api_section(report) for report in reports)
+    body = "".join(api_section(report, f"api{index}") for index, report in enumerate(reports, 1))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
@@ -74,7 +74,7 @@ def verdict(conforms: bool) -> str:
     return f'<span class="verdict {"pass" if conforms else "fail"}" id="verdict">{"conforms" if conforms else "does not conform"}</span>'
 
 
-def api_section(report: Report) -> str:
+def api_section(report: Report, anchor: str) -> str:
     parts = [
         f'<section class="api" data-api="{escape(report.api)}">',
         f"<h2>{escape(report.api)} {verdict(report.conforms)}</h2>",
@@ -87,12 +87,13 @@ def api_section(report: Report) -> str:
     if report.coverage_shortfall:
         parts.append(f'<p class="shortfall"><span class="verdict fail">{escape(report.coverage_shortfall)}</span></p>')
     parts.append(f"<h2>Failures ({len(report.failures)})</h2>")
-    parts.append("".join(finding_block(f, i, "failure") for i, f in enumerate(report.failures, 1)) or "<p>None.</p>")
+    parts.append(finding_index(report.failures, f"{anchor}-failure"))
+    parts.append("".join(finding_block(f, i, "failure", anchor) for i, f in enumerate(report.failures, 1)) or "<p>None.</p>")
     parts.append(f"<h2>Warnings: assumptions ({len(report.warnings)})</h2>")
     if report.warnings:
         parts.append("<p class=\"meta\">The document does not state these; the contract assumes them. "
                      "They do not fail the run (<code>--strict</code> makes them fail).</p>")
-    parts.append("".join(finding_block(f, i, "warning") for i, f in enumerate(report.warnings, 1)) or "<p>None.</p>")
+    parts.append("".join(finding_block(f, i, "warning", anchor) for i, f in enumerate(report.warnings, 1)) or "<p>None.</p>")
     if report.errors:
         parts.append("<h2>Errors running the checks</h2>")
         parts.append("".join(f"<pre class=\"error\">{escape(error)}</pre>" for error in report.errors))
@@ -125,10 +126,10 @@ def summary_table(report: Report) -> str:
     )
 
 
-def finding_block(finding: Finding, number: int, kind: str) -> str:
+def finding_block(finding: Finding, number: int, kind: str, anchor: str) -> str:
     label = "WebSocket transcript" if finding.transport == "websocket" else "Reproduce"
     rows = [
-        f'<div class="finding {kind}" data-check="{escape(finding.check)}">',
+        f'<div class="finding {kind}" id="{anchor}-{kind}-{number}" data-check="{escape(finding.check)}">',
         f"<h3>{'W' if kind == 'warning' else ''}{number}. [{escape(finding.check)}] {escape(finding.operation)}: "
         f"{escape(finding.title)}</h3>",
         f'<p class="meta">{escape(finding.transport)} · phase {escape(finding.phase)}</p>',
@@ -136,8 +137,10 @@ def finding_block(finding: Finding, number: int, kind: str) -> str:
     if finding.assumption:
         rows.append(f"<p><b>Assumed:</b> {escape(finding.assumption)}</p>")
     for name, text in (("Expected", finding.expected), ("Actual", finding.actual)):
-        if text:
+        if "\n" in text.strip():
             rows.append(f"<p><b>{name}:</b></p><pre>{escape(text)}</pre>")
+        elif text:
+            rows.append(f"<p><b>{name}:</b> <code>{escape(text)}</code></p>")
     if finding.reproduce:
         rows.append(
             f'<div class="reproduce"><b>{label}:</b><button class="copy" type="button">copy</button>'
@@ -145,6 +148,17 @@ def finding_block(finding: Finding, number: int, kind: str) -> str:
         )
     rows.append("</div>")
     return "".join(rows)
+
+
+def finding_index(findings: list[Finding], anchor: str) -> str:
+    """A short list linking to each finding, when there are several."""
+    if len(findings) < 2:
+        return ""
+    items = "".join(
+        f'<li><a href="#{anchor}-{number}">[{escape(f.check)}] {escape(f.operation)}: {escape(f.title)}</a></li>'
+        for number, f in enumerate(findings, 1)
+    )
+    return f"<ol class=\"index\">{items}</ol>"
 
 
 def chips(items: dict[str, int]) -> str:

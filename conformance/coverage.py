@@ -27,6 +27,7 @@ HTTP operations falls back to messages, then GraphQL fields (`HEADLINE_ORDER`).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,8 +60,14 @@ class Figure:
     total: int
 
     @property
+    def ratio(self) -> float:
+        """The exact share in percent (0 when nothing is documented), what --min-coverage compares."""
+        return 100.0 * self.covered / self.total if self.total else 0.0
+
+    @property
     def percent(self) -> float | None:
-        return None if not self.total else round(100.0 * self.covered / self.total, 1)
+        """For display: one decimal, rounded down, so 2999 of 3000 never shows as 100%."""
+        return None if not self.total else math.floor(1000 * self.covered / self.total) / 10
 
     def to_dict(self) -> dict:
         return {"covered": self.covered, "total": self.total, "percent": self.percent}

@@ -74,8 +74,7 @@ class Report:
         if self.min_coverage is None:
             return ""
         kind, figure = self.coverage.headline()
-        percent = figure.percent or 0.0
-        if percent >= self.min_coverage:
+        if figure.total and figure.ratio >= self.min_coverage:
             return ""
         return (
             f"coverage {percent_text(figure.percent)} ({figure.covered}/{figure.total} {LABELS[kind]}) "

@@ -152,6 +152,19 @@ def test_min_coverage_headline_falls_back_to_messages_and_fails_the_report() -> 
     assert report.conforms and report.to_dict()["coverage"]["shortfall"] == ""
 
 
+def test_percent_is_rounded_down_and_the_floor_compares_exactly() -> None:
+    report = Report(api="a", base_url="", min_coverage=100)
+    for index in range(3000):
+        report.coverage.document("status", "GET /x", str(index))
+        report.coverage.observe("status", "GET /x", str(index), 0 if index == 0 else 1)
+    assert report.coverage.figure("status").percent == 99.9
+    assert "99.9% (2999/3000" in report.coverage_shortfall
+    report.min_coverage = 99.97  # above 2999/3000 = 99.966...%
+    assert report.coverage_shortfall and not report.conforms
+    report.min_coverage = 99.96  # below it, though above the 99.9 shown
+    assert report.conforms
+
+
 def test_merge_adds_hits() -> None:
     one, two = Report(api="a", base_url=""), Report(api="a", base_url="")
     one.coverage.document("status", "GET /x", "200")

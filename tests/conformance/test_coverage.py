@@ -179,7 +179,10 @@ def test_html_escapes_what_the_target_sent() -> None:
     hostile = "<script>alert(1)</script>"
     report.add_finding(Finding(check="c", operation="GET /x", transport="http", phase="fuzzing", title=hostile,
                                actual=hostile, reproduce=f"curl -X GET 'http://x/?q={hostile}'"))
+    report.add_finding(Finding(check="ws_reply", operation="WS /ws", transport="websocket", phase="websocket", title="no reply",
+                               reproduce=f"# connect ws://x/ws\n> {hostile}"))
     report.coverage.document("status", f"GET /{hostile}", "200")
     page = render([report])
     assert hostile not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.count("<script>") == 1  # only the page's own
+    assert "<b>WebSocket transcript:</b>" in page and "&gt; &lt;script&gt;" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import websockets
 
@@ -73,8 +74,8 @@ def test_html_report_renders_the_json_reports_numbers_and_a_failures_curl(server
 def test_min_coverage_fails_the_run_naming_the_figure(servers, tmp_path: Path) -> None:  # noqa: ANN001
     url = servers.url("toy", "none")
     common = (str(TOY), "--base-url", url, "--seed", "1", "--max-examples", "2", "--phases", "examples", "--include", "getNote", "--quiet")
-    data = tmp_path / "apitwin.json"
-    below = apitwin(*common, "--min-coverage", "100", "--report", f"json:{data}")
+    data, junit = tmp_path / "apitwin.json", tmp_path / "apitwin.xml"
+    below = apitwin(*common, "--min-coverage", "100", "--report", f"json:{data}", "--report", f"junit:{junit}")
     assert below.returncode == 1, below.stdout + below.stderr
     report = json.loads(data.read_text())["apis"][0]
     headline = report["coverage"]["headline"]
@@ -82,5 +83,8 @@ def test_min_coverage_fails_the_run_naming_the_figure(servers, tmp_path: Path) -
     line = f"coverage {headline['percent']:g}% ({headline['covered']}/{headline['total']} {headline['label']}) is below --min-coverage 100%"
     assert [text for text in below.stdout.splitlines() if "--min-coverage" in text] == [line]
     assert report["conforms"] is False and report["coverage"]["shortfall"] == line
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    assert suite.find("properties/property[@name='coverage.status']").get("value") == f"{headline['percent']:g}"
+    assert [case.find("failure").get("message") for case in suite.iter("testcase") if case.get("name") == "coverage"] == [line]
 
     assert apitwin(*common, "--min-coverage", str(headline["percent"])).returncode == 0

@@ -109,9 +109,6 @@ class Coverage:
         self.hits[key] += count
         return True
 
-    def documented(self, kind: str, group: str) -> list[str]:
-        return [name for (k, g, name) in self.hits if k == kind and g == group]
-
     def figure(self, kind: str) -> Figure:
         counts = [hits for (k, _, _), hits in self.hits.items() if k == kind]
         return Figure(covered=sum(1 for hits in counts if hits), total=len(counts))
@@ -163,24 +160,28 @@ def status_key(keys: Iterable[str], status: int) -> str | None:
     return None
 
 
-def schema_paths(schema: Any, resolve: Callable[[Any], Any], prefix: str = "", depth: int = 0) -> list[str]:
+def schema_paths(
+    schema: Any, resolve: Callable[[Any], Any], prefix: str = "", depth: int = 0, within: frozenset[int] = frozenset()
+) -> list[str]:
     """Dotted names of the properties a JSON schema documents (`allOf`/`anyOf`/`oneOf` merged,
-    array items as `name[]`), down to MAX_PROPERTY_DEPTH."""
+    array items as `name[]`), down to MAX_PROPERTY_DEPTH; a schema that contains itself (through
+    `$ref`) is followed once."""
     schema = resolve(schema)
-    if not isinstance(schema, dict) or depth >= MAX_PROPERTY_DEPTH:
+    if not isinstance(schema, dict) or depth >= MAX_PROPERTY_DEPTH or id(schema) in within:
         return []
+    within = within | {id(schema)}
     names: list[str] = []
     for combinator in ("allOf", "anyOf", "oneOf"):
-        for part in schema.get(combinator) or ():
-            names += schema_paths(part, resolve, prefix, depth)
-    items = resolve(schema.get("items"))
-    if isinstance(items, dict) and prefix:
-        names += schema_paths(items, resolve, prefix + "[]", depth)
+        parts = schema.get(combinator)
+        for part in parts if isinstance(parts, list) else ():
+            names += schema_paths(part, resolve, prefix, depth, within)
+    if prefix:
+        names += schema_paths(schema.get("items"), resolve, prefix + "[]", depth, within)
     properties = schema.get("properties")
     for name, sub in (properties.items() if isinstance(properties, dict) else ()):
         path = f"{prefix}.{name}" if prefix else str(name)
         names.append(path)
-        names += schema_paths(sub, resolve, path, depth + 1)
+        names += schema_paths(sub, resolve, path, depth + 1, within)
     return list(dict.fromkeys(names))
 
 
@@ -204,12 +205,13 @@ class HttpCoverage:
     """Documents a Schemathesis OpenAPI schema's operations and reads each finished scenario's
     recorded cases and responses."""
 
-    LOCATIONS = {"query": "query", "path": "path", "header": "header", "cookie": "cookie"}
-
     def __init__(self, coverage: Coverage, schema: Any) -> None:
         self.coverage = coverage
         self.document_root = getattr(schema, "raw_schema", None) or {}
         self.statuses: dict[str, list[str]] = {}
+        #: operation -> {"header:x-trace": "header:X-Trace", "query:page": "query:page"}: documented
+        #: parameters by how a request names them (header names in any case)
+        self.parameters: dict[str, dict[str, str]] = {}
         for result in schema.get_all_operations():
             operation = _ok(result)
             if operation is not None:
@@ -241,7 +243,9 @@ class HttpCoverage:
             self.coverage.document("status", label, key)
         for parameter in operation.iter_parameters():
             location = str(getattr(parameter.location, "value", parameter.location))
-            self.coverage.document("parameter", label, f"{location}:{parameter.name}")
+            name = f"{location}:{parameter.name}"
+            self.parameters.setdefault(label, {})[_wire_name(location, str(parameter.name))] = name
+            self.coverage.document("parameter", label, name)
         for body in operation.body:
             schema = (getattr(body, "definition", None) or {}).get("schema")
             for path in schema_paths(schema, self.resolver(schema)):
@@ -264,16 +268,19 @@ class HttpCoverage:
                 self.coverage.timings.setdefault(label, Timing()).add(float(response.elapsed or 0.0))
 
     def observe_request(self, label: str, case: Any) -> None:
-        documented = {name.lower(): name for name in self.coverage.documented("parameter", label)}
+        documented = self.parameters.get(label, {})
         for location, values in (("query", case.query), ("path", case.path_parameters), ("header", case.headers), ("cookie", case.cookies)):
             for name in values or {}:
-                key = documented.get(f"{location}:{name}".lower())
+                key = documented.get(_wire_name(location, str(name)))
                 if key is not None:
                     self.coverage.observe("parameter", label, key)
-        body = case.body
-        if isinstance(body, (dict, list)):
-            for path in value_paths(body) if isinstance(body, dict) else ():
+        if isinstance(case.body, dict):
+            for path in value_paths(case.body):
                 self.coverage.observe("property", label, f"body:{path}")
+
+
+def _wire_name(location: str, name: str) -> str:
+    return f"{location}:{name.lower() if location == 'header' else name}"
 
 
 def _pointer(root: Any, ref: str) -> Any:

@@ -15,6 +15,7 @@ from conformance.coverage import (
     count_checks,
     document_asyncapi,
     observe_frame,
+    schema_paths,
     status_key,
 )
 from conformance.html_report import render
@@ -93,7 +94,7 @@ def test_observed_statuses_parameters_and_body_properties() -> None:
     http.observe(
         recorder(
             (put.Case(path_parameters={"id": "1"}, headers={"x-trace": "a", "X-Other": "b"}, body={"name": "n", "tags": [{"label": "x"}]}), 200),
-            (put.Case(path_parameters={"id": "2"}, query={"undocumented": "1"}), 418),
+            (put.Case(path_parameters={"id": "2"}, query={"undocumented": "1", "DRY_RUN": "1"}), 418),
             (put.Case(path_parameters={"id": "3"}, query={"dry_run": "true"}), None),  # never sent: not counted
         )
     )
@@ -163,6 +164,15 @@ def test_percent_is_rounded_down_and_the_floor_compares_exactly() -> None:
     assert report.coverage_shortfall and not report.conforms
     report.min_coverage = 99.96  # below it, though above the 99.9 shown
     assert report.conforms
+
+
+def test_a_schema_that_contains_itself_is_followed_once() -> None:
+    document = {"components": {"schemas": {"Node": {"allOf": [{"$ref": "#/components/schemas/Node"}],
+                                                     "properties": {"children": {"items": {"$ref": "#/components/schemas/Node"}}}}}}}
+    coverage = Coverage()
+    http = HttpCoverage(coverage, SimpleNamespace(raw_schema=document, get_all_operations=lambda: []))
+    schema = {"$ref": "#/components/schemas/Node"}
+    assert schema_paths(schema, http.resolver(schema)) == ["children"]
 
 
 def test_merge_adds_hits() -> None:

@@ -386,13 +386,14 @@ def percent_text(value: float | None) -> str:
 
 # ---- following a Schemathesis run -----------------------------------------------------------
 class EngineFollower:
-    """Feeds a Schemathesis engine's events to a coverage observer and times its phases
-    (phase name -> seconds, into `timings`; a phase that did not run is left out)."""
+    """Feeds a Schemathesis engine's events to a coverage observer and, given `timings`, times
+    its phases there (phase name -> seconds; a phase that did not run is left out)."""
 
     PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
-    def __init__(self, observer: HttpCoverage | GraphqlCoverage, timings: dict[str, float], prefix: str = "") -> None:
-        self.observer, self.timings, self.prefix = observer, timings, prefix
+    def __init__(self, observer: HttpCoverage | GraphqlCoverage, timings: dict[str, float] | None = None) -> None:
+        self.observer = observer
+        self.timings = timings if timings is not None else {}
         self.started: dict[str, float] = {}
 
     def __call__(self, event: Any) -> None:
@@ -407,4 +408,4 @@ class EngineFollower:
             if isinstance(event, events.PhaseStarted):
                 self.started[name] = event.timestamp
             elif name in self.started and event.status.value != "skip":
-                self.timings[self.prefix + name] = event.timestamp - self.started.pop(name)
+                self.timings[name] = event.timestamp - self.started.pop(name)

@@ -54,7 +54,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--phases", help=f"comma-separated, from: {','.join(PHASES)} (default: all; fuzz = coverage + fuzzing, each also on its own)"
     )
-    parser.add_argument("--report", action="append", dest="reports", metavar="KIND:FILE", help="junit:FILE or json:FILE (repeatable)")
+    parser.add_argument(
+        "--report", action="append", dest="reports", metavar="KIND:FILE",
+        help="junit:FILE, json:FILE or html:FILE (a self-contained page for people; repeatable)",
+    )
+    parser.add_argument(
+        "--min-coverage", type=float, metavar="PCT",
+        help="fail (exit 1) when fewer than PCT%% of the documented operation×status pairs were observed",
+    )
     parser.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop generating new cases after this long")
     parser.add_argument("--config", help="config file (default: ./apitwin.toml or [tool.apitwin] in ./pyproject.toml)")
     parser.add_argument("--list-checks", action="store_true", help="list every check and exit")

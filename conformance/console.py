@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from conformance.coverage import KINDS, LABELS, percent_text
 from conformance.registry import CheckRegistry
 from conformance.results import Finding, Report
 
@@ -59,6 +60,7 @@ def print_report(console: Console, report: Report) -> None:
         console.print(f"reach: [{colour}]{share:.0f}%[/] of {sent} requests reached the operations' logic{wanted}")
     for note in report.notes:
         console.print(f"note: {escape(note)}")
+    print_coverage(console, report)
     per_operation: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for (operation, check), tally in report.tallies.items():
         per_operation[operation][check] = [tally.passed, tally.failed]
@@ -99,6 +101,21 @@ def print_report(console: Console, report: Report) -> None:
         console.print(f"   assumed:  {escape(finding.assumption)}", soft_wrap=True)
     for error in report.errors:
         console.print(f"[yellow]error:[/] {escape(error)}")
+    if report.coverage_shortfall:
+        console.print(f"[bold red]{escape(report.coverage_shortfall)}[/]", soft_wrap=True)
+
+
+def print_coverage(console: Console, report: Report) -> None:
+    """One line: the headline figure, then every other kind that has documented items."""
+    kind, figure = report.coverage.headline()
+    if not figure.total:
+        return
+    parts = [f"{percent_text(figure.percent)} of {LABELS[kind]} ({figure.covered}/{figure.total})"]
+    for other in KINDS:
+        shown = report.coverage.figure(other)
+        if other != kind and shown.total:
+            parts.append(f"{other} {percent_text(shown.percent)} ({shown.covered}/{shown.total})")
+    console.print("coverage: " + "; ".join(parts), soft_wrap=True)
 
 
 def print_finding(console: Console, number: str, finding: Finding) -> None:

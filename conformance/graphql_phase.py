@@ -17,6 +17,7 @@ import schemathesis
 from schemathesis.engine import from_schema
 
 from conformance.auth import AuthSession
+from conformance.coverage import EngineFollower, GraphqlCoverage
 from conformance.http.runner import collect, install_auth, registered
 from conformance.registry import REGISTRY, Violation, register
 from conformance.results import Report
@@ -91,10 +92,14 @@ def run_graphql(target: Target, settings: CheckSettings, enabled: set[str], sess
     own = [info for info in REGISTRY.select("graphql", enabled) if info.function is not None]
     started = time.monotonic()
     graph_report = Report(api=report.api, base_url=url)
+    sdl = target.contract.graphql_path.read_text(encoding="utf-8")
+    follow = EngineFollower(GraphqlCoverage(report.coverage, sdl))  # the phase is timed as a whole
     with registered(own, state=None):  # type: ignore[arg-type]
         for event in from_schema(schema).execute():
             collect(event, graph_report, progress, transport="graphql")
+            follow(event)
     graph_report.duration = time.monotonic() - started
+    report.timings["graphql"] = graph_report.duration
     for finding in graph_report.findings:
         report.add_finding(finding)
     for key, tally in graph_report.tallies.items():

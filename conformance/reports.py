@@ -1,8 +1,11 @@
-"""Machine-readable reports of a run: JUnit XML for CI dashboards, JSON for everything else.
+"""Reports of a run: JUnit XML for CI dashboards, JSON for everything else, HTML for people
+(`conformance.html_report`).
 
 JUnit: one test suite per API, one test case per (operation, check) pair that ran, failed with
 each finding's expected/actual and its reproduction (curl or WebSocket transcript); a finding
 that rests only on an assumption is a warning, printed as the case's output (`--strict`: a failure).
+The coverage figures ride along as suite properties (`coverage.status` = the percentage), and a
+run below `--min-coverage` gets a failing `coverage` case saying which figure.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree
 
+from conformance.coverage import KINDS
+from conformance.html_report import write_html
 from conformance.results import Report
 
 
@@ -43,6 +48,15 @@ def write_junit(reports: list[Report], path: Path) -> None:
             *((f"reach:{operation}", f"{entry['reached']}/{entry['sent']}") for operation, entry in sorted(report.reach.items())),
         ):
             ElementTree.SubElement(properties, "property", name=name, value=value)
+        for kind in KINDS:
+            figure = report.coverage.figure(kind)
+            if figure.total:
+                ElementTree.SubElement(properties, "property", name=f"coverage.{kind}", value=f"{figure.percent:g}")
+        if report.coverage_shortfall:
+            suite.set("tests", str(int(suite.get("tests", "0")) + 1))
+            suite.set("failures", str(int(suite.get("failures", "0")) + 1))
+            case = ElementTree.SubElement(suite, "testcase", classname=f"{report.api}.run", name="coverage")
+            ElementTree.SubElement(case, "failure", message=report.coverage_shortfall, type="min_coverage")
         for (operation, check), tally in sorted(report.tallies.items()):
             case = ElementTree.SubElement(suite, "testcase", classname=f"{report.api}.{operation}", name=check)
             if operation in report.not_tested and not tally.failed:
@@ -76,7 +90,7 @@ def write_junit(reports: list[Report], path: Path) -> None:
     ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
-WRITERS = {"json": write_json, "junit": write_junit}
+WRITERS = {"json": write_json, "junit": write_junit, "html": write_html}
 
 
 def write(kind: str, reports: list[Report], path: Path) -> None:

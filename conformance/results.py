@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from conformance.coverage import LABELS, Coverage, percent_text
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -68,6 +70,12 @@ class Report:
 
     #: assumptions fail the run too (--strict)
     strict: bool = False
+    #: what the run exercised of the contracts (see conformance.coverage)
+    coverage: Coverage = field(default_factory=Coverage)
+    #: phase -> seconds it took
+    timings: dict[str, float] = field(default_factory=dict)
+    #: --min-coverage: the headline coverage percentage below which the run fails
+    min_coverage: float | None = None
 
     @property
     def failures(self) -> list[Finding]:
@@ -80,8 +88,21 @@ class Report:
         return [] if self.strict else [f for f in self.findings if f.assumption]
 
     @property
+    def coverage_shortfall(self) -> str:
+        """One line saying which coverage figure is below --min-coverage ("" when none is)."""
+        if self.min_coverage is None:
+            return ""
+        kind, figure = self.coverage.headline()
+        if figure.total and figure.ratio >= self.min_coverage:
+            return ""
+        return (
+            f"coverage {percent_text(figure.percent)} ({figure.covered}/{figure.total} {LABELS[kind]}) "
+            f"is below --min-coverage {self.min_coverage:g}%"
+        )
+
+    @property
     def conforms(self) -> bool:
-        return not self.failures and not self.errors and not self.below_min_reach
+        return not self.failures and not self.errors and not self.below_min_reach and not self.coverage_shortfall
 
     def add_finding(self, finding: Finding) -> None:
         """Record a violation once: the same fault seen on many inputs is one finding."""
@@ -120,6 +141,8 @@ class Report:
         self.notes.extend(other.notes)
         self.session_lost = self.session_lost or other.session_lost
         self.auth = self.auth or other.auth
+        self.coverage.merge(other.coverage)
+        self.timings.update(other.timings)
 
     def to_dict(self) -> dict:
         return {
@@ -139,6 +162,8 @@ class Report:
             "findings": [asdict(finding) for finding in self.failures],
             "warnings": [asdict(finding) for finding in self.warnings],
             "errors": list(self.errors),
+            "coverage": {**self.coverage.to_dict(), "min_coverage": self.min_coverage, "shortfall": self.coverage_shortfall},
+            "timings": {phase: round(seconds, 3) for phase, seconds in self.timings.items()},
             "checks": [
                 {"operation": operation, "check": check, "passed": tally.passed, "failed": tally.failed, "assumed": tally.assumed,
                  "not_tested": operation in self.not_tested}

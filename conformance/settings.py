@@ -27,6 +27,7 @@ PHASES = ("examples", "fuzz", "stateful", "websocket", "graphql")
 #: phase and its random `fuzzing` phase (a narrower, faster run when one of them is enough)
 FUZZ_PARTS = ("coverage", "fuzzing")
 DEFAULT_MAX_EXAMPLES = 10
+REPORT_KINDS = ("junit", "json", "html")
 ENVIRONMENT = {
     "username": "APITWIN_USERNAME",
     "password": "APITWIN_PASSWORD",
@@ -72,6 +73,8 @@ class CheckSettings:
     quiet: bool = False
     #: findings that rest only on an assumption fail the run too
     strict: bool = False
+    #: fail the run when the headline coverage percentage is below this
+    min_coverage: float | None = None
 
     @property
     def credentials(self) -> Credentials:
@@ -90,8 +93,8 @@ class CheckSettings:
         parsed = []
         for spec in self.reports:
             kind, _, path = spec.partition(":")
-            if kind not in ("junit", "json") or not path:
-                raise SettingsError(f"--report {spec!r}: expected junit:FILE or json:FILE")
+            if kind not in REPORT_KINDS or not path:
+                raise SettingsError(f"--report {spec!r}: expected junit:FILE, json:FILE or html:FILE")
             parsed.append((kind, Path(path)))
         return parsed
 
@@ -118,6 +121,10 @@ class CheckSettings:
             raise SettingsError("--min-reach must be a percentage between 0 and 100")
         if self.time_budget is not None and self.time_budget <= 0:
             raise SettingsError("--time-budget must be positive")
+        if self.min_coverage is not None and not (
+            isinstance(self.min_coverage, (int, float)) and not isinstance(self.min_coverage, bool) and 0 <= self.min_coverage <= 100
+        ):
+            raise SettingsError(f"--min-coverage must be a percentage from 0 to 100, not {self.min_coverage!r}")
         self.report_files()
 
     def enabled_checks(self, known_checks: list[str]) -> set[str]:

@@ -12,7 +12,8 @@ import time
 
 from conformance import registry as checks_registry
 from conformance.auth import AuthSession
-from conformance.http.runner import Progress, run_http
+from conformance.coverage import count_checks
+from conformance.http.runner import PHASE_MAP, Progress, run_http
 from conformance.results import Report
 from conformance.session.guard import SessionGuard
 from conformance.session.reach import ReachCounter
@@ -54,6 +55,14 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
     report.auth = session.method + (f"; logged in again {guard.relogins} time(s)" if guard.relogins else "")
     report.min_reach = settings.min_reach
     report.strict = settings.strict
+    tested = {
+        "http": target.contract.openapi_path is not None and any(phase in PHASE_MAP for phase in settings.phases),
+        "websocket": "websocket" in settings.phases and bool(target.contract.asyncapi) and bool(target.ws_url),
+        "graphql": with_graphql,
+    }
+    checks = [info for transport, ran in tested.items() if ran for info in registry.select(transport, enabled)]
+    count_checks(report.coverage, checks, report.tallies)
+    report.min_coverage = settings.min_coverage
     return report
 
 

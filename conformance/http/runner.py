@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from conformance.assumptions import NO_BODY, assumption
 from conformance.auth import AuthSession
 from conformance.contract import Contract
+from conformance.coverage import EngineFollower, HttpCoverage
 from conformance.http.checks import HttpCheckState
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
@@ -156,13 +157,15 @@ def run_http(
     schema = load_schema(target, settings, enabled)
     state = HttpCheckState(contract=target.contract, timeout=settings.request_timeout)
     started = time.monotonic()
+    follow = EngineFollower(HttpCoverage(report.coverage, schema), report.timings)
     if guard is None:
         install_auth(schema, session)
         with registered(apitwin_checks, state):
             for event in from_schema(schema).execute():
                 collect(event, report, progress, contract=target.contract)
+                follow(event)
     else:
-        run_guarded(schema, guard, target, report, apitwin_checks, state, progress)
+        run_guarded(schema, guard, target, report, apitwin_checks, state, progress, follow)
     report.duration = time.monotonic() - started
     if session.failure and "auth_login" in enabled:
         report.add_finding(
@@ -187,6 +190,7 @@ def run_guarded(
     apitwin_checks: list[CheckInfo],
     state: HttpCheckState,
     progress: Progress | None,
+    follow: Callable[[Any], None] | None = None,
 ) -> None:
     """The HTTP phases under the session guard: operations it must not run are left out, and
     a session that cannot be restored stops the phase (see conformance.session)."""
@@ -206,6 +210,8 @@ def run_guarded(
         stream = from_schema(schema).execute()
         for event in stream:
             collect(event, report, progress, contract=contract)
+            if follow is not None:
+                follow(event)
             if guard.lost and not report.session_lost:
                 report.session_lost = guard.lost
                 report.errors.append(f"HTTP phases stopped: {guard.lost}")

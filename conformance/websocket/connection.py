@@ -72,6 +72,8 @@ class Connection:
         #: why the probe that opened it rests on an assumption: what the target sends on it
         #: is then held to the contract only as an assumption too
         self.assumed = ""
+        #: called with every frame sent (the run's coverage counts them)
+        self.on_send: Callable[[Any], None] | None = None
         self.frames: asyncio.Queue = asyncio.Queue()
         self.reader = asyncio.create_task(self._read())
 
@@ -119,6 +121,8 @@ class Connection:
         text = frame if isinstance(frame, (str, bytes)) else json.dumps(frame)
         self.transcript.append(f"> {text if isinstance(text, str) else f'(binary, {len(text)} bytes)'}")
         await self.socket.send(text)
+        if self.on_send is not None:
+            self.on_send(frame)
 
     async def expect(self, accept: Callable[[Any], bool], timeout: float) -> Any:
         """The first frame `accept`s within `timeout` seconds (others are skipped), or None."""

@@ -13,6 +13,7 @@ import secrets
 from websockets.asyncio.client import ClientConnection
 
 from conformance.auth import AuthSession
+from conformance.coverage import FROM_SERVER, TO_SERVER, document_asyncapi, observe_frame
 from conformance.results import Finding, Report
 from conformance.settings import CheckSettings
 from conformance.target import Target
@@ -37,6 +38,7 @@ class WsContext:
         self.untested: list[str] = []
         #: why the probe running now rests on an assumption ("" when on the document)
         self.assumed = ""
+        document_asyncapi(report.coverage, self.contract)
 
     def finding(self, check: str, operation: str, violated: Violated, transcript: str, assumption: str = "") -> None:
         self.report.add_finding(
@@ -97,12 +99,18 @@ class WsContext:
             socket,
             label,
             self.handshakes.get(label, []),
-            lambda connection, frame: check_server_frame(self, channel, connection, frame),
+            lambda connection, frame: self.received(channel, connection, frame),
             max_frame_size(self.settings),
         )
         connection.assumed = self.assumed
+        connection.on_send = lambda frame: observe_frame(self.report.coverage, self.contract, channel, TO_SERVER, frame)
         opened.append(connection)
         return connection
+
+    def received(self, channel: Channel, connection: Connection, frame: object) -> None:
+        """Every frame a connection reads: counted for coverage, then held to the schema."""
+        observe_frame(self.report.coverage, self.contract, channel, FROM_SERVER, frame)
+        check_server_frame(self, channel, connection, frame)
 
     async def connection(self, opened: list[Connection], channel: Channel, label: str, token: str | None = None) -> Connection:
         """A connection with the channel's first token way and the session's token."""

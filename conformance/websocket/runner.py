@@ -11,6 +11,7 @@ its connections.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -126,7 +127,9 @@ def run_websocket(target: Target, settings: CheckSettings, enabled: set[str], se
         report.phases["websocket"] = "skipped: no AsyncAPI contract"
         return report
     run = WsContext(target, settings, enabled, session, report)
+    started = time.monotonic()
     asyncio.run(check_channels(run))
+    report.timings["websocket"] = time.monotonic() - started
     report.phases["websocket"] = "failure" if report.failures else "success"
     if run.untested:
         report.phases["websocket"] += f" (only the handshake refusal tested at {', '.join(run.untested)}: no token; pass --token)"

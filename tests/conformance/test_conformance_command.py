@@ -110,7 +110,8 @@ def test_pyproject_tool_table_is_read(tmp_path: Path) -> None:
     [
         (("no-such-api",), "no-such-api"),
         ((str(TOY), "--checks", "no_such_check"), "no_such_check"),
-        ((str(TOY), "--report", "html:x.html"), "junit:FILE or json:FILE"),
+        ((str(TOY), "--report", "pdf:x.pdf"), "junit:FILE, json:FILE or html:FILE"),
+        ((str(TOY), "--min-coverage", "150"), "--min-coverage must be a percentage"),
         ((str(TOY), "--base-url", "ftp://example.com"), "http(s)"),
         ((str(TOY), "--max-examples", "0"), "max-examples"),
     ],

@@ -8,19 +8,15 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
 import pytest
 import websockets
 
 from tests.realtime.helpers import Socket, realtime_token, run
+from tests.support.browser import DevTools, headless_page
 from tests.support.servers import ROOT, ServerProcess
 
 CLIENTS = ROOT / "tests" / "clients"
@@ -115,94 +111,21 @@ def test_node_client_broadcast_and_direct_message(realtime: ServerProcess) -> No
     assert "Connected to realtime service" in result.stdout
 
 
-def _chromium() -> str:
-    for candidate in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(candidate)
-        if found:
-            return found
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    pytest.fail("Chromium is not installed (apt-get install chromium)")
-
-
-class DevTools:
-    """Just enough of the Chrome DevTools Protocol to read the page's DOM."""
-
-    def __init__(self, connection) -> None:
-        self.connection = connection
-        self.next_id = 0
-
-    async def evaluate(self, expression: str):
-        self.next_id += 1
-        await self.connection.send(json.dumps({"id": self.next_id, "method": "Runtime.evaluate",
-                                               "params": {"expression": expression, "returnByValue": True}}))
-        while True:
-            answer = json.loads(await asyncio.wait_for(self.connection.recv(), 10))
-            if answer.get("id") == self.next_id:
-                return answer.get("result", {}).get("result", {}).get("value")
-
-    async def wait_for(self, expression: str, predicate, timeout: float = 15.0):
-        deadline = time.monotonic() + timeout
-        value = None
-        while time.monotonic() < deadline:
-            value = await self.evaluate(expression)
-            if predicate(value):
-                return value
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"{expression} stayed {value!r}")
-
-
 def test_browser_realtime_client_receives_a_broadcast(realtime: ServerProcess) -> None:
-    chromium = _chromium()
     query = urlencode({"url": f"{realtime.ws_url}/ws", "token": realtime_token(realtime, "friend@example.com"),
                        "topic": "chat.general"})
     page = (CLIENTS / "realtime_page.html").as_uri() + "?" + query
-    # Chromium's helper processes may still write to the profile as it closes: they are stopped
-    # with it (its own process group), and a file they leave behind is no test failure.
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
-        browser = subprocess.Popen(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             "--remote-debugging-port=0", page],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        try:
-            port_file = Path(profile) / "DevToolsActivePort"
-            deadline = time.monotonic() + 20
-            while not port_file.exists() or not port_file.read_text().strip():
-                assert browser.poll() is None, "chromium exited"
-                assert time.monotonic() < deadline, "chromium did not open its DevTools port"
-                time.sleep(0.05)
-            port = port_file.read_text().split()[0]
-            targets = []
-            while not any(t.get("type") == "page" for t in targets) and time.monotonic() < deadline:
-                targets = httpx.get(f"http://127.0.0.1:{port}/json").json()
-            target = next(t for t in targets if t.get("type") == "page")
+    with headless_page(page) as devtools_url:
 
-            async def scenario() -> str:
-                async with websockets.connect(target["webSocketDebuggerUrl"], max_size=None) as connection:
-                    tools = DevTools(connection)
-                    await tools.wait_for("document.getElementById('status') && document.getElementById('status').textContent",
-                                         lambda v: v == "subscribed")
-                    async with await Socket.open(f"{realtime.ws_url}/ws?token={realtime_token(realtime)}") as sender:
-                        await sender.receive()
-                        await sender.send({"type": "Broadcast", "data": {"topic": "chat.general", "payload": {"message": "Hello"}}})
-                        return await tools.wait_for("document.getElementById('received').textContent", bool)
+        async def scenario() -> str:
+            async with websockets.connect(devtools_url, max_size=None) as connection:
+                tools = DevTools(connection)
+                await tools.wait_for("document.getElementById('status') && document.getElementById('status').textContent",
+                                     lambda v: v == "subscribed")
+                async with await Socket.open(f"{realtime.ws_url}/ws?token={realtime_token(realtime)}") as sender:
+                    await sender.receive()
+                    await sender.send({"type": "Broadcast", "data": {"topic": "chat.general", "payload": {"message": "Hello"}}})
+                    return await tools.wait_for("document.getElementById('received').textContent", bool)
 
-            received = run(scenario())
-        finally:
-            _stop_group(browser, signal.SIGTERM)
-            try:
-                browser.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                _stop_group(browser, signal.SIGKILL)
-                browser.wait()
+        received = run(scenario())
     assert json.loads(received) == {"topic": "chat.general", "payload": {"message": "Hello"}}
-
-
-def _stop_group(process: subprocess.Popen, sig: signal.Signals) -> None:
-    """Signal the browser and the helpers it started (the process group it leads)."""
-    try:
-        os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass

@@ -5,9 +5,10 @@ References are local (`#/components/schemas/User`) or relative files (`common.ya
 resolved against the directory of the file that contains them). Remote URLs are never fetched:
 a contract must be complete on disk, so a remote reference counts as unresolved.
 
-Values that are data rather than structure (`example`, `default`, `const`, `enum`, an Example
-object's `value`, an AsyncAPI message example's `payload`/`headers`) are left untouched: a `$ref`
-key inside an example is part of the example.
+Values that are data rather than structure (`example`, `default`, `const`, `enum`, a schema's
+`examples` list, an Example object's `value`, an AsyncAPI message example's `payload`/`headers`,
+and every `x-` extension but apitwin's own `x-apitwin…`) are left untouched: a `$ref` key inside an example is part of the
+example, and a property may be named `$ref`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from mock_server.contracts.loader import ContractError, load_document, split_poi
 
 __all__ = [
     "resolve_refs", "unresolved_refs", "broken_refs", "iter_refs", "follow", "BrokenRef", "pointer_join",
+    "is_data", "is_remote", "refuse_remote_refs",
 ]
 
 #: keywords whose value is data, not contract structure
@@ -39,6 +41,10 @@ _NAME_MAPS = frozenset({
     "replyAddresses", "serverVariables", "externalDocs", "tags", "bindings", "components",
     "mapping", "scopes", "availableScopes",
 })
+
+
+#: name maps that are OpenAPI objects, where an `x-` key is an extension rather than a name
+_EXTENSIBLE_MAPS = frozenset({"paths", "responses", "components", "callbacks", "webhooks"})
 
 
 class BrokenRef(NamedTuple):
@@ -58,14 +64,26 @@ def pointer_join(pointer: str, key: str | int) -> str:
     return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
 
 
-def _is_data(key: str, parents: tuple[str, ...]) -> bool:
-    """Is the value under `key` (reached through `parents`) data rather than structure?"""
+def is_data(key: str, parents: tuple[str, ...], value: Any = None) -> bool:
+    """Is `value`, under `key` (reached through `parents`), data rather than structure?"""
     parent = parents[-1] if parents else ""
-    if key in _DATA_KEYS:
-        return parent not in _NAME_MAPS
+    if parent in _NAME_MAPS:
+        # a name the author chose (a property called `default` or `$ref`), except where the
+        # map is an OpenAPI object that takes extensions (`paths: {x-internal: ...}`)
+        return _is_foreign_extension(key) and parent in _EXTENSIBLE_MAPS
+    if key in _DATA_KEYS or _is_foreign_extension(key):
+        return True
+    if key == "examples" and isinstance(value, list):  # a schema's examples: values, not Example objects
+        return True
     if key in _EXAMPLE_DATA_KEYS and len(parents) >= 2:
         return parents[-2] == "examples"
     return False
+
+
+def _is_foreign_extension(key: str) -> bool:
+    """An `x-` extension some other tool defines: opaque to us, so a `$ref` in it is its data.
+    apitwin's own `x-apitwin…` declarations are structure and may refer to schemas."""
+    return key.startswith("x-") and not key.startswith("x-apitwin")
 
 
 def iter_refs(value: Any, pointer: str = "", parents: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
@@ -75,12 +93,34 @@ def iter_refs(value: Any, pointer: str = "", parents: tuple[str, ...] = ()) -> I
         if isinstance(ref, str):
             yield pointer, ref
         for key, item in value.items():
-            if key == "$ref" or _is_data(key, parents):
+            if (key == "$ref" and isinstance(item, str)) or is_data(key, parents, item):
                 continue
             yield from iter_refs(item, pointer_join(pointer, key), (*parents[-1:], key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from iter_refs(item, pointer_join(pointer, index), (*parents[-1:], str(index)))
+
+
+def is_remote(ref: str) -> bool:
+    """A reference to a URL (``https://...``, ``//host/...``) rather than to a file on disk."""
+    location = ref.partition("#")[0]
+    return "://" in location or location.startswith("//")
+
+
+def refuse_remote_refs(document: dict[str, Any], path: Path | str) -> None:
+    """Raise `ContractError` (file, line, the `$ref`) for the first reference to a URL: a
+    contract must be complete on disk, and loading one never reaches for the network.
+    `$ref` keys in data (examples, defaults, extensions) are data and never looked at."""
+    from mock_server.contracts.loader import locate
+
+    for pointer, ref in iter_refs(document):
+        if is_remote(ref):
+            place = locate(path, "#" + pointer) if Path(path).is_file() else None
+            line, column = place if place else (None, None)
+            raise ContractError(
+                path, f"$ref '{ref}' at #{pointer} is remote; remote references are not fetched "
+                "(download the file next to the contract and refer to it by a relative path)",
+                line=line, column=column)
 
 
 class _Unresolvable(Exception):
@@ -119,7 +159,7 @@ class _Documents:
         """(file, fragment, value) a `$ref` written in `file` points at."""
         location, _, fragment = ref.partition("#")
         if location:
-            if "://" in location or location.startswith("//"):
+            if is_remote(ref):
                 raise _Unresolvable("remote references are not followed; keep the contract on disk")
             target_file = (self.directory_of(file) / unquote(location)).resolve()
             if self.root_file is not None and target_file == self.root_file.resolve():
@@ -250,7 +290,7 @@ class _Expander:
             if isinstance(ref, str):
                 return self._expand_ref(value, ref, file, parents, active)
             return {
-                key: copy.deepcopy(item) if _is_data(key, parents)
+                key: copy.deepcopy(item) if is_data(key, parents, item)
                 else self.expand(item, file, (*parents[-1:], key), active)
                 for key, item in value.items()
             }

@@ -57,6 +57,7 @@ from mock_server.http.exchange import Reply, Request
 from mock_server.http.context import Services
 from mock_server.http.pipeline import OperationPipeline
 from mock_server.http.journal import JournalEntry, decode_body
+from mock_server.contracts.downgrade import routing_view
 from mock_server.contracts.operations import _fallback_id
 from mock_server.runtime import ApiRuntime
 from mock_server.http.scenario import latency_seconds
@@ -240,7 +241,7 @@ class MockApp:
             resolver=MockResolver(self.handlers),
         )
         options = self.connexion.options.replace(resolver=MockResolver(self.handlers))
-        self.connexion.apis.append(API(_ContractView(runtime.view), base_path=self.base_path, **options.__dict__))
+        self.connexion.apis.append(API(_ContractView(routing_view(runtime.view)), base_path=self.base_path, **options.__dict__))
         # Route table now, not on the first request: start-up errors surface at start-up.
         self.connexion.app, self.connexion.middleware_stack = self.connexion._build_middleware_stack()
 

@@ -18,7 +18,7 @@ import jsonschema_rs
 
 from mock_server.http.errors import MockError, validation_error
 from mock_server.contracts.operations import Operation
-from mock_server.contracts.schemas import deref
+from mock_server.contracts.schemas import anchored_schemas, deref
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -31,6 +31,8 @@ class SchemaCompiler:
         self.is_30 = str(document.get("openapi", "")).startswith("3.0")
         components = document.get("components") or {}
         self.components = upgrade_30(components) if self.is_30 else components
+        anchored = anchored_schemas({"components": self.components})
+        self.anchors = {"$defs": anchored} if anchored else {}
         self._cache: dict[int, Any] = {}
 
     def compile(self, schema: Any) -> Any:
@@ -39,11 +41,11 @@ class SchemaCompiler:
             body = upgrade_30(schema) if self.is_30 else schema
             if isinstance(body, bool):
                 wrapper: Any = body
-            elif "$ref" in json.dumps(body):
-                wrapper = {"$schema": DIALECT, "components": self.components, "allOf": [body]}
+            elif "$ref" in json.dumps(body) or "$dynamicRef" in json.dumps(body):
+                wrapper = {"$schema": DIALECT, "components": self.components, **self.anchors, "allOf": [body]}
             else:  # self-contained: no need to carry the whole components tree along
                 wrapper = {"$schema": DIALECT, **body}
-            self._cache[key] = (jsonschema_rs.validator_for(wrapper, validate_formats=True), schema)
+            self._cache[key] = (jsonschema_rs.validator_for(wrapper, validate_formats=True, retriever=_no_retrieval), schema)
         return self._cache[key][0]
 
     def problems(self, schema: Any, instance: Any, location: Sequence[str | int]) -> list[dict[str, Any]]:
@@ -62,6 +64,12 @@ class SchemaCompiler:
             return self.compile(schema).is_valid(instance)
         except UnicodeEncodeError:
             return False
+
+
+def _no_retrieval(uri: str) -> Any:
+    """Validators never fetch: a contract is complete on disk (a remote ``$ref`` is refused when
+    the contract is loaded; this is the backstop)."""
+    raise ValueError(f"$ref {uri!r} points outside the contract; remote references are not fetched")
 
 
 def _problem(error: Any, location: Sequence[str | int]) -> dict[str, Any]:

@@ -89,7 +89,8 @@ class Shaper:
             if not isinstance(value, list):
                 return self.generate(schema, name)
             items = schema.get("items", {})
-            shaped = [self.shape(item, items, name, _depth + 1) for item in value]
+            prefix = schema.get("prefixItems") or []  # 2020-12: the first items have a schema each
+            shaped = [self.shape(item, prefix[i] if i < len(prefix) else items, name, _depth + 1) for i, item in enumerate(value)]
             if isinstance(schema.get("maxItems"), int):
                 shaped = shaped[: schema["maxItems"]]
             return shaped
@@ -119,7 +120,13 @@ class Shaper:
                 out[prop] = self.shape(value[prop], sub, prop, depth + 1)
             elif prop in required:
                 out[prop] = self.shape(_MISSING, sub, prop, depth + 1)
-        extra = schema.get("additionalProperties", True)
+        for trigger, dependent in (schema.get("dependentSchemas") or {}).items():
+            # 2020-12: properties a present property brings along (`gift` -> `gift_message`)
+            if trigger in out and isinstance(dependent, dict):
+                for prop in (dependent.get("properties") or {}):
+                    if prop in value and prop not in out:
+                        out[prop] = value[prop]
+        extra = schema.get("additionalProperties", schema.get("unevaluatedProperties", True))
         if extra is True or isinstance(extra, dict):
             for prop, sub_value in value.items():
                 if prop in properties or prop.startswith("_") or prop.lower() in SECRET_FIELDS:

@@ -390,7 +390,8 @@ class DataGenerator:
         return fill
 
     def _compile_array(self, schema: dict, name: str, root: dict | None, mode: str) -> Gen:
-        items = schema.get("items")
+        # past `prefixItems`, `items` rules; without it `unevaluatedItems` does
+        items = schema.get("items") if "items" in schema else schema.get("unevaluatedItems")
         prefix = [self._compiled_for(s, None, root, mode) for s in schema.get("prefixItems") or ()]
         item_name = constraints.singular(name)
         item_gen = self._compiled_for(items if isinstance(items, dict) else {}, item_name, root, mode) \

@@ -110,6 +110,13 @@ def test_generated_answers_are_valid(http: httpx.Client) -> None:
     assert route.json()["from"] == ROUTE["from"]
 
 
+def test_an_example_with_ref_keys_is_answered_as_written(http: httpx.Client) -> None:
+    response = http.get("/presets", headers={"Prefer": "example=dark"})
+    assert response.status_code == 200
+    assert response.json() == {"$ref": "#/not/a/reference", "theme": "dark", "extra": {"$ref": "#/components/schemas/Tree"}}
+    assert_documented_body(response, ("/presets", "get"))
+
+
 def _without(value: dict, *keys: str) -> dict:
     return {k: v for k, v in value.items() if k not in keys}
 

@@ -43,6 +43,10 @@ def anchored_schemas(document: dict[str, Any], _limit: int = 64) -> dict[str, An
     """
     from mock_server.contracts.refs import is_data
 
+    cached = _ANCHORED.get(id(document))
+    if cached is not None and cached[0] is document:
+        return cached[1]
+
     def has_anchor(node: Any, parents: tuple[str, ...], depth: int) -> bool:
         if depth > _limit:
             return False
@@ -55,4 +59,13 @@ def anchored_schemas(document: dict[str, Any], _limit: int = 64) -> dict[str, An
         return False
 
     schemas = ((document.get("components") or {}).get("schemas") or {}) if isinstance(document, dict) else {}
-    return {name: schema for name, schema in schemas.items() if isinstance(schemas, dict) and has_anchor(schema, ("schemas",), 0)}
+    if not isinstance(schemas, dict):
+        schemas = {}
+    found = {name: schema for name, schema in schemas.items() if has_anchor(schema, ("schemas",), 0)}
+    if len(_ANCHORED) > 64:
+        _ANCHORED.clear()
+    _ANCHORED[id(document)] = (document, found)  # the document is kept, so its id stays its own
+    return found
+
+
+_ANCHORED: dict[int, tuple[Any, dict[str, Any]]] = {}

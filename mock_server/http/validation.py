@@ -41,7 +41,7 @@ class SchemaCompiler:
             body = upgrade_30(schema) if self.is_30 else schema
             if isinstance(body, bool):
                 wrapper: Any = body
-            elif "$ref" in json.dumps(body) or "$dynamicRef" in json.dumps(body):
+            elif "$ref" in (text := json.dumps(body)) or "$dynamicRef" in text:
                 wrapper = {"$schema": DIALECT, "components": self.components, **self.anchors, "allOf": [body]}
             else:  # self-contained: no need to carry the whole components tree along
                 wrapper = {"$schema": DIALECT, **body}

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import schemathesis
@@ -23,6 +24,8 @@ from urllib.parse import urlsplit
 from conformance.auth import AuthSession
 from conformance.contract import Contract
 from conformance.http.checks import HttpCheckState
+from conformance.http import offline
+from conformance.http.datarefs import without_data_refs
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
 from conformance.settings import CheckSettings, SettingsError
@@ -116,8 +119,15 @@ def install_auth(schema: Any, session: AuthSession) -> None:
 
 def load_schema(target: Target, settings: CheckSettings, enabled: set[str]) -> Any:
     config = schemathesis.Config.from_dict(engine_config(settings, enabled))
+    offline.install()
+    path = Path(target.contract.openapi_path)
     try:
-        schema = schemathesis.openapi.from_path(str(target.contract.openapi_path), config=config)
+        view = without_data_refs(target.contract.document)
+        if view is None:
+            schema = schemathesis.openapi.from_path(str(path), config=config)
+        else:  # `$ref` keys in data, which Schemathesis would follow
+            schema = schemathesis.openapi.from_dict(view, config=config)
+            schema.location = path.absolute().as_uri()  # relative file references still resolve
     except Exception as exc:  # Schemathesis raises several loader errors; all mean "cannot use this file"
         raise SettingsError(f"{target.contract.openapi_path}: Schemathesis cannot load it: {exc}") from None
     schema.config.update(base_url=target.base_url)

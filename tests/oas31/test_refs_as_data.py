@@ -74,3 +74,35 @@ def test_a_remote_ref_is_a_clear_error_naming_file_line_and_ref(tmp_path: Path):
     message = str(caught.value)
     assert message.startswith(f"{contract}:6:")
     assert "https://example.invalid/pet.yaml#/Pet" in message and "not fetched" in message
+
+
+def test_schemathesis_gets_data_refs_out_of_its_way_meaning_the_same():
+    import jsonschema
+
+    from conformance.http.datarefs import without_data_refs
+
+    assert without_data_refs({"openapi": "3.1.0", "components": {"schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {}}}}) is None
+    document = {
+        "openapi": "3.1.0",
+        "x-tool": {"$ref": "https://example.invalid/x"},
+        "components": {"schemas": {"S": {
+            "type": "object",
+            "properties": {
+                "c": {"const": {"$ref": "a", "n": [1, {"$ref": "b"}]}},
+                "e": {"enum": [{"$ref": "x"}, 2, None]},
+                "d": {"type": "object", "default": {"$ref": "#/nowhere"}, "example": {"$ref": "#/nowhere"}},
+                "$ref": {"type": "string", "examples": [{"$ref": "#/nowhere"}], "x-v": {"$ref": "#/nowhere"}},
+            },
+        }}},
+    }
+    view = without_data_refs(document)
+    assert view is not None and document["x-tool"] == {"$ref": "https://example.invalid/x"}  # the original is untouched
+    assert "x-tool" not in view
+    rewritten = view["components"]["schemas"]["S"]
+    assert "default" not in rewritten["properties"]["d"] and "example" not in rewritten["properties"]["d"]
+    assert rewritten["properties"]["$ref"] == {"type": "string"}
+    original = jsonschema.Draft202012Validator(document["components"]["schemas"]["S"])
+    spelled = jsonschema.Draft202012Validator(rewritten)
+    for instance in ({"c": {"$ref": "a", "n": [1, {"$ref": "b"}]}}, {"c": {"$ref": "a", "n": [1, {"$ref": "c"}]}},
+                     {"c": {"$ref": "a"}}, {"e": {"$ref": "x"}}, {"e": 2}, {"e": None}, {"e": {"$ref": "y"}}, {"e": 3}):
+        assert original.is_valid(instance) == spelled.is_valid(instance), instance

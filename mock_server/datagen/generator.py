@@ -129,13 +129,16 @@ class DataGenerator:
         validators: list = []
 
         def checked(depth: int) -> Any:
-            if not validators:
-                validators.append(constraints.validator(schema, root))
             value = gen(depth)
-            for _ in range(CHECK_ATTEMPTS - 1):
-                if validators[0].is_valid(value):
-                    break
-                value = gen(depth)
+            try:
+                if not validators:
+                    validators.append(constraints.validator(schema, root))
+                for _ in range(CHECK_ATTEMPTS - 1):
+                    if validators[0].is_valid(value):
+                        break
+                    value = gen(depth)
+            except Exception:  # a schema the validator cannot read (a broken $ref): unchecked, as before
+                pass
             return value
         return checked
 

@@ -120,6 +120,19 @@ def test_an_example_with_ref_keys_is_answered_as_written(http: httpx.Client) -> 
     assert_documented_body(response, ("/presets", "get"))
 
 
+def test_a_recursive_body_is_validated_through_dynamic_ref(http: httpx.Client) -> None:
+    tree = {"name": "root", "children": [{"name": "kid", "children": [{"name": "leaf"}]}]}
+    planted = http.post("/trees", json=tree)
+    assert planted.status_code == 200, planted.text
+    assert_documented_body(planted, ("/trees", "post"))
+    assert planted.json()["children"][0]["children"][0]["name"] == "leaf"
+    for broken in ({"name": "root", "children": [{"name": "kid", "children": [{"nom": "leaf"}]}]},
+                   {"name": "root", "children": [{"name": "kid", "children": [{"name": 7}]}]}):
+        refused = http.post("/trees", json=broken)
+        assert refused.status_code == 400, refused.text
+        assert_documented_body(refused, ("/trees", "post"))
+
+
 def _without(value: dict, *keys: str) -> dict:
     return {k: v for k, v in value.items() if k not in keys}
 

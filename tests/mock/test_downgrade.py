@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
@@ -291,3 +292,14 @@ def test_unknown_version_is_a_clear_error():
 def test_every_bundled_contract_has_a_valid_30_view(api):
     view = downgrade(load_document(api.openapi), source=str(api.openapi))
     validate(view)
+
+
+_TESTS = Path(__file__).resolve().parents[1]
+THREE_ONE_CONTRACTS = [_TESTS / "mock" / "contracts" / "jsonschema2020.yaml", *sorted((_TESTS / "corpus" / "oas31").glob("*.yaml"))]
+
+
+@pytest.mark.parametrize("path", THREE_ONE_CONTRACTS, ids=lambda p: p.name)
+def test_3_1_contracts_have_valid_30_and_routing_views(path):
+    view = downgrade(load_document(path), source=str(path))
+    validate(view)
+    validate(routing_view(view))

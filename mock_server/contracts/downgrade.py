@@ -391,7 +391,7 @@ def routing_view(view: dict[str, Any]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for path, item in (view.get("paths") or {}).items():
         item = _local(view, item)
-        if not isinstance(item, dict):
+        if not isinstance(item, dict) or not path.startswith("/"):  # `x-` extensions are no paths
             continue
         routed: dict[str, Any] = {}
         shared = _path_parameters(view, item.get("parameters"))

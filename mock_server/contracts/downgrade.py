@@ -72,7 +72,8 @@ _TRANSLATED = frozenset({"const", "examples", "contentEncoding"})
 
 
 class DowngradeError(Exception):
-    """A 3.1 feature the 3.0 view cannot express; `pointer` says where."""
+    """A document no view can be made of (not OpenAPI 3.0 or 3.1, a path item `$ref` that leads
+    nowhere); `pointer` says where. What 3.0 cannot say is left out of the view, never an error."""
 
     def __init__(self, source: str, pointer: str, cause: str) -> None:
         self.source, self.pointer, self.cause = source, pointer, cause

@@ -527,6 +527,8 @@ class DataGenerator:
         max_len = int(max_len) if max_len is not None else None
         pattern = schema.get("pattern")
         fmt = schema.get("format")
+        if fmt is None and schema.get("contentEncoding") == "base64":
+            fmt = "byte"  # 2020-12 spells 3.0's `format: byte` as `contentEncoding: base64`
         if pattern is not None:
             compiled(pattern)  # a broken pattern is reported when the schema is first used
         candidates: list[Callable[[], Any]] = []

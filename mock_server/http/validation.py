@@ -79,8 +79,9 @@ def _problem(error: Any, location: Sequence[str | int]) -> dict[str, Any]:
     if kind == "required":
         return {"loc": [*loc, facts.get("property", "")], "msg": "field required", "type": "value_error.missing"}
     if kind == "type":
-        types = facts.get("types") or ["value"]
-        return {"loc": loc, "msg": f"value is not a valid {types[0]}", "type": f"type_error.{types[0]}"}
+        types = list(facts.get("types") or ["value"])
+        types = [t for t in types if t != "null"] + [t for t in types if t == "null"]  # `[integer, 'null']`: an integer
+        return {"loc": loc, "msg": f"value is not a valid {' or '.join(types)}", "type": f"type_error.{types[0]}"}
     if kind == "format":
         fmt = facts.get("format") or "format"
         if fmt == "email":

@@ -165,3 +165,19 @@ def test_dynamic_ref_recursion_gives_nested_values() -> None:
     document = document_for(schema, components)
     values = [DataGenerator(seed=seed).value(document["components"]["schemas"]["Subject"], root=document) for seed in SEEDS]
     assert any(isinstance(kid, dict) and isinstance(kid.get("v"), int) for value in values for kid in value.get("kids", []))
+
+
+def test_a_type_array_error_names_every_type_concrete_first() -> None:
+    document = document_for({"type": "object", "properties": {"n": {"type": ["null", "integer"]}}}, {})
+    compiler = SchemaCompiler(document)
+    (problem,) = compiler.problems(document["components"]["schemas"]["Subject"], {"n": "x"}, ["body"])
+    assert problem == {"loc": ["body", "n"], "msg": "value is not a valid integer or null", "type": "type_error.integer"}
+
+
+def test_content_encoding_base64_generates_base64() -> None:
+    import base64
+
+    document = document_for({"type": "string", "contentEncoding": "base64"}, {})
+    for seed in SEEDS:
+        value = DataGenerator(seed=seed).value(document["components"]["schemas"]["Subject"], root=document)
+        assert base64.b64encode(base64.b64decode(value, validate=True)).decode() == value

@@ -17,7 +17,7 @@ import pytest
 from tests.support.servers import free_port, run_mock
 
 CONTRACT = """\
-openapi: 3.1.0
+openapi: {version}
 info: {{title: data refs, version: "1"}}
 x-vendor: {{$ref: "{url}/root-extension.yaml"}}
 paths:
@@ -84,9 +84,10 @@ def listener() -> Iterator[str]:
         server.server_close()
 
 
-def test_data_refs_to_urls_are_never_fetched(tmp_path: Path, listener: str) -> None:
+@pytest.mark.parametrize("version", ["3.1.0", "3.0.3"])
+def test_data_refs_to_urls_are_never_fetched(tmp_path: Path, listener: str, version: str) -> None:
     contract = tmp_path / "openapi.yaml"
-    contract.write_text(CONTRACT.format(url=listener))
+    contract.write_text(CONTRACT.format(url=listener, version=version))
     with run_mock(str(contract), "--rate-limits", "off") as server:
         created = httpx.post(server.url + "/notes", json={"text": "hello", "$ref": f"{listener}/body.yaml"}, timeout=10)
         assert created.status_code == 201, created.text
@@ -103,7 +104,7 @@ def test_data_refs_to_urls_are_never_fetched(tmp_path: Path, listener: str) -> N
 @pytest.mark.parametrize("command", ["mock", "check"])
 def test_a_remote_ref_stops_the_command_naming_file_line_and_ref(tmp_path: Path, listener: str, command: str) -> None:
     contract = tmp_path / "openapi.yaml"
-    contract.write_text(CONTRACT.format(url=listener).replace(
+    contract.write_text(CONTRACT.format(url=listener, version="3.1.0").replace(
         'schema: {$ref: "#/components/schemas/Note"}\n            examples', f'schema: {{$ref: "{listener}/note.yaml"}}\n            examples'))
     argv = [sys.executable, "-m", "mock_server", command, str(contract)]
     argv += ["--port", str(free_port())] if command == "mock" else ["--base-url", "http://127.0.0.1:9"]

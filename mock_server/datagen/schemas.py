@@ -131,6 +131,7 @@ def _is_number(value: Any) -> bool:
 def merge_all(schemas: list[Any], root: dict | None) -> dict:
     """One schema that every part of an `allOf` accepts (the tighter constraint wins)."""
     merged: dict = {}
+    closed: list[dict] = []
     for part in schemas:
         part = deref(part, root)
         if part is True or part is None:
@@ -139,8 +140,24 @@ def merge_all(schemas: list[Any], root: dict | None) -> dict:
             raise DataGenError("allOf contains `false`: no value can satisfy it")
         if "allOf" in part:
             part = merge_all([{k: v for k, v in part.items() if k != "allOf"}, *part["allOf"]], root)
+        if part.get("additionalProperties") is False:
+            closed.append(part)
         _merge_into(merged, part, root)
+    for part in closed:
+        # `additionalProperties: false` in one part forbids what only another part declares
+        # (an `allOf` of a closed model and an extension accepts no extension property)
+        if isinstance(merged.get("properties"), dict):
+            merged["properties"] = {name: sub for name, sub in merged["properties"].items() if _declares(part, name)}
     return merged
+
+
+def _declares(schema: dict, name: str) -> bool:
+    """Does a schema with `additionalProperties: false` allow a property by this name?"""
+    if name in (schema.get("properties") or {}):
+        return True
+    import re
+
+    return any(re.search(pattern, name) for pattern in (schema.get("patternProperties") or {}))
 
 
 def _merge_into(merged: dict, part: dict, root: dict | None) -> None:

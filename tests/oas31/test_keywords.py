@@ -181,3 +181,16 @@ def test_content_encoding_base64_generates_base64() -> None:
     for seed in SEEDS:
         value = DataGenerator(seed=seed).value(document["components"]["schemas"]["Subject"], root=document)
         assert base64.b64encode(base64.b64decode(value, validate=True)).decode() == value
+
+
+def test_a_closed_all_of_part_keeps_other_parts_properties_out() -> None:
+    """`allOf: [Closed, {properties: {extra}}]` with `additionalProperties: false` in Closed accepts
+    no `extra`: generated values leave it out rather than break the closed part."""
+    document = document_for(
+        {"allOf": [{"$ref": "#/components/schemas/Closed"}, {"type": "object", "properties": {"extra": {"type": "string"}}}]},
+        {"Closed": {"type": "object", "properties": {"a": {"type": "integer"}}, "additionalProperties": False}},
+    )
+    subject = document["components"]["schemas"]["Subject"]
+    for seed in SEEDS:
+        value = DataGenerator(seed=seed).record(subject, root=document)
+        assert "extra" not in value and errors(document, "#/components/schemas/Subject", value) == [], value

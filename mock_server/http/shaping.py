@@ -120,12 +120,14 @@ class Shaper:
                 out[prop] = self.shape(value[prop], sub, prop, depth + 1)
             elif prop in required:
                 out[prop] = self.shape(_MISSING, sub, prop, depth + 1)
-        for trigger, dependent in (schema.get("dependentSchemas") or {}).items():
-            # 2020-12: properties a present property brings along (`gift` -> `gift_message`)
-            if trigger in out and isinstance(dependent, dict):
-                for prop in (dependent.get("properties") or {}):
-                    if prop in value and prop not in out:
-                        out[prop] = value[prop]
+        for branch in self._applied_branches(schema, value, out):
+            declared = branch.get("properties") or {}
+            for prop in declared:
+                if prop in value and prop not in out:
+                    out[prop] = value[prop]
+            for prop in branch.get("required") or []:
+                if prop not in out:
+                    out[prop] = self.shape(value.get(prop, _MISSING), declared.get(prop, {}), prop, depth + 1)
         extra = schema.get("additionalProperties", schema.get("unevaluatedProperties", True))
         if extra is True or isinstance(extra, dict):
             for prop, sub_value in value.items():
@@ -133,6 +135,18 @@ class Shaper:
                     continue
                 out[prop] = sub_value if extra is True or extra == {} else self.shape(sub_value, extra, prop, depth + 1)
         return out
+
+    def _applied_branches(self, schema: dict[str, Any], value: dict[str, Any], out: dict[str, Any]) -> list[dict[str, Any]]:
+        """The 2020-12 subschemas that apply to this object beyond `properties`: each
+        `dependentSchemas` entry whose property is present (`gift` -> `gift_message`) and the
+        `then` or `else` its `if` picks. What they declare is kept from the stored value and what
+        they require is made, so `required` there holds and `unevaluatedProperties: false` sees
+        those properties evaluated."""
+        branches: list[Any] = [dep for trigger, dep in (schema.get("dependentSchemas") or {}).items() if trigger in out]
+        if "if" in schema:
+            branches.append(schema.get("then") if self.compiler.is_valid(schema["if"], value) else schema.get("else"))
+        resolved = [self.resolve(branch) for branch in branches if isinstance(branch, dict)]
+        return [branch for branch in resolved if isinstance(branch, dict)]
 
     def _shape_branches(self, value: Any, schema: dict[str, Any], branches: list[Any], name: str | None, depth: int) -> Any:
         if value is None and _allows_null(schema):

@@ -117,10 +117,28 @@ def refuse_remote_refs(document: dict[str, Any], path: Path | str) -> None:
         if is_remote(ref):
             place = locate(path, "#" + pointer) if Path(path).is_file() else None
             line, column = place if place else (None, None)
-            raise ContractError(
-                path, f"$ref '{ref}' at #{pointer} is remote; remote references are not fetched "
-                "(download the file next to the contract and refer to it by a relative path)",
-                line=line, column=column)
+            embedded = _embedded_ids(document).get(ref.partition("#")[0])
+            hint = (f"it names the $id of {embedded}, which is not supported: refer to it by its JSON pointer"
+                    if embedded else "remote references are not fetched (download the file next to the "
+                    "contract and refer to it by a relative path)")
+            raise ContractError(path, f"$ref '{ref}' at #{pointer}: {hint}", line=line, column=column)
+
+
+def _embedded_ids(document: Any) -> dict[str, str]:
+    """`{$id: JSON pointer}` of the schemas that name themselves with an absolute `$id`."""
+    found: dict[str, str] = {}
+    stack: list[tuple[Any, tuple[str, ...]]] = [(document, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            own = value.get("$id")
+            if isinstance(own, str) and is_remote(own):
+                found.setdefault(own.partition("#")[0], "#" + "".join(pointer_join("", key) for key in path))
+            stack.extend((item, (*path, key)) for key, item in value.items()
+                         if isinstance(item, (dict, list)) and not is_data(key, path[-2:], item))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, str(i))) for i, item in enumerate(value) if isinstance(item, (dict, list)))
+    return found
 
 
 def _remote_refs(document: Any) -> Iterator[tuple[str, str]]:

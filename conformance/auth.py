@@ -10,6 +10,7 @@ failure is reported, since a broken login is itself a contract violation.
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 import requests
 
 from conformance.contract import Contract, Operation
+from conformance.session.identity import Principal
 
 RETRY_LOGIN_AFTER = 30.0
 MAX_RATE_LIMIT_WAIT = 10.0
@@ -33,6 +35,18 @@ class Credentials:
     client_secret: str | None = None
     token: str | None = None
     api_key: str | None = None
+    basic: str | None = None  # USER:PASS for HTTP Basic on every request
+    headers: tuple[str, ...] = ()  # 'Name: value' sent on every request
+
+    def extra_headers(self) -> dict[str, str]:
+        """The headers given as they are (`--header`), plus `--basic` as an Authorization header."""
+        extra: dict[str, str] = {}
+        if self.basic:
+            extra["Authorization"] = "Basic " + base64.b64encode(self.basic.encode()).decode()
+        for line in self.headers:
+            name, _, value = line.partition(":")
+            extra[name.strip()] = value.strip()
+        return extra
 
 
 class AuthFailed(Exception):
@@ -66,6 +80,9 @@ class AuthSession:
         self.obtained_at = time.monotonic()
         self.failure: str | None = None
         self.failed_at = 0.0
+        self.principal = Principal()
+        self.method: str = "given token" if credentials.token else "not logged in"
+        self.issued: set[str] = {credentials.token} if credentials.token else set()
         self._lock = threading.Lock()
 
     # ---- what the contract offers ------------------------------------------------------
@@ -93,13 +110,32 @@ class AuthSession:
     # ---- public interface --------------------------------------------------------------
     def headers(self) -> dict[str, str]:
         """Headers carrying valid credentials (logging in or refreshing first if needed)."""
+        extra = self.credentials.extra_headers()
         if self.credentials.api_key and self.api_key_scheme and self.api_key_scheme.get("in") == "header":
-            return {str(self.api_key_scheme["name"]): self.credentials.api_key}
-        token = self.current_token()
+            self.method = f"API key in the {self.api_key_scheme['name']} header"
+            return {str(self.api_key_scheme["name"]): self.credentials.api_key, **extra}
+        if self.bearer_header.lower() in {name.lower() for name in extra}:
+            self.method = "headers given on the command line"
+            return extra  # the user's own credentials: no login
+        return {**self.token_headers(self.current_token()), **extra}
+
+    def token_headers(self, token: str | None) -> dict[str, str]:
         if not token:
             return {}
         name = self.bearer_header
         return {name: f"Bearer {token}" if name == "Authorization" else token}
+
+    def fresh_token(self) -> str | None:
+        """A token from a login of its own, for an operation that ends the session it is sent
+        with (logout, revocation): the shared login stays alive."""
+        if self.credentials.token:
+            return None
+        try:
+            token, _ = self._login()
+        except AuthFailed:
+            return None
+        self.issued.add(token)
+        return token
 
     def query(self) -> dict[str, str]:
         scheme = self.api_key_scheme
@@ -128,6 +164,8 @@ class AuthSession:
         with self._lock:
             if not self.credentials.token:
                 self.token = None
+                self.refresh_token = None
+                self.failure = None  # a lost session is logged in again at once, not in 30 s
 
     # ---- flows -------------------------------------------------------------------------
     def _renew(self) -> None:
@@ -137,23 +175,35 @@ class AuthSession:
                 return
             except AuthFailed:
                 pass
+        if not self._operation("login") and not self._operation("client-credentials"):
+            return  # nothing to log in through: the run goes on with what it was given
+        token, data = self._login()
+        self._take(data)
+
+    def _login(self) -> tuple[str, dict]:
+        """Log in through the contract's own operation; the token and the whole answer."""
         creds = self.credentials
         login = self._operation("login")
         client_flow = self._operation("client-credentials")
+        data: dict | None = None
         if client_flow and (creds.client_id or not login):
             client = self._client()
             if client:
-                self._take(self._send(client_flow, {"grant_type": "client_credentials", **client}))
-                return
-        if login:
+                data = self._send(client_flow, {"grant_type": "client_credentials", **client}, client=client)
+        if data is None and login:
             user = self._user()
             if user:
-                self._take(self._send(login, user))
-                return
-        if client_flow:
-            raise AuthFailed("no client credentials to log in with (--client-id/--client-secret)")
-        if login:
-            raise AuthFailed("no user to log in as (--username/--password)")
+                data = self._send(login, user)
+        if data is None:
+            if client_flow:
+                raise AuthFailed("no client credentials to log in with (--client-id/--client-secret)")
+            if login:
+                raise AuthFailed("no user to log in as (--username/--password)")
+            raise AuthFailed("the contract declares no login operation")
+        token = find_key(data, TOKEN_KEYS)
+        if not token:
+            raise AuthFailed(f"no access token in the login answer: {str(data)[:200]}")
+        return token, data
 
     def _user(self) -> dict[str, Any] | None:
         creds = self.credentials
@@ -178,46 +228,99 @@ class AuthSession:
             return {"client_id": demo["client_id"], "client_secret": demo.get("client_secret", "")}
         return None
 
-    def _send(self, operation: Operation, values: dict[str, Any]) -> dict:
-        """Call an auth operation with a body built from its own request schema."""
-        body = self.contract.resolve(operation.definition.get("requestBody") or {})
-        content = body.get("content") or {"application/json": {}}
-        media_type = next((kind for kind in content if "json" in kind), next(iter(content)))
-        schema = self.contract.resolve((content.get(media_type) or {}).get("schema") or {})
-        properties = schema.get("properties") or {}
-        required = set(schema.get("required") or [])
-        payload = {
-            name: values[name]
-            for name in properties
-            if values.get(name) is not None and (name in required or name in values)
-        }
-        if not properties:
-            payload = {key: value for key, value in values.items() if value is not None}
+    def _send(self, operation: Operation, values: dict[str, Any], *, client: dict[str, str] | None = None) -> dict:
+        """Call an auth operation as its document shows: each documented media type in turn
+        (see `login_encodings`), and for OAuth client credentials the secret in the body and
+        then by HTTP Basic (RFC 6749 section 2.3.1)."""
+        failures: list[str] = []
+        for media_type, schema in login_encodings(self.contract, operation):
+            payload = login_payload(self.contract.resolve(schema), values)
+            ways: list[tuple[str, dict[str, str], dict[str, Any]]] = [("", {}, payload)]
+            if client:
+                basic = base64.b64encode(f"{client['client_id']}:{client['client_secret']}".encode()).decode()
+                bare = {key: value for key, value in payload.items() if key not in ("client_id", "client_secret")}
+                ways.append((", client credentials by HTTP Basic", {"Authorization": f"Basic {basic}"}, bare))
+            for note, headers, body in ways:
+                answer = self._post(operation, media_type, headers, body)
+                if 200 <= answer.status_code < 300:
+                    try:
+                        data = answer.json()
+                    except ValueError:
+                        raise AuthFailed(f"{operation.id} answered {answer.status_code} without JSON") from None
+                    who = next((str(body[key]) for key in ("username", "email", "client_id") if body.get(key)), None) or values.get("client_id") or "?"
+                    self.method = f"{operation.label} ({operation.id}) as {who}, {media_type}{note}"
+                    return data if isinstance(data, dict) else {}
+                failures.append(f"{media_type}{note}: {answer.status_code} {answer.text[:120]}")
+                if answer.status_code == 429:
+                    break
+        raise AuthFailed(f"{operation.id} ({operation.label}) refused the login: " + "; ".join(failures)[:400])
+
+    def _post(self, operation: Operation, media_type: str, headers: dict[str, str], body: dict[str, Any]) -> requests.Response:
         url = self.base_url + operation.path
-        kwargs: dict[str, Any] = {"json": payload} if "json" in media_type else {"data": payload}
+        kwargs: dict[str, Any] = {"json": body} if "json" in media_type else {"data": body}
         try:
-            answer = requests.request(operation.method.upper(), url, timeout=self.timeout, **kwargs)
+            answer = requests.request(operation.method.upper(), url, headers=headers, timeout=self.timeout, **kwargs)
             wait = _retry_after(answer)
             if answer.status_code == 429 and wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
                 time.sleep(wait)  # the login is rate limited too: wait once, as a client would
-                answer = requests.request(operation.method.upper(), url, timeout=self.timeout, **kwargs)
+                answer = requests.request(operation.method.upper(), url, headers=headers, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise AuthFailed(f"{operation.id}: {exc}") from None
-        if not 200 <= answer.status_code < 300:
-            raise AuthFailed(f"{operation.id} ({operation.label}) answered {answer.status_code}: {answer.text[:200]}")
-        try:
-            return answer.json()
-        except ValueError:
-            raise AuthFailed(f"{operation.id} answered {answer.status_code} without JSON") from None
+        return answer
 
     def _take(self, data: dict) -> None:
         token = find_key(data, TOKEN_KEYS)
         if not token:
             raise AuthFailed(f"no access token in the login answer: {str(data)[:200]}")
         self.token = token
+        self.issued.add(token)
+        self.principal.from_login(data, token)
+        self.principal.learn(self._login_names(), "login credentials")
+
+    def _login_names(self) -> set[str]:
+        """The values the suite logged in with, and the demo account's own id when it is the one."""
+        names = {str(value) for key, value in (self._user() or {}).items() if key in ("username", "email") and value}
+        demo = (self.contract.auth.get("users") or [{}])[0]
+        if not self.credentials.username and demo.get("id") is not None:
+            names.add(str(demo["id"]))
+        client = (self.contract.auth.get("clients") or [{}])[0]
+        if not self.credentials.client_id and client.get("user_id") is not None:
+            names.add(str(client["user_id"]))
+        return names
         self.refresh_token = find_key(data, REFRESH_KEYS) or self.refresh_token
         self.obtained_at = time.monotonic()
         self.failure = None
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def login_encodings(contract: Contract, operation: Operation) -> list[tuple[str, dict]]:
+    """The media types to log in with, most faithful first: a form for an OAuth2 token request
+    (RFC 6749 section 4.4.2: the body has `grant_type`), else those whose own examples the
+    document shows, in the document's order; JSON when the operation documents no body."""
+    body = contract.resolve(operation.definition.get("requestBody") or {})
+    content = {kind: media for kind, media in (body.get("content") or {}).items() if isinstance(media, dict)}
+    if not content:
+        return [("application/json", {})]
+
+    def rank(kind: str) -> int:
+        media = content[kind]
+        schema = contract.resolve(media.get("schema") or {})
+        if kind == FORM and "grant_type" in (schema.get("properties") or {}):
+            return 0
+        return 1 if media.get("example") is not None or media.get("examples") else 2
+
+    usable = [kind for kind in content if "json" in kind or kind == FORM]
+    return [(kind, content[kind].get("schema") or {}) for kind in sorted(usable or list(content), key=rank)]
+
+
+def login_payload(schema: dict, values: dict[str, Any]) -> dict[str, Any]:
+    """The login values the request schema has fields for (all of them if it names none)."""
+    properties = schema.get("properties") or {}
+    if not properties:
+        return {key: value for key, value in values.items() if value is not None}
+    return {name: values[name] for name in properties if values.get(name) is not None}
 
 
 def _retry_after(answer: requests.Response) -> float | None:

@@ -5,8 +5,9 @@
     apitwin check ./openapi.yaml --base-url http://localhost:8080 --phases examples,fuzz \\
         --report junit:reports/apitwin.xml
 
-Exit codes: 0 the target conforms, 1 contract violations found, 2 usage error or target
-unreachable (one line on stderr, never a traceback).
+Exit codes: 0 the target conforms, 1 contract violations found (or less reach than
+`--min-reach`), 2 usage error, target unreachable, or the suite's session lost and not
+restored (one line on stderr, never a traceback).
 """
 
 from __future__ import annotations
@@ -27,13 +28,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="where the implementation answers (default: the bundled mock's address)")
     parser.add_argument("--asyncapi", help="AsyncAPI contract for the WebSocket phase (default: the API's own)")
     parser.add_argument("--ws-url", help="WebSocket origin, e.g. ws://host:port (default: from --base-url)")
-    auth = parser.add_argument_group("credentials (also APITWIN_USERNAME, _PASSWORD, _CLIENT_ID, _CLIENT_SECRET, _TOKEN, _API_KEY)")
+    auth = parser.add_argument_group("credentials (also APITWIN_USERNAME, _PASSWORD, _CLIENT_ID, _CLIENT_SECRET, _TOKEN, _API_KEY, _BASIC)")
     auth.add_argument("--username")
     auth.add_argument("--password")
     auth.add_argument("--client-id")
     auth.add_argument("--client-secret")
     auth.add_argument("--token", help="a ready bearer token (skips logging in)")
     auth.add_argument("--api-key")
+    auth.add_argument("--basic", metavar="USER:PASS", help="HTTP Basic credentials sent with every request")
+    auth.add_argument(
+        "--header", action="append", dest="headers", metavar="'NAME: VALUE'", help="a header sent with every request (repeatable)"
+    )
+    parser.add_argument(
+        "--destructive", action="store_true", default=None,
+        help="also change and delete data that existed before the run (default: only what the run creates)",
+    )
+    parser.add_argument("--min-reach", type=float, metavar="PCT", help="fail unless this share of requests reaches the operations' logic")
     parser.add_argument("--max-examples", type=int, help="examples generated per operation and phase (default 10)")
     parser.add_argument("--seed", type=int, help="make the run reproducible")
     parser.add_argument("--workers", type=int, help="operations tested in parallel (default 1)")
@@ -49,6 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="config file (default: ./apitwin.toml or [tool.apitwin] in ./pyproject.toml)")
     parser.add_argument("--list-checks", action="store_true", help="list every check and exit")
     parser.add_argument("--quiet", action="store_true", default=None, help="no live progress")
+    parser.add_argument(
+        "--strict", action="store_true", default=None,
+        help="fail on findings that rest only on an assumption (undocumented 4xx answers, 405/Allow niceties, x-apitwin-assumed), not only warn",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -111,4 +125,7 @@ def check(settings, console: Console) -> int:
     for kind, path in settings.report_files():
         reports.write(kind, [report], path)
         console.print(f"{kind} report written to {path}")
+    if report.session_lost:
+        print(f"apitwin check: {report.session_lost}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK if report.conforms else EXIT_VIOLATIONS

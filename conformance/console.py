@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from conformance.registry import CheckRegistry
-from conformance.results import Report
+from conformance.results import Finding, Report
 
 
 class LiveProgress:
@@ -45,44 +45,75 @@ class LiveProgress:
 def print_report(console: Console, report: Report) -> None:
     console.print()
     verdict = "[green]conforms[/]" if report.conforms else "[red]does not conform[/]"
-    console.print(f"[bold]{escape(report.api)}[/] at {escape(report.base_url)}: {verdict} ({report.duration:.1f}s)")
+    warned = f", {len(report.warnings)} warnings" if report.warnings else ""
+    console.print(f"[bold]{escape(report.api)}[/] at {escape(report.base_url)}: {verdict} ({report.duration:.1f}s{warned})")
     if report.phases:
         console.print("phases: " + ", ".join(f"{name} {status}" for name, status in report.phases.items()))
+    if report.auth:
+        console.print(f"auth: {escape(report.auth)}")
+    share = report.reach_share
+    if share is not None:
+        sent = sum(entry["sent"] for entry in report.reach.values())
+        colour = "red" if report.below_min_reach else "green" if share >= 90 else "yellow"
+        wanted = f" (--min-reach {report.min_reach:g}%)" if report.min_reach is not None else ""
+        console.print(f"reach: [{colour}]{share:.0f}%[/] of {sent} requests reached the operations' logic{wanted}")
+    for note in report.notes:
+        console.print(f"note: {escape(note)}")
     per_operation: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for (operation, check), tally in report.tallies.items():
         per_operation[operation][check] = [tally.passed, tally.failed]
+    for operation in report.not_tested:
+        per_operation.setdefault(operation, {})
     table = Table(title=f"{report.api}: checks per operation", show_lines=False)
     table.add_column("operation")
     table.add_column("checks", justify="right")
     table.add_column("runs", justify="right")
+    table.add_column("reached", justify="right")
     table.add_column("failed checks")
     for operation in sorted(per_operation):
         checks = per_operation[operation]
-        failed = sorted(name for name, (_, bad) in checks.items() if bad)
+        failed = sorted({f.check for f in report.failures if f.operation == operation})
         runs = sum(good + bad for good, bad in checks.values())
+        reach = report.reach.get(operation)
+        if failed:
+            verdict = "[red]" + escape(", ".join(failed)) + "[/]"
+        elif operation in report.not_tested:
+            verdict = "[yellow]not tested: " + escape(report.not_tested[operation]) + "[/]"
+        else:
+            verdict = "[green]none[/]"
         table.add_row(
             escape(operation),
             str(len(checks)),
             str(runs),
-            "[red]" + escape(", ".join(failed)) + "[/]" if failed else "[green]none[/]",
+            f"{reach['reached']}/{reach['sent']}" if reach else "-",
+            verdict,
         )
     if per_operation:
         console.print(table)
-    for index, finding in enumerate(report.findings, 1):
-        console.print(f"\n[bold red]{index}. {escape('[' + finding.check + ']')}[/] {escape(finding.operation)}: {escape(finding.title)}")
-        for label, text in (("expected", finding.expected), ("actual", finding.actual)):
-            lines = text.strip().splitlines()
-            if lines:
-                console.print(f"   {label + ':':<9} {escape(lines[0])}", soft_wrap=True)
-                for line in lines[1:]:
-                    console.print(f"             {escape(line)}", soft_wrap=True)
-        if finding.reproduce:
-            label = "transcript" if finding.transport == "websocket" else "reproduce"
-            console.print(f"   {label}:")
-            for line in finding.reproduce.strip().splitlines():
-                console.print(f"     {escape(line)}", soft_wrap=True)
+    for index, finding in enumerate(report.failures, 1):
+        print_finding(console, f"[bold red]{index}.", finding)
+    if report.warnings:
+        console.print("\n[bold yellow]Warnings[/] (the document does not state these; --strict fails on them):")
+    for index, finding in enumerate(report.warnings, 1):
+        print_finding(console, f"[bold yellow]W{index}.", finding)
+        console.print(f"   assumed:  {escape(finding.assumption)}", soft_wrap=True)
     for error in report.errors:
         console.print(f"[yellow]error:[/] {escape(error)}")
+
+
+def print_finding(console: Console, number: str, finding: Finding) -> None:
+    console.print(f"\n{number} {escape('[' + finding.check + ']')}[/] {escape(finding.operation)}: {escape(finding.title)}")
+    for label, text in (("expected", finding.expected), ("actual", finding.actual)):
+        lines = text.strip().splitlines()
+        if lines:
+            console.print(f"   {label + ':':<9} {escape(lines[0])}", soft_wrap=True)
+            for line in lines[1:]:
+                console.print(f"             {escape(line)}", soft_wrap=True)
+    if finding.reproduce:
+        label = "transcript" if finding.transport == "websocket" else "reproduce"
+        console.print(f"   {label}:")
+        for line in finding.reproduce.strip().splitlines():
+            console.print(f"     {escape(line)}", soft_wrap=True)
 
 
 def print_checks(console: Console, registry: CheckRegistry) -> None:

@@ -125,6 +125,13 @@ class Contract:
         return self.declarations.get("auth") or {}
 
     @property
+    def states_valid_credentials(self) -> bool:
+        """Whether the contract says which credentials are valid (``x-apitwin.auth`` or an
+        operation with ``x-apitwin-auth``). Without that, its security schemes only say what kind
+        of credential travels where, and "this made-up key must be refused" is our guess."""
+        return bool(self.auth) or next(self.operations_with("auth"), None) is not None
+
+    @property
     def rate_limits(self) -> list[dict]:
         return list(self.declarations.get("rate_limits") or [])
 

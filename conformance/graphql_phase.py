@@ -100,5 +100,5 @@ def run_graphql(target: Target, settings: CheckSettings, enabled: set[str], sess
     for key, tally in graph_report.tallies.items():
         report.tallies[key] = tally
     report.errors.extend(graph_report.errors)
-    report.phases["graphql"] = "failure" if report.findings else "success"
+    report.phases["graphql"] = "failure" if report.failures else "success"
     return report

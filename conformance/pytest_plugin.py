@@ -76,7 +76,7 @@ class ApitwinItem(pytest.Item):
 
     def runtest(self) -> None:
         report = self.run.get()
-        findings = [finding for finding in report.findings if finding.check == self.check]
+        findings = [finding for finding in report.failures if finding.check == self.check]
         if findings:
             raise ApitwinFailure(findings)
 

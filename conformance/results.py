@@ -21,6 +21,8 @@ class Finding:
     expected: str = ""
     actual: str = ""
     reproduce: str = ""  # a curl command, or a WebSocket transcript
+    #: why this rests on an assumption rather than on the document ("" when the document states it)
+    assumption: str = ""
 
     def key(self) -> tuple[str, str, str, str]:
         return (self.check, self.operation, self.title, self.expected)
@@ -30,6 +32,8 @@ class Finding:
 class Tally:
     passed: int = 0
     failed: int = 0
+    #: of the failed runs, those whose finding rests only on an assumption
+    assumed: int = 0
 
 
 @dataclass
@@ -43,16 +47,49 @@ class Report:
     errors: list[str] = field(default_factory=list)  # problems running a phase, not violations
     phases: dict[str, str] = field(default_factory=dict)  # phase -> passed | failed | skipped: why
     duration: float = 0.0
+    #: operation -> {"sent": n, "reached": m}: requests that got past auth and rate limits
+    reach: dict[str, dict[str, int]] = field(default_factory=dict)
+    not_tested: dict[str, str] = field(default_factory=dict)  # operation -> why
+    auth: str = ""  # how the suite logged in
+    session_lost: str | None = None  # the one line saying after which request, if it was
+    notes: list[str] = field(default_factory=list)
+    min_reach: float | None = None  # percent, from --min-reach
+
+    @property
+    def reach_share(self) -> float | None:
+        """Reached / sent over all operations, in percent (None when nothing was counted)."""
+        sent = sum(entry["sent"] for entry in self.reach.values())
+        return None if not sent else 100.0 * sum(entry["reached"] for entry in self.reach.values()) / sent
+
+    @property
+    def below_min_reach(self) -> bool:
+        share = self.reach_share
+        return self.min_reach is not None and (share or 0.0) < self.min_reach
+
+    #: assumptions fail the run too (--strict)
+    strict: bool = False
+
+    @property
+    def failures(self) -> list[Finding]:
+        """Findings that fail the run: what the document states, and with --strict everything."""
+        return [f for f in self.findings if self.strict or not f.assumption]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Findings resting only on an assumption: listed, and failing the run only with --strict."""
+        return [] if self.strict else [f for f in self.findings if f.assumption]
 
     @property
     def conforms(self) -> bool:
-        return not self.findings and not self.errors
+        return not self.failures and not self.errors and not self.below_min_reach
 
     def add_finding(self, finding: Finding) -> None:
         """Record a violation once: the same fault seen on many inputs is one finding."""
         if all(existing.key() != finding.key() for existing in self.findings):
             self.findings.append(finding)
         self.count(finding.operation, finding.check, passed=False)
+        if finding.assumption:
+            self.tallies[(finding.operation, finding.check)].assumed += 1
 
     def count(self, operation: str, check: str, *, passed: bool) -> None:
         tally = self.tallies.setdefault((operation, check), Tally())
@@ -62,7 +99,7 @@ class Report:
             tally.failed += 1
 
     def failed_checks(self) -> set[str]:
-        return {finding.check for finding in self.findings}
+        return {finding.check for finding in self.failures}
 
     def merge(self, other: "Report") -> None:
         for finding in other.findings:
@@ -72,8 +109,17 @@ class Report:
             mine = self.tallies.setdefault(key, Tally())
             mine.passed += tally.passed
             mine.failed += tally.failed
+            mine.assumed += tally.assumed
         self.errors.extend(other.errors)
         self.phases.update(other.phases)
+        for operation, entry in other.reach.items():
+            mine = self.reach.setdefault(operation, {"sent": 0, "reached": 0})
+            mine["sent"] += entry["sent"]
+            mine["reached"] += entry["reached"]
+        self.not_tested.update(other.not_tested)
+        self.notes.extend(other.notes)
+        self.session_lost = self.session_lost or other.session_lost
+        self.auth = self.auth or other.auth
 
     def to_dict(self) -> dict:
         return {
@@ -82,10 +128,20 @@ class Report:
             "conforms": self.conforms,
             "duration_seconds": round(self.duration, 3),
             "phases": dict(self.phases),
-            "findings": [asdict(finding) for finding in self.findings],
+            "auth": self.auth,
+            "session_lost": self.session_lost,
+            "reach_percent": None if self.reach_share is None else round(self.reach_share, 1),
+            "min_reach_percent": self.min_reach,
+            "reach": {operation: dict(entry) for operation, entry in sorted(self.reach.items())},
+            "not_tested": dict(sorted(self.not_tested.items())),
+            "notes": list(self.notes),
+            "strict": self.strict,
+            "findings": [asdict(finding) for finding in self.failures],
+            "warnings": [asdict(finding) for finding in self.warnings],
             "errors": list(self.errors),
             "checks": [
-                {"operation": operation, "check": check, "passed": tally.passed, "failed": tally.failed}
+                {"operation": operation, "check": check, "passed": tally.passed, "failed": tally.failed, "assumed": tally.assumed,
+                 "not_tested": operation in self.not_tested}
                 for (operation, check), tally in sorted(self.tallies.items())
             ],
         }

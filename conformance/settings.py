@@ -34,6 +34,7 @@ ENVIRONMENT = {
     "client_secret": "APITWIN_CLIENT_SECRET",
     "token": "APITWIN_TOKEN",
     "api_key": "APITWIN_API_KEY",
+    "basic": "APITWIN_BASIC",
 }
 
 
@@ -53,6 +54,10 @@ class CheckSettings:
     client_secret: str | None = None
     token: str | None = None
     api_key: str | None = None
+    basic: str | None = None  # USER:PASS
+    headers: list[str] = field(default_factory=list)  # 'Name: value'
+    destructive: bool = False
+    min_reach: float | None = None  # percent
     max_examples: int = DEFAULT_MAX_EXAMPLES
     seed: int | None = None
     workers: int = 1
@@ -65,6 +70,8 @@ class CheckSettings:
     time_budget: float | None = None
     request_timeout: float = 10.0
     quiet: bool = False
+    #: findings that rest only on an assumption fail the run too
+    strict: bool = False
 
     @property
     def credentials(self) -> Credentials:
@@ -75,6 +82,8 @@ class CheckSettings:
             client_secret=self.client_secret,
             token=self.token,
             api_key=self.api_key,
+            basic=self.basic,
+            headers=tuple(self.headers),
         )
 
     def report_files(self) -> list[tuple[str, Path]]:
@@ -99,6 +108,14 @@ class CheckSettings:
             raise SettingsError("--max-examples must be at least 1")
         if self.workers < 1:
             raise SettingsError("--workers must be at least 1")
+        if self.basic is not None and ":" not in self.basic:
+            raise SettingsError("--basic: expected USER:PASS")
+        for line in self.headers:
+            name, colon, _ = line.partition(":")
+            if not colon or not name.strip() or any(char.isspace() for char in name.strip()):
+                raise SettingsError(f"--header {line!r}: expected 'Name: value'")
+        if self.min_reach is not None and not 0 <= self.min_reach <= 100:
+            raise SettingsError("--min-reach must be a percentage between 0 and 100")
         if self.time_budget is not None and self.time_budget <= 0:
             raise SettingsError("--time-budget must be positive")
         self.report_files()
@@ -163,6 +180,8 @@ def from_sources(flags: dict[str, Any], config: dict | None, environ: dict[str, 
             merged[name] = [part.strip() for part in value.split(",") if part.strip()]
         elif isinstance(value, list):
             merged[name] = [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+    if isinstance(merged.get("headers"), str):  # a header value may hold commas: never split
+        merged["headers"] = [merged["headers"]]
     try:
         return CheckSettings(**merged)
     except TypeError as exc:

@@ -14,6 +14,8 @@ from conformance import registry as checks_registry
 from conformance.auth import AuthSession
 from conformance.http.runner import Progress, run_http
 from conformance.results import Report
+from conformance.session.guard import SessionGuard
+from conformance.session.reach import ReachCounter
 from conformance.settings import CheckSettings
 from conformance.target import Target
 
@@ -24,6 +26,7 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
     registry = checks_registry.load_all()
     enabled = settings.enabled_checks(registry.names())
     session = AuthSession(target.contract, target.base_url, settings.credentials, timeout=settings.request_timeout)
+    guard = SessionGuard(target.contract, session, destructive=settings.destructive, timeout=settings.request_timeout)
     started = time.monotonic()
     with_graphql = "graphql" in settings.phases and target.contract.graphql_path is not None
     http_settings = settings
@@ -31,7 +34,7 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
         share = (1 - GRAPHQL_SHARE) if with_graphql else 1.0
         http_settings = dataclasses.replace(settings, time_budget=settings.time_budget * share * 0.9)
     http_checks = [info for info in registry.select("http", enabled) if info.function]
-    report = run_http(target, http_settings, enabled, session, http_checks, progress)
+    report = run_http(target, http_settings, enabled, session, http_checks, progress, guard=guard)
     if "websocket" in settings.phases:
         from conformance.websocket.runner import run_websocket
 
@@ -47,4 +50,29 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
     elif "graphql" in settings.phases:
         report.phases["graphql"] = "skipped: no GraphQL schema"
     report.duration = time.monotonic() - started
+    record_reach(report, guard.reach, target, settings)
+    report.auth = session.method + (f"; logged in again {guard.relogins} time(s)" if guard.relogins else "")
+    report.min_reach = settings.min_reach
+    report.strict = settings.strict
     return report
+
+
+def record_reach(report: Report, counter: ReachCounter, target: Target, settings: CheckSettings) -> None:
+    """Reach per operation, and every selected HTTP operation no request reached listed as
+    not tested (the WebSocket handshake operations are the WebSocket phase's)."""
+    report.reach = {label: {"sent": tally.sent, "reached": tally.reached} for label, tally in counter.tallies.items()}
+    if not any(phase in ("examples", "fuzz", "coverage", "fuzzing", "stateful") for phase in settings.phases):
+        return
+    for operation in target.contract.operations.values():
+        if "101" in {str(code) for code in (operation.definition.get("responses") or {})}:
+            continue
+        names = {operation.id, operation.path, operation.label, *operation.tags}
+        if (settings.include and not names & set(settings.include)) or names & set(settings.exclude):
+            continue
+        if operation.label in report.not_tested:
+            continue
+        entry = report.reach.get(operation.label)
+        if entry is None:
+            report.not_tested[operation.label] = "no request with valid credentials was sent"
+        elif not entry["reached"]:
+            report.not_tested[operation.label] = f"all {entry['sent']} request(s) were turned away (401/403 with valid credentials, or 429)"

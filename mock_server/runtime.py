@@ -56,7 +56,9 @@ class ApiRuntime:
         from mock_server.contracts.loader import load_document
 
         if api.openapi is None:
-            raise ValueError(f"{api.name}: no openapi.yaml to serve over HTTP")
+            if api.asyncapi is None:
+                raise ValueError(f"{api.name}: no openapi.yaml or asyncapi.yaml to serve")
+            return cls.from_document(http_side_of(load_document(api.asyncapi)), settings, name=api.name, api=api)
         document = load_document(api.openapi)
         return cls.from_document(document, settings, name=api.name, spec_path=Path(api.openapi), api=api)
 
@@ -133,6 +135,25 @@ class ApiRuntime:
 
     def close(self) -> None:
         self.store.close()
+
+
+def http_side_of(asyncapi: dict[str, Any]) -> dict[str, Any]:
+    """The HTTP side of an API that has only an AsyncAPI contract: no operations, its title and
+    version, and its root ``x-apitwin`` (port, error envelope). The WebSocket side is the API."""
+    info = asyncapi.get("info") if isinstance(asyncapi.get("info"), dict) else {}
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": str(info.get("title") or "AsyncAPI"), "version": str(info.get("version") or "0")},
+        "paths": {},
+    }
+    if isinstance(asyncapi.get("x-apitwin"), dict):
+        document["x-apitwin"] = {k: v for k, v in asyncapi["x-apitwin"].items() if k in ("port", "errors", "docs")}
+    schemes = (asyncapi.get("components") or {}).get("securitySchemes")
+    if isinstance(schemes, dict):  # what the handshake takes, as OpenAPI names it (the start-up table shows it)
+        document["components"] = {"securitySchemes": {
+            name: {**scheme, "type": "apiKey"} if scheme.get("type") == "httpApiKey" else scheme
+            for name, scheme in schemes.items() if isinstance(scheme, dict)}}
+    return document
 
 
 def _declared_max_connections(api: Any) -> int | None:

@@ -116,9 +116,9 @@ def prepare(args: argparse.Namespace) -> list[PreparedServer]:
         apis = [resolve_target(t) for t in args.targets] if args.targets else [a for a in bundled_apis() if a.openapi]
     except ContractError as error:
         raise UsageError(str(error)) from None
-    apis = [a for a in apis if a.openapi is not None] or apis
+    apis = [a for a in apis if a.openapi is not None or a.asyncapi is not None]
     if not apis:
-        raise UsageError("nothing to serve: no OpenAPI contract found")
+        raise UsageError("nothing to serve: no OpenAPI or AsyncAPI contract found")
     if args.port is not None and len(apis) > 1:
         raise UsageError("--port needs exactly one target (each API otherwise uses its contract's x-apitwin.port)")
     names = [a.name for a in apis]
@@ -128,8 +128,6 @@ def prepare(args: argparse.Namespace) -> list[PreparedServer]:
     prepared: list[PreparedServer] = []
     try:
         for api in apis:
-            if api.openapi is None:
-                raise UsageError(f"{api.name}: no openapi.yaml to serve")
             api_settings = settings
             if settings.state_file is not None and len(apis) > 1:
                 api_settings = replace(settings, state_file=settings.state_file.with_name(f"{settings.state_file.name}.{api.name}"))
@@ -139,7 +137,7 @@ def prepare(args: argparse.Namespace) -> list[PreparedServer]:
             except (ContractError, DowngradeError, StateFileError) as error:
                 raise UsageError(str(error)) from None
             except Exception as error:  # a contract the engine cannot serve: say which and why
-                raise UsageError(f"{api.openapi}: cannot serve this contract: {type(error).__name__}: {error}") from None
+                raise UsageError(f"{api.openapi or api.asyncapi}: cannot serve this contract: {type(error).__name__}: {error}") from None
             port = args.port if args.port is not None else (api.port or runtime.declarations.get("port") or FALLBACK_PORT)
             runtime.stats.port = int(port)
             prepared.append(PreparedServer(app, args.host, int(port), bind(args.host, int(port))))
@@ -208,16 +206,26 @@ def print_table(servers: list[PreparedServer]) -> None:
     table.add_column("API", style="bold")
     table.add_column("URL")
     table.add_column("docs")
+    table.add_column("auth")
     table.add_column("demo credentials")
     for server in servers:
         app = server.app
         base = server.url + app.base_path
         ui = next((p for p, kind in app.docs_paths.items() if kind == "ui"), None)
         ui = ui or next((op.path for op in app.runtime.operations.values() if op.extension("x-apitwin-docs") in ("swagger-ui", "ui")), None)
+        if not app.runtime.operations and getattr(app.runtime.api, "asyncapi", None):
+            base = "ws" + base[len("http"):]  # an AsyncAPI contract alone: the WebSocket API is the API
         login_fields = _login_fields(app.runtime)
-        table.add_row(app.runtime.name, base, (server.url + ui) if ui else "-", demo_credentials(app.runtime.declarations, login_fields))
+        table.add_row(app.runtime.name, base, (server.url + ui) if ui else "-", auth_mode(app.runtime),
+                      demo_credentials(app.runtime.declarations, login_fields))
     Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
     print("Ctrl-C stops the mock.", flush=True)
+
+
+def auth_mode(runtime: Any) -> str:
+    """What the mock accepts: the tokens it issues (the contract declares ``x-apitwin.auth``),
+    or any well-formed credential of the kinds the contract's security schemes name."""
+    return str(getattr(runtime.authenticator, "mode", "-"))
 
 
 def _login_fields(runtime: Any) -> set[str]:

@@ -1,4 +1,5 @@
-"""`apitwin lint [API|PATH ...]`: validate contracts; exit 0 clean, 1 problems, 2 bad usage."""
+"""`apitwin lint [API|PATH ...]`: validate contracts; exit 0 clean (warnings allowed), 1 problems,
+2 bad usage."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem.format())
     print(_summary(problems, files))
-    return EXIT_PROBLEMS if problems else EXIT_CLEAN
+    return EXIT_PROBLEMS if any(problem.is_error for problem in problems) else EXIT_CLEAN
 
 
 def _targets(names: list[str]) -> list[Api | Path] | None:
@@ -76,13 +77,21 @@ def _summary(problems: list[Problem], files: int) -> str:
     checked = f"{files} contract file{'s' if files != 1 else ''} checked"
     if not problems:
         return f"{checked}, no problems"
+    errors = sum(1 for problem in problems if problem.is_error)
+    warnings = len(problems) - errors
+    counts = [_count(errors, "problem")] if errors else []
+    if warnings:
+        counts.append(_count(warnings, "warning"))
     affected = len({problem.path for problem in problems})
-    return (f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {affected} "
-            f"file{'s' if affected != 1 else ''} ({checked})")
+    return f"{' and '.join(counts)} in {_count(affected, 'file')} ({checked})"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _print_rules() -> None:
     width = max(len(current.name) for current in RULES)
     for current in RULES:
         kinds = ",".join(sorted(current.kinds))
-        print(f"{current.name:<{width}}  {kinds:<16}  {current.summary}")
+        print(f"{current.name:<{width}}  {kinds:<16}  {current.severity:<7}  {current.summary}")

@@ -19,6 +19,10 @@ class Finding:
     line: int | None = None
     column: int | None = None
     file: Path | None = None
+    severity: str | None = None  # None: the rule's own
+
+
+ERROR, WARNING = "error", "warning"
 
 
 @dataclass(frozen=True)
@@ -30,13 +34,20 @@ class Problem:
     column: int | None
     rule: str
     message: str
+    severity: str = ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
 
     def format(self, relative_to: Path | None = None) -> str:
-        """`path:line:col: [rule] message`, the form editors and CI annotations read."""
+        """`path:line:col: [rule] message` (`[rule] warning: message` for a warning), the form
+        editors and CI annotations read."""
         where = display_path(self.path, relative_to)
         if self.line is not None:
             where += f":{self.line}:{self.column or 1}"
-        return f"{where}: [{self.rule}] {self.message}"
+        severity = "" if self.is_error else f"{self.severity}: "
+        return f"{where}: [{self.rule}] {severity}{self.message}"
 
 
 def display_path(path: Path, relative_to: Path | None = None) -> str:

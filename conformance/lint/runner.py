@@ -23,7 +23,20 @@ def lint_file(path: Path, kind: str | None = None, rules: Sequence[Rule] = RULES
         problems.extend(found)
         if found and current.gate:
             break
-    return sorted(problems, key=_order)
+    return sorted(_once(problems), key=_order)
+
+
+def _once(problems: list[Problem]) -> list[Problem]:
+    """Each problem once: two validators (or one walking a shared schema twice) that find the
+    same thing at the same place say it once, under the first rule that found it."""
+    seen: set[tuple[Path, int | None, int | None, str]] = set()
+    unique = []
+    for problem in problems:
+        key = (problem.path, problem.line, problem.column, problem.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    return unique
 
 
 def lint_api(api: Api, rules: Sequence[Rule] = RULES) -> list[Problem]:
@@ -56,7 +69,8 @@ def _place(contract: Contract, current: Rule, finding: Finding) -> Problem:
         located = locate(path, finding.pointer)
         if located is not None:
             line, column = located
-    return Problem(path=path, line=line, column=column, rule=current.name, message=finding.message)
+    return Problem(path=path, line=line, column=column, rule=current.name, message=finding.message,
+                   severity=finding.severity or current.severity)
 
 
 def _order(problem: Problem) -> tuple[str, int, int]:

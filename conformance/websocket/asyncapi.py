@@ -36,6 +36,7 @@ class Message:
     payload: dict
     examples: list[Any]
     binary: bool = False
+    correlation: str | None = None  # dotted path of its correlationId in the payload
 
 
 @dataclass
@@ -122,7 +123,8 @@ class AsyncContract:
         examples = [example["payload"] for example in node.get("examples") or [] if isinstance(example, dict) and "payload" in example]
         content_type = str(node.get("contentType", ""))
         binary = "octet-stream" in content_type or payload.get("format") == "binary" or payload.get("type") == "string" and "binary" in str(payload)
-        return Message(name=str(node.get("name") or name_hint), payload=payload, examples=examples, binary=binary)
+        return Message(name=str(node.get("name") or name_hint), payload=payload, examples=examples, binary=binary,
+                       correlation=correlation_path(self.resolve(node.get("correlationId"))))
 
     @cached_property
     def channels(self) -> dict[str, Channel]:
@@ -134,7 +136,7 @@ class AsyncContract:
             for name, node in (definition.get("messages") or {}).items():
                 channel.messages[name] = self.message(node, name)
             ways: list[TokenWay] = []
-            for server_ref in definition.get("servers") or list((self.document.get("servers") or {}).values())[:1]:
+            for server_ref in definition.get("servers") or list((self.document.get("servers") or {}).values()):
                 server = self.resolve(server_ref)
                 for requirement in server.get("security") or []:
                     scheme = self.resolve(requirement) if isinstance(requirement, dict) and "$ref" in requirement else None
@@ -166,8 +168,13 @@ class AsyncContract:
             channel_ref = (definition.get("channel") or {}).get("$ref", "")
             channel_id = channel_ref.rsplit("/", 1)[-1]
             messages = [pair[1] for ref in definition.get("messages") or [] if (pair := self.message_by_ref(ref))]
-            reply = definition.get("reply") or {}
+            if not definition.get("messages") and channel_id in self.channels:  # none named: all of its channel's
+                messages = list(self.channels[channel_id].messages.values())
+            reply = self.resolve(definition.get("reply") or {})
             replies = [pair[1] for ref in reply.get("messages") or [] if (pair := self.message_by_ref(ref))]
+            reply_channel = str((reply.get("channel") or {}).get("$ref", "")).rsplit("/", 1)[-1]
+            if not reply.get("messages") and reply_channel in self.channels:  # reply: {channel} alone
+                replies = list(self.channels[reply_channel].messages.values())
             found.append(
                 WsOperation(
                     id=op_id,
@@ -182,22 +189,51 @@ class AsyncContract:
             )
         return found
 
+    def sharing(self, channel: Channel) -> set[str]:
+        """The ids of the channels at `channel`'s address: one connection carries all of their
+        messages (a feed where every channel's address is ``/``)."""
+        return {other.id for other in self.channels.values() if other.address == channel.address}
+
+    def endpoints(self) -> list[Channel]:
+        """One channel per address, the first of those sharing it, with all their token ways."""
+        found: dict[str, Channel] = {}
+        for channel in self.channels.values():
+            first = found.setdefault(channel.address, channel)
+            if first is not channel:
+                first.token_ways += [way for way in channel.token_ways if way not in first.token_ways]
+        return list(found.values())
+
+    def operations_at(self, channel: Channel) -> list[WsOperation]:
+        ids = self.sharing(channel)
+        return [op for op in self.operations if op.channel in ids]
+
     def client_messages(self, channel: Channel) -> list[Message]:
-        return [m for op in self.operations if op.channel == channel.id and op.action == "receive" for m in op.messages]
+        return [m for op in self.operations_at(channel) if op.action == "receive" for m in op.messages]
 
     def server_messages(self, channel: Channel) -> list[Message]:
-        found = [m for op in self.operations if op.channel == channel.id and op.action == "send" for m in op.messages]
-        found += [m for op in self.operations if op.channel == channel.id for m in op.replies if op.action == "receive"]
+        operations = self.operations_at(channel)
+        found = [m for op in operations if op.action == "send" for m in op.messages]
+        found += [m for op in operations for m in op.replies if op.action == "receive"]
         return found
 
     def error_message(self, channel: Channel) -> Message | None:
-        name = channel.extension("error-message")
-        if name and name in channel.messages:
-            return channel.messages[name]
-        for op in self.operations:
-            if op.channel == channel.id and op.trigger == "invalid-frame" and op.messages:
+        for other in (c for c in self.channels.values() if c.id in self.sharing(channel)):
+            name = other.extension("error-message")
+            if name and name in other.messages:
+                return other.messages[name]
+        for op in self.operations_at(channel):
+            if op.trigger == "invalid-frame" and op.messages:
                 return op.messages[0]
         return None
+
+
+def correlation_path(declared: Any) -> str | None:
+    """``{location: '$message.payload#/reqid'}`` -> ``reqid``."""
+    location = declared.get("location") if isinstance(declared, dict) else None
+    if not isinstance(location, str) or not location.startswith("$message.payload#"):
+        return None
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in location.partition("#")[2].strip("/").split("/") if p]
+    return ".".join(parts) or None
 
 
 def token_way(scheme: dict) -> TokenWay | None:

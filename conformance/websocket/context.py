@@ -33,6 +33,8 @@ class WsContext:
         self.last_handshake = ""
         self.frame_failures: set[str] = set()
         self.address_params: dict[str, dict[str, str]] = {}
+        #: addresses that need a token the run does not have (only their refusal was tested)
+        self.untested: list[str] = []
 
     def finding(self, check: str, operation: str, violated: Violated, transcript: str) -> None:
         self.report.add_finding(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.websocket.asyncapi import Channel, Message, WsOperation
 from conformance.websocket.connection import Connection, Violated
-from conformance.websocket.copies import mismatches
+from conformance.websocket.copies import ABSENT, lookup, mismatches
 from conformance.websocket.generate import broken, draw, strategy
 
 if TYPE_CHECKING:
@@ -100,6 +100,25 @@ async def replies(run: WsContext, channel: Channel, op: WsOperation, opened: lis
             ):
                 continue
             require_copies(run, channel, op.effect.get("reply_copy"), frame, reply, f"the {message.name} reply")
+            require_correlation(run, message, frame, [r for r in op.replies if contract.valid(r, reply)], reply)
+
+
+def require_correlation(run: WsContext, message: Message, sent: Any, matched: list[Message], reply: Any) -> None:
+    """Where the client message and the reply both document a ``correlationId``, the reply
+    carries the request's value there."""
+    if not message.correlation or isinstance(sent, bytes):
+        return
+    value = lookup(sent, message.correlation)
+    documented = [r for r in matched if r.correlation]
+    if value is ABSENT or not documented:
+        return
+    if all(lookup(reply, r.correlation) != value for r in documented):
+        where = documented[0].correlation
+        raise Violated(
+            f"the {message.name} reply does not carry its correlationId",
+            f"{where} = {value!r} (correlationId of {message.name} and {documented[0].name})",
+            f"{where} = {lookup(reply, where) if lookup(reply, where) is not ABSENT else 'absent'}",
+        )
 
 
 async def invalid(run: WsContext, channel: Channel, opened: list[Connection]) -> None:

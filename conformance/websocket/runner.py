@@ -54,9 +54,12 @@ async def perform(run: WsContext, check: str, operation: str, probe: Probe) -> N
 
 async def check_channel(run: WsContext, channel: Channel) -> None:
     label = f"WS {channel.address}"
-    operations = [op for op in run.contract.operations if op.channel == channel.id]
+    operations = run.contract.operations_at(channel)
     if channel.token_ways:
         await perform(run, "ws_handshake_auth", label, lambda opened: handshake.handshake_auth(run, channel, opened))
+        if not run.session.current_token() and not run.target.contract.states_valid_credentials:
+            run.untested.append(channel.address)  # nothing to connect with: the user's to give (--token)
+            return
     if any(op.trigger == "connect" for op in operations):
         await perform(run, "ws_welcome", label, lambda opened: exchange.welcome(run, channel, operations, opened))
     for op in operations:
@@ -77,7 +80,7 @@ async def check_channel(run: WsContext, channel: Channel) -> None:
 
 
 async def check_channels(run: WsContext) -> None:
-    for channel in run.contract.channels.values():
+    for channel in run.contract.endpoints():
         await check_channel(run, channel)
 
 
@@ -86,8 +89,11 @@ def run_websocket(target: Target, settings: CheckSettings, enabled: set[str], se
     if not target.contract.asyncapi or not target.ws_url:
         report.phases["websocket"] = "skipped: no AsyncAPI contract"
         return report
-    asyncio.run(check_channels(WsContext(target, settings, enabled, session, report)))
-    report.phases["websocket"] = "failure" if report.findings else "success"
+    run = WsContext(target, settings, enabled, session, report)
+    asyncio.run(check_channels(run))
+    report.phases["websocket"] = "failure" if report.failures else "success"
+    if run.untested:
+        report.phases["websocket"] += f" (only the handshake refusal tested at {', '.join(run.untested)}: no token; pass --token)"
     if progress is not None:
-        progress("websocket", "done", len(report.findings))
+        progress("websocket", "done", len(report.failures))
     return report

@@ -18,7 +18,9 @@ from mock_server.auth.errors import AuthError, Failures
 from mock_server.auth.flows import Flows
 from mock_server.auth.lockout import Lockout
 from mock_server.auth.principal import Principal
+from mock_server.auth.requirements import first_met
 from mock_server.auth.tokens import TokenProblem, TokenService
+from mock_server.auth.wellformed import WellFormedAuth, api_key_value, describe, header_value
 
 
 class Authenticator:
@@ -39,7 +41,16 @@ class Authenticator:
 
             generator = DataGenerator(seed, stream="auth")  # never the ids the mock's own generator makes
         self.flows = Flows(self, generator)
+        self.well_formed = None if self.config.issues_tokens else WellFormedAuth(self.config.schemes, self.failures, title)
         self.reset()
+
+    @property
+    def mode(self) -> str:
+        """What is accepted, for the start-up table: ``issued tokens``, ``any well-formed ...``
+        for a contract that declares schemes but not how tokens are issued, or ``-``."""
+        if self.well_formed is None:
+            return "issued tokens"
+        return describe(self.config.schemes)
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
@@ -55,27 +66,23 @@ class Authenticator:
         Alternatives are tried in order; the first one whose credentials are present and valid
         wins. Present but bad credentials fail with their own reason (expired, revoked, ...).
         """
-        requirements = [r for r in (security or []) if isinstance(r, dict)]
-        optional = not requirements or any(not r for r in requirements)
-        problem: AuthError | None = None
-        for requirement in requirements:
-            if not requirement:
-                continue
-            try:
-                principal = self._satisfy(requirement, headers, query)
-            except AuthError as error:
-                problem = problem or error
-                continue
-            if principal is not None:
-                return principal
-        if problem is not None:
-            raise problem
-        if optional:
+        if self.well_formed is not None:
+            return self.well_formed.authenticate(headers, query, security)
+        outcome = first_met(security, lambda requirement: self._satisfy(dict(requirement), headers, query), AuthError)
+        if outcome.principal is not None:
+            return outcome.principal
+        if outcome.refusal is not None:
+            raise outcome.refusal
+        if outcome.optional:
             return None
         raise self.failures.error("missing_token", headers=self._challenge())
 
-    def verify_token(self, token: str) -> Principal:
-        """The principal of an access token (or a declared static token); AuthError otherwise."""
+    def verify_token(self, token: str, scheme: Mapping[str, Any] | None = None) -> Principal:
+        """The principal of an access token (or a declared static token); AuthError otherwise.
+        Without issued tokens (no declarations), any token well formed for `scheme` (the one it
+        came by, e.g. a JWT for ``bearerFormat: JWT``)."""
+        if self.well_formed is not None:
+            return self.well_formed.verify_token(token, scheme)
         for static in self.config.static_tokens:
             if token == static.get("token"):
                 return self._static_principal(static)
@@ -163,7 +170,7 @@ def _credential(scheme: dict, headers: Mapping[str, str], query: Mapping[str, st
     """The raw credential a scheme carries, if the request has it."""
     kind = scheme.get("type")
     if kind in ("http", "oauth2", "openIdConnect"):
-        value = _header(headers, "authorization")
+        value = header_value(headers, "authorization")
         if not value:
             return None
         expected = "basic" if kind == "http" and str(scheme.get("scheme", "")).lower() == "basic" else "bearer"
@@ -172,15 +179,7 @@ def _credential(scheme: dict, headers: Mapping[str, str], query: Mapping[str, st
             return parts[1].strip()
         return value  # present but malformed: refused below as an invalid credential
     if kind == "apiKey":
-        where, name = scheme.get("in"), str(scheme.get("name") or "")
-        if where == "header":
-            value = _header(headers, name.lower())
-        elif where == "query":
-            value = query.get(name)
-        elif where == "cookie":
-            value = _cookie(_header(headers, "cookie"), name)
-        else:
-            value = None
+        value = api_key_value(scheme, headers, query)
         prefix = scheme.get("x-apitwin-prefix")
         if value and prefix:
             # e.g. a WebSocket subprotocol list "access_token.<jwt>, chat"
@@ -188,17 +187,3 @@ def _credential(scheme: dict, headers: Mapping[str, str], query: Mapping[str, st
         return value or None
     return None
 
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        value = next((v for k, v in headers.items() if k.lower() == name), None)
-    return value
-
-
-def _cookie(raw: str | None, name: str) -> str | None:
-    for part in (raw or "").split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name:
-            return value
-    return None

@@ -42,6 +42,10 @@ class AuthConfig:
     sessions_collection: str | None = None
     schemes: dict = field(default_factory=dict)
     operations: list[Operation] = field(default_factory=list)
+    #: the contract declares how the mock issues credentials (an ``x-apitwin.auth`` block or an
+    #: operation with ``x-apitwin-auth``): only those are accepted. Otherwise any well-formed
+    #: credential of the declared kind is (see ``wellformed.py``).
+    issues_tokens: bool = False
 
     @classmethod
     def from_document(cls, document: dict) -> "AuthConfig":
@@ -65,6 +69,7 @@ class AuthConfig:
             default_roles=list(declared.get("default_roles") or ["user"]),
             schemes=dict(((document.get("components") or {}).get("securitySchemes")) or {}),
             operations=operations,
+            issues_tokens=bool(declared) or any(op.spec.get("x-apitwin-auth") for op in operations),
         )
         config.users_collection = declared.get("users_collection") or _users_collection(operations)
         config.sessions_collection = declared.get("sessions_collection") or _sessions_collection(operations)

@@ -72,7 +72,8 @@ class Failures:
         self._messages = {str(k): str(v) for k, v in (messages or {}).items()}
 
     def error(self, name: str, *, details: dict | None = None, status: int | None = None,
-              headers: dict[str, str] | None = None) -> AuthError:
+              headers: dict[str, str] | None = None, message: str | None = None) -> AuthError:
+        """`message` says what exactly went wrong; a message the contract declares still wins."""
         default_status, default_message, generic = FAILURES[name]
         own = self._declared.get(name) or {}
         related = self._declared.get(_RELATED.get(name, ""), {})
@@ -80,5 +81,5 @@ class Failures:
         code = own.get("code")
         if code is None and int(related.get("status") or 0) == status:
             code = related.get("code")
-        message = own.get("message") or (self._messages.get(str(status)) if generic else None) or default_message
+        message = own.get("message") or message or (self._messages.get(str(status)) if generic else None) or default_message
         return AuthError(status, code, message, dict(details or {}), dict(headers or {}), name)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from mock_server.contracts.loader import ContractError, load_document
+from mock_server.contracts.loader import ContractError, document_head, load_document
 
 __all__ = [
     "SPECS_DIR", "Api", "bundled_apis", "resolve_target", "contract_kind",
@@ -71,7 +71,7 @@ def contract_kind(path: Path) -> str:
     for kind, names in CONTRACT_FILES.items():
         if path.name in names:
             return kind
-    document = load_document(path)
+    document = document_head(path)
     for kind in ("openapi", "asyncapi"):
         if kind in document:
             return kind
@@ -86,7 +86,7 @@ def _api_from_files(name: str, directory: Path, files: dict[str, Path]) -> Api:
         if kind not in files:
             continue
         try:
-            document = load_document(files[kind])
+            document = document_head(files[kind])
         except ContractError as error:
             problem = problem or str(error)
             continue

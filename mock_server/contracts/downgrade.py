@@ -1,10 +1,9 @@
-"""The OpenAPI 3.0 view of an OpenAPI 3.1 document: what Connexion 3.3 routes by and what
-``/__mock/openapi-3.0.json`` serves.
+"""The OpenAPI 3.0 view of an OpenAPI 3.1 document, served at ``/__mock/openapi-3.0.json`` for
+tools that read only 3.0.
 
-Connexion 3.3 refuses 3.1 documents (its spec check wants ``^3\\.0\\.\\d``), yet 3.1 is what most
-contracts are written in now. The mock never validates or generates from this view: requests are
-checked with a JSON Schema 2020-12 validator against the contract as written, and data is
-generated from it too. So the view says in 3.0's words what 3.0 can say, and leaves out the rest:
+The mock never validates, generates or routes from this view: requests are checked with a JSON
+Schema 2020-12 validator against the contract as written, and data is generated from it too. So
+the view says in 3.0's words what 3.0 can say, and leaves out the rest:
 
 ======================================  ==================================================
 3.1                                     3.0 view
@@ -379,67 +378,3 @@ def _plain_ref(node: Any) -> Any:
 def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
-
-def routing_view(view: dict[str, Any]) -> dict[str, Any]:
-    """What Connexion needs to route, and nothing else: each path and method with its
-    operationId and the type of each path parameter (``{id}`` of type integer routes as an int).
-
-    Connexion resolves every ``$ref`` in the document it is given, data included (a ``$ref`` key in
-    an example would be followed, to a file or over the network, and a property named ``$ref``
-    crashes it). Schemas, examples and extensions are no concern of routing, so this document
-    holds none of them: Connexion never meets a reference at all.
-    """
-    paths: dict[str, Any] = {}
-    for path, item in (view.get("paths") or {}).items():
-        item = _local(view, item)
-        if not isinstance(item, dict) or not path.startswith("/"):  # `x-` extensions are no paths
-            continue
-        routed: dict[str, Any] = {}
-        shared = _path_parameters(view, item.get("parameters"))
-        if shared:
-            routed["parameters"] = shared
-        for method in _METHODS:
-            operation = item.get(method)
-            if not isinstance(operation, dict):
-                continue
-            routed_operation: dict[str, Any] = {"responses": {"default": {"description": "routed"}}}
-            if isinstance(operation.get("operationId"), str):
-                routed_operation["operationId"] = operation["operationId"]
-            own = _path_parameters(view, operation.get("parameters"))
-            if own:
-                routed_operation["parameters"] = own
-            routed[method] = routed_operation
-        paths[path] = routed
-    info = view.get("info") if isinstance(view.get("info"), dict) else {}
-    return {
-        "openapi": "3.0.3",
-        "info": {"title": str(info.get("title", "")), "version": str(info.get("version", ""))},
-        "paths": paths,
-    }
-
-
-def _path_parameters(view: dict[str, Any], parameters: Any) -> list[dict[str, Any]]:
-    found = []
-    for parameter in parameters if isinstance(parameters, list) else []:
-        parameter = _local(view, parameter)
-        if not isinstance(parameter, dict) or parameter.get("in") != "path" or not isinstance(parameter.get("name"), str):
-            continue
-        schema = _local(view, parameter.get("schema"))
-        kept = {k: schema[k] for k in ("type", "format") if isinstance(schema, dict) and isinstance(schema.get(k), str)}
-        found.append({"name": parameter["name"], "in": "path", "required": True, "schema": kept})
-    return found
-
-
-def _local(document: dict[str, Any], node: Any, limit: int = 20) -> Any:
-    """`node`, or what a chain of local ``$ref``s leads to (None where it leads nowhere)."""
-    for _ in range(limit):
-        ref = node.get("$ref") if isinstance(node, dict) else None
-        if not isinstance(ref, str):
-            return node
-        if not ref.startswith("#/"):
-            return None
-        try:
-            node = pointer_get(document, ref)
-        except (KeyError, IndexError, ValueError, TypeError):
-            return None
-    return None

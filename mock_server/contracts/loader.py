@@ -1,9 +1,9 @@
 """Contract files into plain JSON-compatible documents, with errors that point at a line.
 
-YAML is parsed with libyaml when it is available (the mock loads five APIs at start-up, so
-this path must stay fast). libyaml still hands the Python constructor nodes with positions,
-so duplicate keys are caught with their line for free. Only `locate` builds a node tree on
-purpose, and it is meant for the error path: turning a JSON pointer into a line for a message.
+YAML is read as YAML 1.2 (`yaml12`: `18:00` is a string, `yes` too), on libyaml, straight from
+its events, since start-up time grows with the contract. Duplicate keys are caught with their
+line. Only `locate` builds a node tree on purpose, and it is meant for the error path: turning
+a JSON pointer into a line for a message.
 
 Documents are kept JSON-compatible because every consumer treats them as JSON: timestamps
 stay strings (an example date must be validated as a string, not a `datetime`) and mapping
@@ -12,18 +12,15 @@ keys are strings (`200:` in a responses map is the status "200").
 
 from __future__ import annotations
 
-import copy
 import json
+import pickle
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-try:  # libyaml is an optional speed-up of PyYAML; the pure-Python parser behaves the same.
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+from mock_server.contracts import yaml12
 
 __all__ = ["ContractError", "load_document", "locate", "JSON_SUFFIXES"]
 
@@ -68,56 +65,6 @@ def _rebuild_error(path: Path, cause: str, line: int | None, column: int | None)
     return ContractError(path, cause, line=line, column=column)
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str, node: yaml.Node, first: yaml.Node) -> None:
-        self.key, self.node, self.first = key, node, first
-
-
-def _json_key(key: Any) -> str:
-    """The key JSON would have had: `200` -> "200", `true` -> "true", `null` -> "null"."""
-    if isinstance(key, str):
-        return key
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if key is None:
-        return "null"
-    return str(key)
-
-
-class _ContractLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe YAML with JSON semantics: string keys, no timestamps, duplicate keys refused."""
-
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-    }
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
-        if not isinstance(node, yaml.MappingNode):
-            raise yaml.constructor.ConstructorError(
-                None, None, f"expected a mapping node, but found {node.id}", node.start_mark
-            )
-        own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
-        self.flatten_mapping(node)  # YAML merge keys (<<): merged entries first, then the mapping's own
-        merged = len(node.value) - own
-        mapping: dict[str, Any] = {}
-        seen: dict[str, yaml.Node] = {}
-        for index, (key_node, value_node) in enumerate(node.value):
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, (list, dict)):
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark,
-                    "found a mapping or list used as a key", key_node.start_mark,
-                )
-            key = _json_key(key)
-            if index >= merged:  # a merged entry may be overridden; the mapping's own keys may not
-                if key in seen:
-                    raise _DuplicateKey(key, key_node, seen[key])
-                seen[key] = key_node
-            mapping[key] = self.construct_object(value_node, deep=deep)
-        return mapping
-
-
 def load_document(path: Path | str) -> dict[str, Any]:
     """Read a YAML or JSON contract into a dict; every failure is a `ContractError`.
 
@@ -126,11 +73,30 @@ def load_document(path: Path | str) -> dict[str, Any]:
     every caller gets its own copy to change as it likes.
     """
     path = Path(path)
-    return copy.deepcopy(_parse_document(path, _read_text(path)))
+    return pickle.loads(_parse_document(path, _read_text(path))[0])
+
+
+def document_head(path: Path | str) -> dict[str, Any]:
+    """The root fields that say what a contract is (`openapi`/`asyncapi`, `info`, `x-apitwin`),
+    without copying the whole document: telling files apart must not cost a parse per caller."""
+    path = Path(path)
+    return pickle.loads(_parse_document(path, _read_text(path))[1])
+
+
+#: the root fields `document_head` keeps
+HEAD_FIELDS = ("openapi", "asyncapi", "swagger", "info", "x-apitwin")
 
 
 @lru_cache(maxsize=64)
-def _parse_document(path: Path, text: str) -> dict[str, Any]:
+def _parse_document(path: Path, text: str) -> tuple[bytes, bytes]:
+    """The parsed document and its head, pickled: unpickling a copy is several times faster
+    than deepcopy."""
+    document = _parse_text(path, text)
+    head = {name: document[name] for name in HEAD_FIELDS if name in document}
+    return pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL), pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _parse_text(path: Path, text: str) -> dict[str, Any]:
     if path.suffix.lower() in JSON_SUFFIXES:
         document = _parse_json(path, text)
     else:
@@ -158,19 +124,21 @@ def _read_text(path: Path) -> str:
 
 
 def _parse_yaml(path: Path, text: str) -> Any:
-    loader = _ContractLoader(text)
     try:
-        return loader.get_single_data()
-    except _DuplicateKey as dup:
-        mark = dup.node.start_mark
+        return yaml12.load(text)
+    except yaml12.DuplicateKey as dup:
+        mark = dup.mark
+        first = _first_definition(text, dup)
         raise ContractError(
             path,
-            f"duplicate key '{dup.key}' (first defined at line {dup.first.start_mark.line + 1})",
+            f"duplicate key '{dup.key}'" + (f" (first defined at line {first})" if first else ""),
             line=mark.line + 1, column=mark.column + 1,
         ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        cause = "YAML syntax error: " + _yaml_cause(error)
+        # a constructor error is well-formed YAML that a contract cannot hold (a tag, a deep nest)
+        kind = "YAML error: " if isinstance(error, yaml.constructor.ConstructorError) else "YAML syntax error: "
+        cause = kind + _yaml_cause(error)
         if mark is None:
             raise ContractError(path, cause) from None
         raise ContractError(path, cause, line=mark.line + 1, column=mark.column + 1) from None
@@ -183,8 +151,29 @@ def _parse_yaml(path: Path, text: str) -> Any:
         ) from None
     except yaml.YAMLError as error:
         raise ContractError(path, "YAML error: " + " ".join(str(error).split())) from None
-    finally:
-        loader.dispose()
+
+
+def _first_definition(text: str, dup: yaml12.DuplicateKey) -> int | None:
+    """The line where a duplicated key was first written (the error path: the node tree is
+    built only to say it)."""
+    try:
+        root = yaml12.compose(text)
+    except yaml.YAMLError:
+        return None
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, yaml.MappingNode):
+            if node.start_mark.index == dup.mapping_mark.index:
+                for key_node, _ in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.start_mark.index < dup.mark.index \
+                            and yaml12.json_key(key_node) == dup.key:
+                        return key_node.start_mark.line + 1
+                return None
+            pending.extend(value for pair in node.value for value in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return None
 
 
 def _code_point(character: str | int) -> int:
@@ -209,7 +198,9 @@ def _parse_json(path: Path, text: str) -> Any:
         return mapping
 
     try:
-        return json.loads(text, object_pairs_hook=pairs)
+        document = json.loads(text, object_pairs_hook=pairs)
+    except RecursionError:
+        raise _too_deep(path, text) from None
     except json.JSONDecodeError as error:
         raise ContractError(
             path, f"JSON syntax error: {error.msg}", line=error.lineno, column=error.colno
@@ -222,6 +213,19 @@ def _parse_json(path: Path, text: str) -> Any:
             if located.line is not None and "duplicate key" in located.cause:
                 raise located from None
         raise ContractError(path, f"duplicate key '{dup.key}'") from None
+    if yaml12.depth_exceeds(document):  # the same limit as YAML's, for whoever walks it
+        raise _too_deep(path, text)
+    return document
+
+
+def _too_deep(path: Path, text: str) -> ContractError:
+    """JSON nested too deeply, placed: JSON is YAML, and the YAML loader knows the line."""
+    try:
+        _parse_yaml(path, text)
+    except ContractError as located:
+        if located.line is not None:
+            return located
+    return ContractError(path, f"nested deeper than {yaml12.MAX_DEPTH} levels")
 
 
 class _JsonDuplicate(Exception):
@@ -302,6 +306,6 @@ def _node_tree(path: str, mtime_ns: int, size: int) -> yaml.Node | None:
     problems in the same few files."""
     try:
         text = Path(path).read_text(encoding="utf-8")
-        return yaml.compose(text, Loader=_BaseLoader)
+        return yaml12.compose(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None

@@ -34,10 +34,24 @@ class Operation:
     def extension(self, name: str, default: Any = None) -> Any:
         return self.spec.get(name, default)
 
+    def response_key(self, status: int | str) -> str | None:
+        """The ``responses`` key that documents `status`: the status itself, else its range
+        (``4XX``, any case), else ``default``; None where nothing documents it."""
+        return response_key(self.responses, status)
+
+    def response(self, status: int | str) -> dict[str, Any]:
+        """The response object documenting `status` ({} where none does)."""
+        key = self.response_key(status)
+        return self.responses.get(key) or {} if key is not None else {}
+
+    def response_content(self, status: int | str) -> dict[str, Any]:
+        """media type -> media type object of the response documenting `status`."""
+        content = self.response(status).get("content")
+        return content if isinstance(content, dict) else {}
+
     def response_media(self, status: int | str) -> tuple[str | None, dict[str, Any]]:
         """(content type, media type object) of a documented response; JSON preferred."""
-        response = self.responses.get(str(status)) or self.responses.get(f"{str(status)[0]}XX") or self.responses.get("default") or {}
-        content = response.get("content") or {}
+        content = self.response_content(status)
         for media_type, media in content.items():
             if "json" in media_type:
                 return media_type, media or {}
@@ -46,7 +60,13 @@ class Operation:
         return None, {}
 
     def documented_statuses(self) -> list[int]:
-        return sorted(int(s) for s in self.responses if s.isdigit())
+        """Every status the responses name: their own, the first of a range (``4XX`` -> 400),
+        and 500 for ``default`` (what ``--chaos`` picks from)."""
+        statuses = {int(s) for s in self.responses if s.isdigit()}
+        statuses |= {int(s[0]) * 100 for s in self.responses if len(s) == 3 and s[0].isdigit() and s[1:].upper() == "XX"}
+        if "default" in self.responses:
+            statuses.add(500)
+        return sorted(statuses)
 
 
 def collect_operations(document: dict[str, Any]) -> dict[str, Operation]:
@@ -67,7 +87,8 @@ def collect_operations(document: dict[str, Any]) -> dict[str, Operation]:
             parameters = [p for p in shared if (p.get("name"), p.get("in")) not in names] + own
             responses = {str(k): deref(v, document) for k, v in (spec.get("responses") or {}).items()}
             success_status = _success_status(responses, method)
-            success_schema = _json_schema(responses.get(str(success_status)), document)
+            success_key = response_key(responses, success_status)
+            success_schema = _json_schema(responses.get(success_key) if success_key else None, document)
             operations[operation_id] = Operation(
                 operation_id=operation_id,
                 method=method,
@@ -82,6 +103,17 @@ def collect_operations(document: dict[str, Any]) -> dict[str, Operation]:
                 tags=list(spec.get("tags") or []),
             )
     return operations
+
+
+def response_key(responses: dict[str, Any], status: int | str) -> str | None:
+    """See `Operation.response_key`."""
+    text = str(status)
+    if text in responses:
+        return text
+    for key in responses:
+        if len(key) == 3 and key[0] == text[:1] and key[1:].upper() == "XX":
+            return key
+    return "default" if "default" in responses else None
 
 
 def _success_status(responses: dict[str, Any], method: str) -> int:
@@ -100,11 +132,16 @@ def _success_status(responses: dict[str, Any], method: str) -> int:
 
 
 def _json_schema(response: dict[str, Any] | None, document: dict[str, Any]) -> dict[str, Any] | None:
-    if not response:
+    """The success response's schema, JSON's first: what it says (a record, a list, text) decides
+    the resource action, so a POST answering text is no create of a record."""
+    if not isinstance(response, dict):
         return None
-    for media_type, media in (response.get("content") or {}).items():
-        if "json" in media_type and isinstance(media, dict) and "schema" in media:
-            return deref(media["schema"], document)
+    content = response.get("content") or {}
+    ordered = sorted(content.items(), key=lambda item: "json" not in str(item[0]))
+    for _, media in ordered:
+        if isinstance(media, dict) and "schema" in media:
+            schema = deref(media["schema"], document)
+            return schema if isinstance(schema, dict) else None
     return None
 
 

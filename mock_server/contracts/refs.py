@@ -7,8 +7,8 @@ a contract must be complete on disk, so a remote reference counts as unresolved.
 
 Values that are data rather than structure (`example`, `default`, `const`, `enum`, a schema's
 `examples` list, an Example object's `value`, an AsyncAPI message example's `payload`/`headers`,
-and every `x-` extension but apitwin's own `x-apitwin…`) are left untouched: a `$ref` key inside an example is part of the
-example, and a property may be named `$ref`.
+and specification extensions other than apitwin's own `x-apitwin...`) are left untouched: a
+`$ref` key inside an example is part of the example, and a property may be named `$ref`.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ class _Documents:
         location, _, fragment = ref.partition("#")
         if location:
             if is_remote(ref):
-                raise _Unresolvable("remote references are not followed; keep the contract on disk")
+                raise _Unresolvable("a remote reference, unresolvable offline (never fetched): keep what it points at on disk")
             target_file = (self.directory_of(file) / unquote(location)).resolve()
             if self.root_file is not None and target_file == self.root_file.resolve():
                 target_file = None

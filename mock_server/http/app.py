@@ -1,4 +1,4 @@
-"""One ASGI application per mocked API: HTTP through Connexion, plus a seam for other transports.
+"""One ASGI application per mocked API: HTTP by the contract's route table, plus a seam for other transports.
 
 `create_app(target, settings)` returns the app for a bundled API name, a spec file or a
 directory; tests import it, `apitwin mock` serves it with uvicorn.
@@ -11,16 +11,19 @@ How a request travels::
       http  /__mock/...           -> control endpoints (journal, reset, stats, docs assets)
             docs paths (GET)      -> Swagger UI / ReDoc / the contract as JSON
             OPTIONS preflight     -> CORS answer
-            everything else       -> Connexion's RoutingMiddleware (routes by the contract's
-                                     3.0 view; unknown path -> operation None; wrong method ->
-                                     405) -> Dispatcher -> the operation's OperationPipeline
-                                     (or the GraphQL transport for ``x-apitwin-graphql``)
+            everything else       -> the `RouteTable` (http/routing.py: concrete paths before
+                                     templated ones, as OpenAPI says; unknown path -> 404; a
+                                     method the path does not take -> 405 with Allow) ->
+                                     Dispatcher -> the operation's OperationPipeline (or the
+                                     GraphQL transport for ``x-apitwin-graphql``)
       then: errors rendered in the API's envelope, CORS headers, rate-limit headers, journal.
 
-Connexion's own request validation, security and problem+json answers are deliberately left
-out of the stack: the mock validates against the contract as written (3.1 included), checks
-tokens with the authenticator, and answers in each API's envelope (see http/pipeline.py, validation,
-errors). Its custom `MockResolver` maps every operationId to that operation's pipeline.
+Routing is the mock's own, from the contract as written (3.1 included), not from the 3.0 view:
+parameter names with hyphens or dots, literal text around parameters and the concrete-first
+order are what OpenAPI defines, and a path parameter's value reaches the operation as sent, to be
+deserialized and validated by its style and schema (http/parameters.py, validation). The mock
+likewise validates, checks tokens and answers errors in each API's envelope itself (see
+http/pipeline.py, validation, errors).
 
 The seam for other transports: a module ``mock_server.websocket`` exposing
 ``build_app(runtime) -> ASGI app | None`` receives every WebSocket scope for this API (one port
@@ -38,17 +41,10 @@ import asyncio
 import importlib
 import logging
 import random
-import re
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
-
-from connexion.middleware.main import API, ConnexionMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.resolver import Resolution, Resolver
-from connexion.spec import OpenAPISpecification
-from starlette.exceptions import HTTPException
 
 from mock_server.http import docs
 from mock_server.http.cors import CorsPolicy
@@ -57,9 +53,8 @@ from mock_server.http.exchange import Reply, Request
 from mock_server.http.context import Services
 from mock_server.http.pipeline import OperationPipeline
 from mock_server.http.journal import JournalEntry, decode_body
-from mock_server.contracts.downgrade import routing_view
-from mock_server.contracts.operations import _fallback_id
 from mock_server.runtime import ApiRuntime
+from mock_server.http.routing import RouteTable
 from mock_server.http.scenario import latency_seconds
 from mock_server.settings import MockSettings
 
@@ -69,69 +64,44 @@ CONTROL_PREFIX = "/__mock"
 DEFAULT_MAX_BODY = 1024 * 1024
 
 
-class _ContractView(OpenAPISpecification):
-    """The 3.0 view as Connexion's specification, without Connexion's JSON Schema pass over
-    the whole document: the mock has checked the contract already (the downgrade, the
-    operation index, every schema compiled for validation), and that pass would double the
-    start-up time."""
-
-    @classmethod
-    def _validate_spec(cls, spec: Any) -> None:
-        return None
-
-
-class MockResolver(Resolver):
-    """Resolves every operation of the contract to its `OperationPipeline`."""
-
-    def __init__(self, handlers: dict[str, OperationPipeline]) -> None:
-        super().__init__()
-        self.handlers = handlers
-
-    def resolve(self, operation: Any) -> Resolution:
-        operation_id = self.resolve_operation_id(operation)
-        return Resolution(self.handlers[operation_id].handle, operation_id)
-
-    def resolve_operation_id(self, operation: Any) -> str:
-        return operation.operation_id or _fallback_id(operation.method, operation.path)
-
-
-class _Exchange:
-    """Carries the parsed request into Connexion's routing and the reply back out."""
-
-    __slots__ = ("request", "reply", "sent")
-
-    def __init__(self, request: Request) -> None:
-        self.request = request
-        self.reply: Reply | None = None
-        self.sent = False
-
-
 class Dispatcher:
-    """The innermost ASGI app: runs the handler of the operation Connexion routed to."""
+    """Runs the pipeline of the operation a request was routed to (or hands the request to the
+    GraphQL transport); answers 404 and 405 for what the route table did not find."""
 
-    def __init__(self, handlers: dict[str, OperationPipeline], transports: Transports) -> None:
+    def __init__(self, handlers: dict[str, OperationPipeline], transports: Transports, routes: RouteTable) -> None:
         self.handlers = handlers
         self.transports = transports
+        self.routes = routes
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        exchange: _Exchange = scope["apitwin.exchange"]
-        routing = (scope.get("extensions") or {}).get("connexion_routing") or {}
-        operation_id = routing.get("operation_id")
-        handler = self.handlers.get(operation_id) if operation_id else None
-        request = exchange.request
+    async def __call__(self, scope: dict[str, Any], request: Request, send: Any) -> Reply | None:
+        """The reply, or None when a transport has answered on `send` itself."""
+        found = self.routes.match(request.method, raw_path(scope))
+        handler = self.handlers.get(found.operation_id) if found.operation_id else None
         if handler is None:
+            if found.allowed:
+                raise MockError(405, f"Method {request.method} not allowed on {request.path}", headers={"Allow": ", ".join(found.allowed)})
             raise MockError(404, f"No operation at {request.method} {request.path}")
-        request.operation_id = operation_id
-        request.path_params = dict(scope.get("path_params") or {})
+        request.operation_id = found.operation_id
+        request.path_params = dict(found.path_params)
         if handler.plan.graphql and self.transports.graphql is not None:
             refusal = handler.refusal(request)
             if refusal is not None:
-                exchange.reply = refusal
-                return
-            exchange.sent = True
-            await self.transports.graphql(scope, _replay(request.body), send)
-            return
-        exchange.reply = handler.handle(request)
+                return refusal
+            inner = dict(scope)
+            inner["apitwin.request"] = request
+            inner["path_params"] = dict(found.path_params)
+            await self.transports.graphql(inner, _replay(request.body), send)
+            return None
+        return handler.handle(request)
+
+
+def raw_path(scope: dict[str, Any]) -> str:
+    """The request's path as sent (percent-encoding kept), so an encoded ``/`` stays in its
+    parameter; the decoded path where a server gives no raw one."""
+    raw = scope.get("raw_path")
+    if isinstance(raw, (bytes, bytearray)) and raw:
+        return bytes(raw).split(b"?", 1)[0].decode("latin-1")
+    return str(scope.get("path", "/"))
 
 
 class Transports:
@@ -191,33 +161,6 @@ def base_path_of(document: dict[str, Any]) -> str:
     return path.rstrip("/")
 
 
-class PathIndex:
-    """Which documented operations a concrete path belongs to (for Allow and error envelopes)."""
-
-    def __init__(self, operations: Any, base_path: str) -> None:
-        entries = []
-        for operation in operations:
-            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(base_path + operation.path))
-            entries.append((operation.path.count("{"), re.compile(pattern + "$"), operation.method.upper(), operation.operation_id))
-        self.entries = sorted(entries, key=lambda e: e[0])
-
-    def _matching(self, path: str) -> list[tuple[str, str]]:
-        found, best = [], None
-        for params, regex, method, operation_id in self.entries:
-            if regex.match(path):
-                if best is None:
-                    best = params
-                if params == best:
-                    found.append((method, operation_id))
-        return found
-
-    def allowed(self, path: str) -> list[str]:
-        return sorted({method for method, _ in self._matching(path)})
-
-    def operation_id(self, method: str, path: str) -> str | None:
-        return next((operation_id for m, operation_id in self._matching(path) if m == method), None)
-
-
 class MockApp:
     """The ASGI app of one mocked API (see the module docstring for the request's route)."""
 
@@ -233,17 +176,9 @@ class MockApp:
         declarations = runtime.declarations
         self.max_body = int(declarations.get("max_body_size", DEFAULT_MAX_BODY))
         self.docs_paths = self._docs_paths()
-        self.paths = PathIndex(runtime.operations.values(), self.base_path)
+        self.routes = RouteTable(runtime.operations.values(), self.base_path)
+        self.dispatcher = Dispatcher(self.handlers, self.transports, self.routes)
         self.title = str((runtime.document.get("info") or {}).get("title", runtime.name))
-        self.connexion = ConnexionMiddleware(
-            Dispatcher(self.handlers, self.transports),
-            middlewares=[RoutingMiddleware],
-            resolver=MockResolver(self.handlers),
-        )
-        options = self.connexion.options.replace(resolver=MockResolver(self.handlers))
-        self.connexion.apis.append(API(_ContractView(routing_view(runtime.view)), base_path=self.base_path, **options.__dict__))
-        # Route table now, not on the first request: start-up errors surface at start-up.
-        self.connexion.app, self.connexion.middleware_stack = self.connexion._build_middleware_stack()
 
     def _docs_paths(self) -> dict[str, str]:
         """Declared docs paths that do not collide with one of the contract's own GET paths."""
@@ -276,12 +211,7 @@ class MockApp:
             if reply is None:
                 sent = True
         except MockError as error:
-            reply = self._error_reply(error, request)
-        except HTTPException as error:
-            headers = dict(error.headers or {})
-            if error.status_code == 405:
-                headers["Allow"] = ", ".join(self.paths.allowed(request.path)) or headers.get("Allow", "")
-            reply = self._error_reply(MockError(error.status_code, _http_message(error, request), headers=headers), request)
+            reply = self._error_reply(error, request, scope)
         except Exception:
             logger.exception("unexpected error serving %s %s", request.method, request.path)
             self.runtime.stats.error()
@@ -307,20 +237,7 @@ class MockApp:
         delay = latency_seconds(self.runtime.settings.latency, self.rng)
         if delay:
             await asyncio.sleep(delay)
-        exchange = _Exchange(request)
-        inner_scope = dict(scope)
-        inner_scope["apitwin.exchange"] = exchange
-        inner_scope["apitwin.request"] = request
-        started = {"sent": False}
-
-        async def tracking_send(message: dict[str, Any]) -> None:
-            started["sent"] = True
-            await send(message)
-
-        await self.connexion(inner_scope, _replay(request.body), tracking_send)
-        if exchange.sent or started["sent"]:
-            return None
-        return exchange.reply
+        return await self.dispatcher(scope, request, send)
 
     async def _read_body(self, request: Request, receive: Any) -> bytes:
         declared = request.headers.get("content-length")
@@ -340,10 +257,20 @@ class MockApp:
                 break
         return b"".join(chunks)
 
-    def _error_reply(self, error: MockError, request: Request | None = None) -> Reply:
+    def _error_reply(self, error: MockError, request: Request | None = None, scope: dict[str, Any] | None = None) -> Reply:
         """An error raised outside an operation's handler (body too large, unknown path, wrong
         method): in the envelope of the operation the request was for, if there is one."""
-        operation_id = self.paths.operation_id(request.method, request.path) if request is not None else None
+        operation_id = None
+        if request is not None and scope is not None:
+            found = self.routes.match(request.method, raw_path(scope))
+            operation_id = found.operation_id
+            if operation_id is None:
+                # a method the path does not document: an operation there (one in the API's own
+                # envelope, not one with an envelope of its own) documents the path's error body
+                others = (self.handlers.get(self.routes.match(m, raw_path(scope)).operation_id or "") for m in found.allowed)
+                fallback = next((h for h in others if h is not None and not h.plan.errors), None)
+                if fallback is not None:
+                    return fallback.error_reply(error, {})
         if operation_id is not None and operation_id in self.handlers:
             return self.handlers[operation_id].error_reply(error, {})
         status, body, headers = self.errors.render(error)
@@ -408,14 +335,6 @@ class MockApp:
         raise MockError(404, f"No mock control endpoint at {request.path}")
 
 
-def _http_message(error: HTTPException, request: Request) -> str:
-    if error.status_code == 405:
-        return f"Method {request.method} not allowed on {request.path}"
-    if error.status_code == 404:
-        return f"No operation at {request.method} {request.path}"
-    return str(error.detail)
-
-
 async def _lifespan(receive: Any, send: Any) -> None:
     while True:
         message = await receive()
@@ -436,4 +355,4 @@ def create_app(target: str | Path, settings: MockSettings | None = None) -> Mock
     return MockApp(runtime)
 
 
-__all__ = ["MockApp", "MockResolver", "create_app", "base_path_of"]
+__all__ = ["MockApp", "create_app", "base_path_of"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.http import docs
 from mock_server.http.errors import ErrorFormat
+from mock_server.http.examples import ExampleSource
 from mock_server.http.exchange import Request
 from mock_server.http.scenario import Preference
 from mock_server.http.shaping import Shaper
@@ -41,6 +42,7 @@ class Services:
         self.document: dict[str, Any] = runtime.document
         self.compiler = SchemaCompiler(runtime.document)
         self.shaper = Shaper(runtime.document, runtime.generator, self.compiler)
+        self.examples = ExampleSource(runtime.document, runtime.settings.seed, runtime.generator)
         self.errors = ErrorFormat((runtime.document.get("x-apitwin") or {}).get("errors"))
         self.rng = random.Random(runtime.settings.seed)
         self.principals: PrincipalCache = PrincipalCache()

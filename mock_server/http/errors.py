@@ -64,6 +64,8 @@ class MockError(Exception):
         self.errors = errors
         self.headers = dict(headers or {})
         self.validation = validation
+        #: the status the operation documents for this error, where it differs (see error_status)
+        self.documented_status: int | None = None
         super().__init__(f"{status} {message or ''}".strip())
 
 
@@ -96,6 +98,8 @@ class ErrorFormat:
         self.media_type = "application/json" if self.body is not None else "application/problem+json"
 
     def status_of(self, error: MockError) -> int:
+        if error.documented_status is not None:
+            return error.documented_status
         return self.validation_status if error.validation else error.status
 
     def code_for(self, status: int, code: str | None = None) -> str:
@@ -103,11 +107,25 @@ class ErrorFormat:
 
     def render(self, error: MockError) -> tuple[int, Any, dict[str, str]]:
         """(status, body, headers) for `error`."""
+        status, values = self.facts(error)
+        if error.validation and self.validation_body is not None:
+            template = self.validation_body
+        elif self.body is not None:
+            template = self.body
+        else:
+            template = PROBLEM_BODY
+        return status, fill(template, values), error.headers
+
+    def facts(self, error: MockError) -> tuple[int, dict[str, Any]]:
+        """(status, placeholder values) of `error`: what any envelope of it says."""
         status = self.status_of(error)
         message = error.message or self.messages.get(status) or _reason(status)
+        if error.errors:
+            error.errors = abridged_problems(error.errors)
         if error.validation and error.errors and error.message in (None, VALIDATION_MESSAGE):
             first = error.errors[0]
             message = f"Invalid {describe_location(first.get('loc') or [])}: {first.get('msg', 'invalid value')}"
+        message = abridged(message)
         details = error.details
         if details is None and error.errors:
             first = error.errors[0]
@@ -125,13 +143,7 @@ class ErrorFormat:
             "status": status,
             "title": _reason(status),
         }
-        if error.validation and self.validation_body is not None:
-            template = self.validation_body
-        elif self.body is not None:
-            template = self.body
-        else:
-            template = PROBLEM_BODY
-        return status, fill(template, values), error.headers
+        return status, values
 
 
 def fill(template: Any, values: Mapping[str, Any]) -> Any:
@@ -151,6 +163,33 @@ def fill(template: Any, values: Mapping[str, Any]) -> Any:
             return values.get(name)
         return re.sub(r"\{(code|message|details|errors|status|title)\}", lambda m: str(values.get(m.group(1), "")), template)
     return template
+
+
+#: an error never echoes more of the client's request than this
+MAX_PROBLEMS = 10
+MAX_MESSAGE = 500
+MAX_QUOTED = 40
+_QUOTED = re.compile(r"""("[^"]{%d,}"|'[^']{%d,}')""" % (MAX_QUOTED, MAX_QUOTED))
+
+
+def abridged(text: str) -> str:
+    """A problem message that quotes the client's value cut short (a 200 KB string that is too
+    long is not repeated back in full), and is itself of bounded length."""
+    text = _QUOTED.sub(lambda m: m.group(0)[: MAX_QUOTED // 2] + "\u2026" + m.group(0)[0], text)
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "\u2026"
+
+
+def abridged_problems(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first few validation problems, each message abridged and each location bounded."""
+    out = []
+    for problem in problems[:MAX_PROBLEMS]:
+        problem = dict(problem)
+        if isinstance(problem.get("msg"), str):
+            problem["msg"] = abridged(problem["msg"])
+        if isinstance(problem.get("loc"), list):
+            problem["loc"] = [abridged(p) if isinstance(p, str) else p for p in problem["loc"][:32]]
+        out.append(problem)
+    return out
 
 
 def describe_location(loc: list[Any]) -> str:

@@ -8,6 +8,7 @@ request goes through the same steps everywhere, each in its own module under ``s
 2. ``rate_limit``: the caller's allowance (X-RateLimit-*, 429);
 3. ``access``: a credential problem (401), roles and permissions (403);
 4. ``validation``: parameters, content type and body against the contract;
+   ``negotiation``: the client's ``Accept`` takes one of the answer's media types (else 406);
 5. ``scenario``: a client's ``Prefer`` or the run's chaos, which may answer at once;
 6. ``action``: the work of the plan's kind (``actions/``: CRUD, listing, batches, auth flows,
    live stats, docs, the documented response);
@@ -33,6 +34,7 @@ from mock_server.http.steps.access import access
 from mock_server.http.steps.action import action
 from mock_server.http.steps.credentials import credentials
 from mock_server.http.steps.events import events
+from mock_server.http.steps.negotiation import negotiation
 from mock_server.http.steps.rate_limit import rate_limit
 from mock_server.http.steps.scenario import scenario
 from mock_server.http.steps.validation import validation
@@ -43,7 +45,7 @@ logger = logging.getLogger("apitwin.mock")
 Step = Callable[[Context], "Reply | None"]
 
 #: the steps before the action, in order; a step answers early by returning a reply
-BEFORE_ACTION: tuple[Step, ...] = (credentials, rate_limit, access, validation, scenario)
+BEFORE_ACTION: tuple[Step, ...] = (credentials, rate_limit, access, validation, negotiation, scenario)
 
 
 class OperationPipeline:
@@ -61,6 +63,10 @@ class OperationPipeline:
         return Context(self.plan, self.services, self.replies, request, validator=self.validator)
 
     def handle(self, request: Request) -> Reply:
+        """The answer, written in the documented media type the client's ``Accept`` prefers."""
+        return self.replies.negotiated(self.answer(request), request.headers.get("accept"))
+
+    def answer(self, request: Request) -> Reply:
         ctx = self.context(request)
         try:
             reply = self._run(ctx)

@@ -2,8 +2,11 @@
 that fits its schema.
 
 `Responder` turns what an action produced (a record, a list, facts) into a `Reply` shaped by the
-documented response schema, answers a documented status with its example or generated data, and
-renders errors in the API's envelope. Headers a response documents as required are always set.
+documented response schema, answers a documented status (its own key, its range or ``default``)
+with its example, one composed from its schema's examples, or generated data, and renders errors
+in the status the operation documents for them (`error_status`) and in its documented body
+(`error_bodies`). Headers a response documents as required are always set, and every reply is
+finally written in the documented media type the client's ``Accept`` prefers (`negotiated`).
 """
 
 from __future__ import annotations
@@ -13,9 +16,13 @@ from typing import Any
 
 from mock_server.contracts.operations import Operation
 from mock_server.contracts.schemas import deref
+from mock_server.http.error_bodies import fitted
+from mock_server.http.error_status import documented_error
 from mock_server.http.errors import ErrorFormat, MockError
 from mock_server.http.exchange import Reply
-from mock_server.http.scenario import ExampleNotFound, Preference, example_of
+from mock_server.http.negotiation import choose, is_json
+from mock_server.http.representations import render
+from mock_server.http.scenario import NO_PREFERENCE, ExampleNotFound, Preference, example_of
 
 
 class Responder:
@@ -38,51 +45,85 @@ class Responder:
         body = self.services.shaper.shape(value, schema) if schema is not None else value
         return Reply(status, body, headers, media_type)
 
-    def documented(self, status: int, preference: Preference, headers: dict[str, str]) -> Reply:
-        """The documented response for `status`: its example, or data generated from its schema."""
-        if str(status) not in self.operation.responses:
+    def documented(self, status: int, preference: Preference, headers: dict[str, str], accept: str | None = None) -> Reply:
+        """The documented response for `status` (the status itself, its range or ``default``):
+        its example, one composed from its schema's examples, or data generated from it. The
+        media type `accept` prefers answers with its own example where it has one."""
+        if self.operation.response_key(status) is None:
             raise MockError(400, f"Prefer asks for status {status}, which this operation does not document")
         media_type, media = self.operation.response_media(status)
         if media_type is None:
             return Reply(status, None, headers, None)
+        content = self.operation.response_content(status)
+        chosen = choose(accept, list(content)) if accept else None
+        if chosen in content and chosen != media_type and not preference.dynamic:
+            chosen_media = content[chosen] or {}
+            try:
+                found, value = example_of(chosen_media, self.document, preference.example)
+            except ExampleNotFound:
+                found = False
+            if not found and preference.example is None and chosen_media.get("schema") is not None:
+                found, value = self.services.examples.composed(chosen_media["schema"], static=preference.dynamic is False)
+                found = found and self.services.compiler.is_valid(chosen_media["schema"], value)
+            if found:
+                return Reply(status, copy.deepcopy(value), headers, chosen)
         schema = media.get("schema")
         try:
             found, value = example_of(media, self.document, preference.example)
         except ExampleNotFound:
             raise MockError(400, f"Prefer asks for example {preference.example!r}, which this response does not document") from None
-        if preference.dynamic or not found:
-            if status >= 400:
-                _, value, _ = self.errors.render(MockError(status))
-                value = self.services.shaper.shape(value, schema) if schema is not None else value
-            else:
-                value = self.services.shaper.generate(schema) if schema is not None else None
-        else:
+        if found and not preference.dynamic:
             value = copy.deepcopy(value)
+        elif status >= 400:
+            value = self._error_body(MockError(status), schema, media, preference)
+        else:
+            value = self.generated(schema, preference)
         if status == 429:
             headers.setdefault("Retry-After", "60")
         return Reply(status, value, headers, media_type)
 
+    def generated(self, schema: Any, preference: Preference) -> Any:
+        """A success body from `schema`: composed from its examples where it documents any (or
+        always, statically, for ``dynamic=false``), else generated."""
+        if schema is None:
+            return None
+        if not preference.dynamic:
+            static = preference.dynamic is False
+            found, value = self.services.examples.composed(schema, static=static)
+            if (found or static) and self.services.compiler.is_valid(schema, value):
+                return value
+        return self.services.shaper.generate(schema)
+
     def error(self, error: MockError, headers: dict[str, str] | None = None) -> Reply:
         """An error in the API's envelope, fitted to the schema the operation documents for it."""
-        error = self._documented_error(error)
-        status, body, extra = self.errors.render(error)
+        error = documented_error(error, self.operation.responses, self.errors)
+        status, _, extra = self.errors.render(error)
         merged = {**(headers or {}), **extra}
-        media_type, media = self.operation.response_media(status)
-        schema = media.get("schema")
-        if schema is not None and not self.services.compiler.is_valid(schema, body):
-            body = self.services.shaper.shape(body, schema)
+        # a 406 says no documented type is acceptable: it is answered in the envelope, as JSON
+        media_type, media = self.operation.response_media(status) if status != 406 else (None, {})
+        body = self._error_body(error, media.get("schema"), media, NO_PREFERENCE)
         return self.finished(Reply(status, body, merged, media_type or self.errors.media_type))
 
-    def _documented_error(self, error: MockError) -> MockError:
-        """A path parameter that breaks the contract names nothing that exists: where the
-        operation documents 404 and not its validation status, that is the answer."""
-        if not error.validation or not error.errors:
-            return error
-        status = str(self.errors.validation_status)
-        if status not in self.operation.responses and "404" in self.operation.responses:
-            if all((e.get("loc") or [""])[0] == "path" for e in error.errors):
-                return MockError(404)
-        return error
+    def _error_body(self, error: MockError, schema: Any, media: dict[str, Any], preference: Preference) -> Any:
+        """The API's envelope where it is valid against the documented `schema`; else the
+        documented example (or the schema's smallest value) with the failure's facts in it."""
+        _, body, _ = self.errors.render(error)
+        compiler = self.services.compiler
+        if schema is None or compiler.is_valid(schema, body):
+            return body
+        _, facts = self.errors.facts(error)
+        found, base = (False, None) if preference.dynamic else example_of(media, self.document)
+        if not found and not preference.dynamic and self.services.examples.documents_examples(schema):
+            found, base = self.services.examples.composed(schema, static=True)
+            found = found and compiler.is_valid(schema, base)
+        if not found:
+            base = self.services.examples.small(schema)
+        candidate = fitted(copy.deepcopy(base), schema, facts, self.document, compiler.is_valid)
+        if compiler.is_valid(schema, candidate):
+            return candidate
+        if compiler.is_valid(schema, base):
+            return base
+        return self.services.shaper.shape(body, schema)
 
     def finished(self, reply: Reply) -> Reply:
         """Headers a response documents as required are always there (the mock's own value,
@@ -90,7 +131,7 @@ class Responder:
         required = self._header_cache.get(reply.status)
         if required is None:
             required = {}
-            response = self.operation.responses.get(str(reply.status)) or {}
+            response = self.operation.response(reply.status)
             for name, header in (response.get("headers") or {}).items():
                 header = deref(header, self.document)
                 if isinstance(header, dict) and header.get("required"):
@@ -107,4 +148,29 @@ class Responder:
         for name, value in required.items():
             if name.lower() not in present:
                 reply.headers[name] = value
+        return reply
+
+    def negotiated(self, reply: Reply, accept: str | None) -> Reply:
+        """`reply` in the documented media type the client's ``Accept`` prefers (its body
+        shaped by that media type's schema and written in it); unchanged where the response
+        documents no content or the reply is not in one of its documented types."""
+        if reply.body is None or reply.media_type is None or reply.status in (204, 304):
+            return reply
+        content = self.operation.response_content(reply.status)
+        if reply.media_type not in content:
+            return reply
+        chosen = choose(accept, list(content)) or reply.media_type
+        if chosen == reply.media_type and (is_json(chosen) or isinstance(reply.body, (str, bytes))):
+            return reply
+        media = content.get(chosen) or next((m for t, m in content.items() if "*" in t), None) or {}
+        schema = media.get("schema") if isinstance(media, dict) else None
+        value = reply.body
+        if schema is not None and schema != (content.get(reply.media_type) or {}).get("schema"):
+            text = render(value, "text/plain", None, self.document)
+            if not isinstance(value, str) and self.services.compiler.is_valid(schema, text):
+                value = text  # a text representation of structured data: the data as JSON text
+            else:
+                value = self.services.shaper.shape(value, schema)
+        reply.body = render(value, chosen, schema, self.document)
+        reply.media_type = chosen
         return reply

@@ -1,7 +1,7 @@
 """Requests checked against the contract as written, with errors that say where.
 
-Validation runs on the original document (JSON Schema 2020-12 for OpenAPI 3.1), not on the 3.0
-view Connexion routes by, so nothing is lost in translation. Validators are compiled once per
+Validation runs on the original document (JSON Schema 2020-12 for OpenAPI 3.1), not on its 3.0
+view, so nothing is lost in translation. Validators are compiled once per
 schema at start-up (``jsonschema_rs``: the hot path must stay fast) and every problem is
 reported FastAPI-style as ``{loc: [where, ...path], msg, type}`` so that any envelope, including
 FastAPI's own ``detail`` list, can be built from it.
@@ -12,40 +12,52 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl
 
 import jsonschema_rs
 
 from mock_server.http.errors import MockError, validation_error
 from mock_server.contracts.operations import Operation
 from mock_server.contracts.schemas import anchored_schemas, deref
+from mock_server.http.bodies import parse_form, parse_multipart
+from mock_server.http.parameters import MISSING, ParameterReader, typed
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+#: the name the contract is registered under, so a schema's ``#/...`` references find it
+CONTRACT_URI = "urn:apitwin:contract"
+#: keywords whose values are data, not schemas: a ``$ref`` key inside them is left as it is
+DATA_KEYWORDS = frozenset({"const", "enum", "default", "example", "examples"})
+#: keywords that map names (which may be any word, "default" too) to schemas
+NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 
 
 class SchemaCompiler:
-    """Compiles schemas of one document into validators that resolve its local ``$ref``s."""
+    """Compiles schemas of one document into validators that resolve its local ``$ref``s.
+
+    The document is registered once as a resource of its own; each compiled schema points its
+    local ``$ref``s at it. Wrapping every schema with the whole ``components`` tree instead made
+    each compilation crawl the full contract: seconds of start-up and megabytes per operation on
+    a vendor-sized contract.
+    """
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
         self.is_30 = str(document.get("openapi", "")).startswith("3.0")
         components = document.get("components") or {}
         self.components = upgrade_30(components) if self.is_30 else components
+        resource = {**document, "$schema": DIALECT, "components": self.components}
         anchored = anchored_schemas({"components": self.components})
-        self.anchors = {"$defs": anchored} if anchored else {}
+        if anchored:  # `$dynamicRef: '#node'` finds its anchor only where JSON Schema looks for one
+            resource["$defs"] = {**(document.get("$defs") or {}), **anchored}
+        self.registry = jsonschema_rs.Registry([(CONTRACT_URI, resource)], retriever=_no_retrieval)
         self._cache: dict[int, Any] = {}
 
     def compile(self, schema: Any) -> Any:
         key = id(schema)
         if key not in self._cache:
             body = upgrade_30(schema) if self.is_30 else schema
-            if isinstance(body, bool):
-                wrapper: Any = body
-            elif "$ref" in (text := json.dumps(body)) or "$dynamicRef" in text:
-                wrapper = {"$schema": DIALECT, "components": self.components, **self.anchors, "allOf": [body]}
-            else:  # self-contained: no need to carry the whole components tree along
-                wrapper = {"$schema": DIALECT, **body}
-            self._cache[key] = (jsonschema_rs.validator_for(wrapper, validate_formats=True, retriever=_no_retrieval), schema)
+            wrapper: Any = body if isinstance(body, bool) else {"$schema": DIALECT, **_anchored(body)}
+            validator = jsonschema_rs.validator_for(wrapper, registry=self.registry, validate_formats=True, retriever=_no_retrieval)
+            self._cache[key] = (validator, schema)  # the schema is kept so its id stays unique
         return self._cache[key][0]
 
     def problems(self, schema: Any, instance: Any, location: Sequence[str | int]) -> list[dict[str, Any]]:
@@ -70,6 +82,25 @@ def _no_retrieval(uri: str) -> Any:
     """Validators never fetch: a contract is complete on disk (a remote ``$ref`` is refused when
     the contract is loaded; this is the backstop)."""
     raise ValueError(f"$ref {uri!r} points outside the contract; remote references are not fetched")
+
+
+def _anchored(node: Any) -> Any:
+    """``node`` with its document-local ``$ref``s (``#/...``) made absolute to the contract."""
+    if isinstance(node, list):
+        return [_anchored(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("$ref", "$dynamicRef") and isinstance(value, str) and value.startswith("#"):
+            out[key] = CONTRACT_URI + value
+        elif key in NAMED_SCHEMAS and isinstance(value, dict):
+            out[key] = {name: _anchored(schema) for name, schema in value.items()}
+        elif key in DATA_KEYWORDS or key.startswith("x-"):  # other tools' extensions are data too
+            out[key] = value
+        else:
+            out[key] = _anchored(value)
+    return out
 
 
 def _problem(error: Any, location: Sequence[str | int]) -> dict[str, Any]:
@@ -98,22 +129,29 @@ class RequestValidator:
         self.compiler = compiler
         document = compiler.document
         self.params = []
+        names: dict[str, frozenset[str]] = {}
+        for parameter in operation.parameters:
+            names[str(parameter.get("in"))] = names.get(str(parameter.get("in")), frozenset()) | {str(parameter.get("name"))}
         for parameter in operation.parameters:
             schema = parameter.get("schema")
-            if schema is None and parameter.get("content"):
-                schema = next(iter(parameter["content"].values())).get("schema")
-            schema = schema if isinstance(schema, (dict, bool)) else {}
+            if schema is None and isinstance(parameter.get("content"), Mapping) and parameter["content"]:
+                schema = (next(iter(parameter["content"].values())) or {}).get("schema")
+            schema = schema if isinstance(schema, (dict, bool)) else {}  # no schema: any value
             resolved = deref(schema, document) if isinstance(schema, dict) else {}
             compiler.compile(schema)
-            self.params.append((parameter, schema, resolved))
+            json_content = _json_content(parameter)
+            reader = ParameterReader.of(parameter, {} if json_content else schema, document, names.get(str(parameter.get("in")), frozenset()))
+            self.params.append((parameter, schema, resolved, reader, json_content))
         body = operation.request_body or {}
         self.body_required = bool(body.get("required"))
         self.media: dict[str, Any] = {}
+        self.encodings: dict[str, Any] = {}  # media type -> its `encoding` map (forms, multipart)
         for media_type, media in (body.get("content") or {}).items():
             schema = (media or {}).get("schema")
             if schema is not None:
                 compiler.compile(schema)
             self.media[media_type.lower()] = schema
+            self.encodings[media_type.lower()] = (media or {}).get("encoding")
 
     # -- parameters ------------------------------------------------------------------------
 
@@ -127,31 +165,22 @@ class RequestValidator:
         """{location: {name: typed value}} with defaults applied; validation MockError otherwise."""
         values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}
         problems: list[dict[str, Any]] = []
-        for parameter, schema, resolved in self.params:
-            where, name = parameter.get("in"), parameter.get("name")
-            raw: list[str]
-            if where == "path":
-                raw = [str(path_params[name])] if name in path_params else []
-            elif where == "query":
-                raw = [v for k, v in query if k == name]
-            elif where == "header":
-                value = headers.get(name.lower())
-                raw = [value] if value is not None else []
-            elif where == "cookie":
-                raw = [cookies[name]] if name in cookies else []
-            else:
-                continue
-            if not raw:
-                if parameter.get("required") or where == "path":
-                    problems.append({"loc": [where, name], "msg": "field required", "type": "value_error.missing"})
-                elif isinstance(resolved, dict) and "default" in resolved:
-                    values[where][name] = resolved["default"]
+        for parameter, schema, resolved, reader, json_content in self.params:
+            where, name = reader.where, reader.name
+            if where not in values:
                 continue
             try:
-                if _json_content(parameter):  # `content: {application/json: ...}`: the value is JSON text
-                    value = json.loads(raw[-1])
+                raw = reader.read(path_params, query, headers, cookies)
+                if raw is MISSING:
+                    if parameter.get("required") or where == "path":
+                        problems.append({"loc": [where, name], "msg": "field required", "type": "value_error.missing"})
+                    elif isinstance(resolved, dict) and "default" in resolved:
+                        values[where][name] = resolved["default"]
+                    continue
+                if json_content:  # `content: {application/json: ...}`: the value is JSON text
+                    value = json.loads(raw)
                 else:
-                    value = coerce(raw, resolved, self.compiler.document, explode=parameter.get("explode", parameter.get("style", "form") == "form"))
+                    value = typed(raw, resolved, self.compiler.document)
             except ValueError as error:
                 problems.append({"loc": [where, name], "msg": str(error), "type": "type_error"})
                 continue
@@ -186,11 +215,13 @@ class RequestValidator:
         if "json" in mime:
             value = parse_json(raw)
         elif mime == "application/x-www-form-urlencoded":
-            value = parse_form(raw, deref(schema, self.compiler.document) if isinstance(schema, dict) else {}, self.compiler.document)
+            value = parse_form(_decode(raw), schema, self.encodings.get(declared), self.compiler.document)
+        elif mime.startswith("multipart/form-data"):
+            value = parse_multipart(raw, content_type or "", schema, self.encodings.get(declared), self.compiler.document)
         elif mime.startswith("text/"):
             value = _decode(raw)
         else:
-            return raw  # binary and multipart bodies are accepted as they are
+            return raw  # binary bodies are accepted as they are
         if schema is not None:
             problems = self.compiler.problems(schema, value, ["body"])
             if problems:
@@ -211,23 +242,6 @@ def _decode(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise MockError(400, f"Request body is not valid UTF-8 (byte {error.start})") from None
-
-
-def parse_form(raw: bytes, schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
-    pairs = parse_qsl(_decode(raw), keep_blank_values=True)
-    properties = schema.get("properties") or {}
-    form: dict[str, Any] = {}
-    problems = []
-    for name in dict.fromkeys(k for k, _ in pairs):
-        raw_values = [v for k, v in pairs if k == name]
-        sub = deref(properties.get(name) or {}, document)
-        try:
-            form[name] = coerce(raw_values, sub, document, explode=True)
-        except ValueError as error:
-            problems.append({"loc": ["body", name], "msg": str(error), "type": "type_error"})
-    if problems:
-        raise validation_error(problems)
-    return form
 
 
 def _json_content(parameter: Mapping[str, Any]) -> bool:
@@ -257,88 +271,6 @@ def _match_media(mime: str, declared: Mapping[str, Any]) -> str | None:
     return None
 
 
-def coerce(raw: list[str], schema: Any, document: dict[str, Any], *, explode: bool = True) -> Any:
-    """Strings from a URL/header/form into the JSON value the schema describes."""
-    schema = deref(schema, document) if isinstance(schema, dict) else {}
-    types = _types(schema, document)
-    if "array" in types:
-        items = deref(schema.get("items") or {}, document)
-        parts = raw if (explode and len(raw) > 1) else [p for v in raw for p in (v.split(",") if v != "" else [])]
-        return [_scalar(part, _types(items, document) - {"array"}) for part in parts]
-    return _scalar(raw[-1], types)
-
-
-def _scalar(text: str, types: set[str]) -> Any:
-    if not types or "string" in types:
-        return text
-    if "null" in types and text in ("null", ""):
-        return None
-    if "integer" in types:
-        try:
-            return int(text)
-        except ValueError:
-            if types <= {"integer", "null"}:
-                raise ValueError("value is not a valid integer") from None
-    if "number" in types:
-        try:
-            value = float(text)
-            return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
-        except ValueError:
-            if types <= {"number", "integer", "null"}:
-                raise ValueError("value is not a valid number") from None
-    if "boolean" in types:
-        lowered = text.lower()
-        if lowered in ("true", "1", "yes", "on"):
-            return True
-        if lowered in ("false", "0", "no", "off"):
-            return False
-        raise ValueError("value could not be parsed to a boolean")
-    if "object" in types:
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise ValueError("value is not a valid object") from None
-    return text
-
-
-def _types(schema: Any, document: dict[str, Any], depth: int = 0) -> set[str]:
-    if not isinstance(schema, dict) or depth > 5:
-        return set()
-    declared = schema.get("type")
-    if isinstance(declared, str):
-        found = {declared}
-    elif isinstance(declared, list):
-        found = set(declared)
-    else:
-        found = set()
-    if schema.get("nullable"):
-        found.add("null")
-    for keyword in ("anyOf", "oneOf", "allOf"):
-        for sub in schema.get(keyword) or []:
-            found |= _types(deref(sub, document), document, depth + 1)
-    if not found:
-        if "enum" in schema or "const" in schema:
-            values = schema.get("enum") or [schema.get("const")]
-            found = {_json_type(v) for v in values}
-        elif "items" in schema:
-            found = {"array"}
-        elif "properties" in schema:
-            found = {"object"}
-    return found
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string"
-
-
 # -- OpenAPI 3.0 schemas as JSON Schema 2020-12 --------------------------------------------------
 
 
@@ -361,4 +293,14 @@ def upgrade_30(node: Any) -> Any:
             out[exclusive] = out.pop(bound)
         elif out.get(exclusive) is False:
             del out[exclusive]
+    limits = INTEGER_FORMATS.get(out.get("format")) if out.get("type") in ("integer", ["integer", "null"]) else None
+    if limits:  # OpenAPI's int32/int64 formats are ranges
+        if "minimum" not in out and "exclusiveMinimum" not in out:
+            out["minimum"] = limits[0]
+        if "maximum" not in out and "exclusiveMaximum" not in out:
+            out["maximum"] = limits[1]
     return out
+
+
+#: the ranges OpenAPI's integer formats stand for
+INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}

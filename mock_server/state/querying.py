@@ -130,9 +130,27 @@ def declared_filters(operation_spec: Mapping[str, Any], query: Mapping[str, Any]
             continue
         field, op = (target, "eq") if isinstance(target, str) else (target.get("field", param), target.get("op", "eq"))
         value = query[param]
+        if isinstance(value, Mapping):  # an object (deepObject metadata[key]=v): each key matches
+            predicates += _object_filter(field, op, value)
+            continue
         values = value if isinstance(value, list) else [value]
         text = ",".join(str(v).lower() if isinstance(v, bool) else str(v) for v in values)
         predicates.append(lambda r, f=field, o=("in" if len(values) > 1 else op), t=text: _compare(o, field_value(r, f), t))
+    return predicates
+
+
+def _object_filter(field: str, op: str, value: Mapping[str, Any], depth: int = 0) -> list[Predicate]:
+    """``{color: red, size: {min: 2}}`` on ``field``: ``field.color`` is red and ``field.size.min``
+    is 2 (a list value: any of them)."""
+    predicates: list[Predicate] = []
+    for key, sub in value.items():
+        path = f"{field}.{key}"
+        if isinstance(sub, Mapping) and depth < 8:
+            predicates += _object_filter(path, op, sub, depth + 1)
+            continue
+        values = sub if isinstance(sub, list) else [sub]
+        text = ",".join(str(v).lower() if isinstance(v, bool) else str(v) for v in values)
+        predicates.append(lambda r, f=path, o=("in" if len(values) > 1 else op), t=text: _compare(o, field_value(r, f), t))
     return predicates
 
 
@@ -146,6 +164,8 @@ def sort_records(records: list[Record], spec: Mapping[str, Any] | None, query: M
     if not spec:
         return records
     text = query.get(spec.get("param", "sort")) or spec.get("default")
+    if isinstance(text, list):  # an array parameter (sort=a&sort=-b, or sort=a,-b as an array)
+        text = ",".join(str(part) for part in text)
     if not text:
         return records
     order = str(query.get(spec.get("order_param", ""), "") or "").lower()

@@ -32,6 +32,10 @@ NOT_RESOURCES = ("x-apitwin-auth", "x-apitwin-graphql", "x-apitwin-docs", "x-api
 ACTIONS = ("list", "create", "get", "replace", "patch", "delete", "batch-create", "batch-delete")
 
 _PARAM = re.compile(r"^\{([^}]+)\}$")
+#: a record's segment: the id parameter, maybe with a format suffix (``{Sid}.json``)
+_ID_SEGMENT = re.compile(r"^\{([^{}]+)\}(\.[A-Za-z0-9]+)?$")
+#: a format suffix on a collection's segment (``Messages.json``), not part of its name
+_SUFFIX = re.compile(r"^([^.{}]+)\.[A-Za-z0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,17 @@ def infer_resource(method: str, path: str, operation: dict[str, Any], success_sc
     declared = dict(declared or {})
     segments = [s for s in path.strip("/").split("/") if s]
     id_param = None
-    if segments and _PARAM.match(segments[-1]) and segments[-1] != declared.get("collection"):
-        id_param = _PARAM.match(segments[-1]).group(1)  # type: ignore[union-attr]
+    record_segment = _ID_SEGMENT.match(segments[-1]) if segments else None
+    if record_segment and segments[-1] != declared.get("collection"):
+        id_param = record_segment.group(1)
         static = segments[:-1]
     else:
         static = segments
+    # the collection is named by a literal segment (a templated one only where declared), its
+    # format suffix dropped: /Accounts/{Sid}/Messages.json and .../Messages/{Sid}.json agree
+    static = [_SUFFIX.sub(r"\1", s) if "{" not in s else s for s in static]
+    if static and "{" in static[-1] and "collection" not in declared:
+        return None
     batch = operation.get("x-apitwin-batch")
     if isinstance(batch, dict) and "action" not in declared:
         declared["action"] = "batch-" + str(batch.get("action", "create")).replace("batch-", "")

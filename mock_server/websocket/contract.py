@@ -33,6 +33,12 @@ class Message:
     binary: bool
     discriminator: tuple[str, Any] | None   # (property, const) that tells this message apart
     validator: Any                   # compiled once (jsonschema_rs: frames are a hot path)
+    correlation: str | None = None   # dotted path of its correlationId in the payload (reply <- request)
+    examples: list[Any] = field(default_factory=list)   # its example payloads that its schema accepts
+
+    def has_property(self, path: str) -> bool:
+        """Whether the schema names the dotted property `path` (through allOf/oneOf/anyOf)."""
+        return _names(self.schema, path.split("."), 0)
 
     def errors(self, value: Any) -> list[str]:
         if self.validator.is_valid(value):
@@ -100,7 +106,7 @@ class Channel:
         return [send for send in self.sends if trigger in send.triggers]
 
     def receive_for(self, message: Message) -> ReceiveOperation | None:
-        return next((op for op in self.receives if any(m.key == message.key for m in op.messages)), None)
+        return next((op for op in self.receives if any(m is message for m in op.messages)), None)
 
     def client_messages(self) -> list[Message]:
         seen: dict[str, Message] = {}
@@ -151,19 +157,18 @@ def build_contract(raw: dict[str, Any], document: dict[str, Any], path: Path | N
             receives=[],
             sends=[],
             declarations={k[len("x-apitwin-"):]: v for k, v in spec.items() if k.startswith("x-apitwin-")},
-            security=_security(spec.get("servers") or [], document),
+            security=_security(spec.get("servers") or list((document.get("servers") or {}).values()), document),
             handshake_errors={int(k): v for k, v in (spec.get("x-apitwin-handshake-errors") or {}).items()},
         )
     for op_id, op in (raw.get("operations") or {}).items():
         channel = channels.get(_ref_name(op.get("channel")))
         if channel is None:
             continue
-        messages = [_lookup(ref, channel) for ref in op.get("messages") or []]
-        messages = [m for m in messages if m is not None] or list(channel.messages.values())
+        messages = [m for m in (_lookup(ref, channels, channel) for ref in op.get("messages") or []) if m is not None]
+        messages = messages or list(channel.messages.values())
         if op.get("action") == "receive":
-            reply = op.get("reply") or {}
-            replies = [m for m in (_lookup(ref, channel) for ref in reply.get("messages") or []) if m is not None]
-            channel.receives.append(ReceiveOperation(op_id, messages, replies, dict(op.get("x-apitwin-effect") or {})))
+            channel.receives.append(ReceiveOperation(op_id, messages, _replies(op.get("reply"), channels, channel),
+                                                     dict(op.get("x-apitwin-effect") or {})))
         elif op.get("action") == "send":
             triggers = op.get("x-apitwin-trigger") or []
             channel.sends.append(SendOperation(
@@ -173,7 +178,53 @@ def build_contract(raw: dict[str, Any], document: dict[str, Any], path: Path | N
                 dict(op.get("x-apitwin-deliver") or {}),
                 dict(op.get("x-apitwin-fill") or {}),
             ))
-    return AsyncContract(document, list(channels.values()), path)
+    return AsyncContract(document, _by_address(list(channels.values())), path)
+
+
+def _replies(reply: Any, channels: dict[str, Channel], channel: Channel) -> list[Message]:
+    """An operation's reply messages: the ones it names, else every message of its reply
+    channel (``reply: {channel: ...}`` alone), which may be another channel than its own."""
+    if not isinstance(reply, dict):
+        return []
+    target = channels.get(_ref_name(reply.get("channel"))) or channel
+    named = [m for m in (_lookup(ref, channels, target) for ref in reply.get("messages") or []) if m is not None]
+    if named or reply.get("messages"):
+        return named
+    return list(target.messages.values()) if reply.get("channel") else []
+
+
+def _by_address(channels: list[Channel]) -> list[Channel]:
+    """One channel per address: channels sharing an address (a public feed where every channel
+    is ``/``) are one connection, so they are served as one, its messages found among all of
+    theirs (see the engine's dispatch)."""
+    groups: dict[str, list[Channel]] = {}
+    for channel in channels:
+        groups.setdefault(channel.address, []).append(channel)
+    return [group[0] if len(group) == 1 else _joined(group) for group in groups.values()]
+
+
+def _joined(group: list[Channel]) -> Channel:
+    messages: dict[str, Message] = {}
+    for channel in group:
+        for key, message in channel.messages.items():
+            if key in messages and messages[key] is not message:
+                key = f"{channel.key}.{key}"  # the same name for another message: keep both
+            messages[key] = message
+    declarations: dict[str, Any] = {}
+    security: list[dict[str, Any]] = []
+    handshake_errors: dict[int, dict[str, Any]] = {}
+    for channel in group:
+        for name, value in channel.declarations.items():
+            declarations.setdefault(name, value)
+        security += [scheme for scheme in channel.security if scheme not in security]
+        for status, schema in channel.handshake_errors.items():
+            handshake_errors.setdefault(status, schema)
+    first = group[0]
+    return Channel(
+        key="+".join(channel.key for channel in group), address=first.address, pattern=first.pattern,
+        messages=messages, receives=[op for c in group for op in c.receives], sends=[op for c in group for op in c.sends],
+        declarations=declarations, security=security, handshake_errors=handshake_errors,
+    )
 
 
 def _message(key: str, spec: dict[str, Any]) -> Message:
@@ -187,7 +238,39 @@ def _message(key: str, spec: dict[str, Any]) -> Message:
         binary=binary,
         discriminator=_discriminator(schema),
         validator=jsonschema_rs.validator_for(_json_schema(schema)),
+        correlation=_correlation(spec.get("correlationId")),
+        examples=_examples(spec, schema, binary),
     )
+
+
+def _examples(spec: dict[str, Any], schema: dict[str, Any], binary: bool) -> list[Any]:
+    if binary:
+        return []
+    validator = jsonschema_rs.validator_for(_json_schema(schema))
+    payloads = [e["payload"] for e in spec.get("examples") or [] if isinstance(e, dict) and "payload" in e]
+    return [payload for payload in payloads if validator.is_valid(payload)]
+
+
+def _names(schema: Any, parts: list[str], depth: int) -> bool:
+    if not isinstance(schema, dict) or depth > 32:
+        return False
+    if not parts:
+        return True
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    if parts[0] in properties and _names(properties[parts[0]], parts[1:], depth + 1):
+        return True
+    return any(_names(part, parts, depth + 1) for key in ("allOf", "oneOf", "anyOf")
+               for part in schema.get(key) or [] if isinstance(schema.get(key), list))
+
+
+def _correlation(declared: Any) -> str | None:
+    """``correlationId: {location: '$message.payload#/reqid'}`` -> ``reqid`` (a dotted path)."""
+    location = declared.get("location") if isinstance(declared, dict) else None
+    if not isinstance(location, str) or not location.startswith("$message.payload#"):
+        return None
+    pointer = location[len("$message.payload#"):]
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.strip("/").split("/") if p]
+    return ".".join(parts) or None
 
 
 def _discriminator(schema: dict[str, Any]) -> tuple[str, Any] | None:
@@ -215,15 +298,27 @@ def _address_pattern(address: str) -> re.Pattern[str]:
     return re.compile(regex.rstrip("/") + "/?" if regex != "/" else "/")
 
 
+def _ref_parts(ref: Any) -> list[str]:
+    """``{$ref: '#/channels/ws/messages/Subscribe'}`` -> ``['channels', 'ws', 'messages', 'Subscribe']``."""
+    if isinstance(ref, dict) and isinstance(ref.get("$ref"), str):
+        pointer = ref["$ref"].partition("#")[2]
+        return [p.replace("~1", "/").replace("~0", "~") for p in pointer.strip("/").split("/")]
+    return []
+
+
 def _ref_name(ref: Any) -> str:
     """``{$ref: '#/channels/ws/messages/Subscribe'}`` -> ``Subscribe``."""
-    if isinstance(ref, dict) and isinstance(ref.get("$ref"), str):
-        return ref["$ref"].rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-    return ""
+    parts = _ref_parts(ref)
+    return parts[-1] if parts else ""
 
 
-def _lookup(ref: Any, channel: Channel) -> Message | None:
-    return channel.messages.get(_ref_name(ref))
+def _lookup(ref: Any, channels: dict[str, Channel], channel: Channel) -> Message | None:
+    """The message a reference names: ``#/channels/<channel>/messages/<name>`` in that channel
+    (a reply may name another channel's message), else by name in `channel`."""
+    parts = _ref_parts(ref)
+    if len(parts) == 4 and parts[0] == "channels" and parts[2] == "messages" and parts[1] in channels:
+        return channels[parts[1]].messages.get(parts[3])
+    return channel.messages.get(parts[-1]) if parts else None
 
 
 def _security(servers: list[Any], document: dict[str, Any]) -> list[dict[str, Any]]:

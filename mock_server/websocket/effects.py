@@ -54,10 +54,18 @@ class Effects:
 
     # -- client frames ---------------------------------------------------------------------
 
-    async def run(self, connection: Connection, operation: ReceiveOperation, frame: Any, *, size: int | None = None) -> None:
+    async def run(self, connection: Connection, operation: ReceiveOperation, frame: Any, *, size: int | None = None,
+                  message: Message | None = None) -> None:
         effect = operation.effect
         context = self.app.context(connection, frame=frame, size=size)
-        reply_fills = dict(effect.get("reply_copy") or {})
+        reply = self._reply_message(operation)
+        reply_fills: dict[str, Any] = {}
+        if message is not None and message.correlation and reply is not None:
+            # the request's correlationId, where the reply has one (or the same property)
+            target = reply.correlation or (message.correlation if reply.has_property(message.correlation) else None)
+            if target:
+                reply_fills[target] = f"$frame.{message.correlation}"
+        reply_fills.update(effect.get("reply_copy") or {})
         if effect.get("reply_binary_size"):
             reply_fills[effect["reply_binary_size"]] = "$size"
         if "subscribe" in effect:
@@ -72,9 +80,10 @@ class Effects:
             return
         if "presence" in effect:
             await self._presence(connection, effect["presence"], context)
-        reply = self._reply_message(operation)
         if reply is not None:
-            await send_frame([connection], self.app.builder.build(reply, reply_fills, context), self.stats)
+            # without declarations, the reply is the documented one: its example, where it has one
+            frame = self.app.builder.build(reply, reply_fills, context, from_example=not effect)
+            await send_frame([connection], frame, self.stats)
 
     def _reply_message(self, operation: ReceiveOperation) -> Message | None:
         error = self.channel.error_message

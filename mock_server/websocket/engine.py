@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.websocket.audience import Conversations, Presence
-from mock_server.websocket.contract import AsyncContract, Channel, Message
+from mock_server.websocket.contract import AsyncContract, Channel
 from mock_server.websocket.denial import deny
+from mock_server.websocket.dispatch import Dispatch
 from mock_server.websocket.effects import Effects
 from mock_server.websocket.errorframes import ErrorFrames
 from mock_server.websocket.frames import Context, FrameBuilder
@@ -49,14 +50,7 @@ class ChannelRuntime:
         self.conversations = Conversations(app.runtime.store, channel.declarations.get("conversations"))
         self.presence = Presence(app.runtime.store, channel.declarations.get("presence"))
         self.effects = Effects(app, self)
-        self.by_type: dict[tuple[str, Any], Message] = {}
-        self.binary: Message | None = None
-        for message in channel.client_messages():
-            if message.binary:
-                self.binary = self.binary or message
-            elif message.discriminator is not None:
-                self.by_type.setdefault(message.discriminator, message)
-        self.discriminators = sorted({d[0] for d in self.by_type})
+        self.dispatch = Dispatch(channel.client_messages())
 
 
 class WebSocketApp:
@@ -145,37 +139,36 @@ class WebSocketApp:
         except ValueError:
             await self.error(live, connection, "invalid-json")
             return
-        message = None
-        if isinstance(frame, dict):
-            for prop in live.discriminators:
-                if isinstance(frame.get(prop), (str, int, float, bool)):
-                    message = live.by_type.get((prop, frame[prop]))
-                    if message is not None:
-                        break
-        if message is None:
-            name = frame.get(live.discriminators[0]) if isinstance(frame, dict) and live.discriminators else None
-            known = isinstance(name, (str, int, float, bool))
-            await self.error(live, connection, "unknown-type", f"Unknown message type: {name}" if known else None)
+        message, meant = live.dispatch.recognise(frame)
+        if meant is not None:
+            await self.error(live, connection, "invalid-data", f"Invalid {meant.name} message: {meant.errors(frame)[0]}")
             return
-        problems = message.errors(frame)
-        if problems:
-            await self.error(live, connection, "invalid-data", f"Invalid {message.name} message: {problems[0]}")
+        if message is None:
+            name = live.dispatch.type_name(frame)
+            await self.error(live, connection, "unknown-type", f"Unknown message type: {name}" if name is not None else None)
             return
         operation = live.channel.receive_for(message)
         if operation is not None:
-            await live.effects.run(connection, operation, frame)
+            await live.effects.run(connection, operation, frame, message=message)
 
     async def _binary(self, live: ChannelRuntime, connection: Connection, data: bytes) -> None:
-        if live.binary is None:
+        if live.dispatch.binary is None:
             await self.error(live, connection, "binary")
             return
-        operation = live.channel.receive_for(live.binary)
+        operation = live.channel.receive_for(live.dispatch.binary)
         if operation is not None:
             await live.effects.run(connection, operation, None, size=len(data))
 
     async def error(self, live: ChannelRuntime, connection: Connection, kind: str, message: str | None = None, **kwargs: Any) -> None:
+        """The channel's error frame; where the contract documents none, no frame (one would
+        match no documented message), only a line in the mock's log."""
         self.runtime.stats.error()
-        await send_frame([connection], live.errors.render(kind, message, **kwargs), self.runtime.stats)
+        frame = live.errors.render(kind, message, **kwargs)
+        if frame is None:
+            logger.warning("%s: %s (the contract documents no error message to say so)", live.channel.address,
+                           message or kind)
+            return
+        await send_frame([connection], frame, self.runtime.stats)
 
     # -- refusals ------------------------------------------------------------------------------
 

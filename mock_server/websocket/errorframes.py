@@ -36,6 +36,7 @@ class ErrorFrames:
         self.builder = builder
 
     def render(self, kind: str, message: str | None = None, *, status: int = 400, code: Any = None, details: Any = None) -> Any:
+        """The error frame, or None where the channel documents no error message or frame."""
         if isinstance(code, int):
             status, code = code, None
         code = code or self.codes.get(kind) or self.codes.get(str(status)) or DEFAULT_CODES.get(status, "ERROR")
@@ -44,4 +45,4 @@ class ErrorFrames:
             return fill(self.body, values)
         if self.message is not None:
             return self.builder.build(self.message, {}, Context())
-        return {"error": {"code": code, "message": values["message"]}}
+        return None  # nothing documented: no frame would be valid

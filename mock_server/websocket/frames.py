@@ -118,8 +118,12 @@ class FrameBuilder:
         self.root = root
         self._validators: dict[int, tuple[Any, Any]] = {}
 
-    def build(self, message: Message, fills: dict[str, Any], context: Context) -> Any:
-        frame: dict[str, Any] = {}
+    def build(self, message: Message, fills: dict[str, Any], context: Context, *, from_example: bool = False) -> Any:
+        """`message` with `fills` applied, on its first example when `from_example` (else on
+        nothing), its discriminating constant set, and the rest completed from its schema."""
+        frame: Any = copy.deepcopy(message.examples[0]) if from_example and message.examples else {}
+        if not isinstance(frame, dict):  # a documented array or scalar: nothing to fill in
+            return frame
         for target, source in fills.items():
             value = context.evaluate(source)
             if value is not MISSING:
@@ -127,6 +131,8 @@ class FrameBuilder:
                     frame = copy.deepcopy(value) if isinstance(value, dict) else frame
                 else:
                     put_path(frame, target, copy.deepcopy(value))
+        if message.discriminator is not None and isinstance(frame, dict):
+            frame.setdefault(*message.discriminator)  # what tells this message apart, even when optional
         frame = self.complete(message.schema, frame)
         problems = message.errors(frame)
         if problems:
@@ -135,11 +141,15 @@ class FrameBuilder:
 
     def complete(self, schema: Any, value: Any) -> Any:
         """Fill required properties and constants, prune what the schema does not allow."""
+        written = schema
         schema = _merged(schema)
         if not isinstance(schema, dict):
             return value
         if "const" in schema:
             return schema["const"]
+        branches = schema.get("oneOf") or schema.get("anyOf")
+        if isinstance(branches, list) and branches:
+            return self._branch(written, schema, branches, value)
         if _is_object(schema) and (isinstance(value, dict) or value is MISSING):
             value = {} if value is MISSING else value
             properties = schema.get("properties") or {}
@@ -160,6 +170,20 @@ class FrameBuilder:
         if value is MISSING:
             return self._made_up(schema, None)
         return value
+
+    def _branch(self, written: Any, schema: dict[str, Any], branches: list[Any], value: Any) -> Any:
+        """A value of a ``oneOf``/``anyOf`` schema: completed along each alternative in turn
+        (laid over what the schema says beside them), the first the whole schema accepts. An
+        object with no properties would match none of them, so it is never the answer."""
+        shared = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
+        first = MISSING
+        for branch in branches:
+            start = copy.deepcopy(value) if value is not MISSING else MISSING
+            candidate = self.complete(_merged({"allOf": [shared, branch]}), start)
+            if self._valid(written, candidate):
+                return candidate
+            first = candidate if first is MISSING else first
+        return first
 
     def _valid(self, schema: Any, value: Any) -> bool:
         """Whether `value` fits a sub-schema of the contract (compiled once per schema object)."""

@@ -60,22 +60,29 @@ def request_parts(scope: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]
 
 def find_token(channel: Channel, headers: dict[str, str], query: dict[str, str], offered: list[str]) -> tuple[str | None, str | None]:
     """(token, subprotocol to echo) from the places the channel's security schemes declare."""
+    token, subprotocol, _ = locate_token(channel, headers, query, offered)
+    return token, subprotocol
+
+
+def locate_token(channel: Channel, headers: dict[str, str], query: dict[str, str],
+                 offered: list[str]) -> tuple[str | None, str | None, dict[str, Any] | None]:
+    """(token, subprotocol to echo, the scheme it came by)."""
     for scheme in channel.security:
         kind, place, name = scheme.get("type"), scheme.get("in"), str(scheme.get("name") or "")
         if kind in ("httpApiKey", "apiKey") and place == "query" and query.get(name):
-            return query[name], None
+            return query[name], None, scheme
         if kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
             value = headers.get("authorization", "")
             if value[:7].lower() == "bearer " and value[7:].strip():
-                return value[7:].strip(), None
+                return value[7:].strip(), None, scheme
         if kind in ("httpApiKey", "apiKey") and place == "header" and name.lower() == "sec-websocket-protocol":
             prefix = str(scheme.get("x-apitwin-prefix", SUBPROTOCOL_PREFIX))
             for protocol in offered:
                 if protocol.startswith(prefix) and len(protocol) > len(prefix):
-                    return protocol[len(prefix):], protocol
+                    return protocol[len(prefix):], protocol, scheme
         elif kind in ("httpApiKey", "apiKey") and place == "header" and headers.get(name.lower()):
-            return headers[name.lower()], None
-    return None, None
+            return headers[name.lower()], None, scheme
+    return None, None, None
 
 
 class ConnectionRateLimit:
@@ -123,11 +130,11 @@ class Gate:
         if not self.channel.security:
             self.rate.check(client)
             return Admission()
-        token, subprotocol = find_token(self.channel, headers, query, offered)
+        token, subprotocol, scheme = locate_token(self.channel, headers, query, offered)
         if token is None:
             raise Refusal(401, "Authentication token is missing")
         try:
-            principal = self.runtime.authenticator.verify_token(token)
+            principal = self.runtime.authenticator.verify_token(token, scheme)
         except Exception as error:
             if not hasattr(error, "status"):
                 raise

@@ -116,3 +116,24 @@ def test_declared_copies_expect_only_what_the_client_can_know() -> None:
     bad = {**good, "message": "Hello!!", "client_id": "other"}
     assert [m.target for m in mismatches(copies, sent, bad, {"client_id": "c-1"})] == ["message", "client_id"]
     assert mismatches({"message": ["$uuid", "message"]}, sent, {"message": "x"}) == []  # the server may fill it first
+
+
+def test_what_the_document_does_not_state_is_no_violation() -> None:
+    """A status on an operation without responses, and a negative case whose only broken parts
+    are style-serialized arrays/objects, break nothing the document states."""
+    from conformance.http.runner import documents_no_status, is_ambiguous_serialization
+
+    root = Path(__file__).parents[1] / "corpus" / "params" / "parameters-style.yaml"
+    contract = Contract.load("params", root)
+    label = "GET /anything/path/label/{primitive}/{array}/{object}"
+    assert documents_no_status(contract, "status_code_conformance", "GET /anything/query")
+    assert not documents_no_status(contract, "not_a_server_error", "GET /anything/query")
+    structured = "Invalid component: parameters `array`, `object` in path - incorrect type"
+    assert is_ambiguous_serialization(contract, "negative_data_rejection", label, structured)
+    primitive = "Invalid component: parameter `primitive` in path - incorrect type"
+    assert not is_ambiguous_serialization(contract, "negative_data_rejection", label, primitive)
+    assert not is_ambiguous_serialization(contract, "negative_data_rejection", label, "Invalid component: in body - x")
+
+    toy = Contract.load("toy", TOY / "openapi.yaml")
+    documented = next(iter(toy.operations.values()))
+    assert not documents_no_status(toy, "status_code_conformance", documented.label)

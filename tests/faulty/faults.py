@@ -333,6 +333,19 @@ def _any_method(state: FaultState, exchange: HttpExchange) -> HttpExchange | Non
 fault("undocumented_method_accepted", "an undocumented method answers 200 instead of 405", on_request=_any_method)
 
 
+def _express_not_found(state: FaultState, exchange: HttpExchange) -> HttpExchange | None:
+    if exchange.operation is None and exchange.method not in ("HEAD", "OPTIONS"):
+        exchange.status = 404
+        exchange.response_headers = [(b"content-type", b"text/html; charset=utf-8")]
+        exchange.body = f"Cannot {exchange.method} {exchange.path}".encode()
+        return exchange
+    return None
+
+
+# Not a fault: what Express does where a document is silent. The suite must warn, not fail.
+fault("undocumented_method_404", "an undocumented method is answered 404 without Allow, as Express does", on_request=_express_not_found)
+
+
 def _accept_invalid(state: FaultState, exchange: HttpExchange) -> None:
     validation = {400, 422, state.contract.errors.get("validation_status", 400)}
     if exchange.status in validation and exchange.method in ("POST", "PUT", "PATCH"):

@@ -10,7 +10,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from mock_server.contracts.bundle import bundled_apis
-from mock_server.contracts.downgrade import DowngradeError, downgrade, routing_view
+from mock_server.contracts.downgrade import DowngradeError, downgrade
 from mock_server.contracts.loader import load_document
 
 
@@ -197,7 +197,7 @@ def test_parameters_headers_and_request_bodies_are_converted():
     ("minContains", 2),
 ])
 def test_a_keyword_30_cannot_express_is_left_out_and_named(keyword, value):
-    """A valid 3.1 contract is never refused: the view (routing, docs) leaves out what 3.0
+    """A valid 3.1 contract is never refused: the view (docs for 3.0 tools) leaves out what 3.0
     cannot say and names it, while validation and generation read the contract itself."""
     schema = view_schema({"type": "object", "properties": {"inner": {"type": "string", keyword: value}}})
     assert schema["properties"]["inner"] == {"type": "string", "x-apitwin-omitted": [keyword]}
@@ -264,25 +264,6 @@ def test_ref_keys_in_data_stay_as_they_are():
     assert converted["properties"]["$ref"] == {"type": "string", "enum": [{"$ref": "#/x"}]}
 
 
-def test_routing_view_holds_routes_and_path_parameter_types_only():
-    document = doc_with({"type": "object", "example": {"$ref": "https://example.invalid/x"}})
-    document["paths"]["/things/{id}"] = {
-        "parameters": [{"$ref": "#/components/parameters/Id"}],
-        "get": {"operationId": "getThing", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"$ref": "#/x"}}}}}},
-        "delete": {"responses": {"204": {"description": "gone"}}},
-    }
-    document["components"]["parameters"] = {"Id": {"name": "id", "in": "path", "required": True, "schema": {"type": ["integer", "null"]}}}
-    routes = routing_view(downgrade(document))
-    assert "$ref" not in json.dumps(routes) and "components" not in routes
-    assert routes["paths"]["/things/{id}"] == {
-        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-        "get": {"operationId": "getThing", "responses": {"default": {"description": "routed"}}},
-        "delete": {"responses": {"default": {"description": "routed"}}},
-    }
-    validate(routes)
-
-
 def test_unknown_version_is_a_clear_error():
     with pytest.raises(DowngradeError, match="not 3.0 or 3.1"):
         downgrade({"swagger": "2.0", "info": {}, "paths": {}})
@@ -299,7 +280,5 @@ THREE_ONE_CONTRACTS = [_TESTS / "mock" / "contracts" / "jsonschema2020.yaml", *s
 
 
 @pytest.mark.parametrize("path", THREE_ONE_CONTRACTS, ids=lambda p: p.name)
-def test_3_1_contracts_have_valid_30_and_routing_views(path):
-    view = downgrade(load_document(path), source=str(path))
-    validate(view)
-    validate(routing_view(view))
+def test_3_1_contracts_have_valid_30_views(path):
+    validate(downgrade(load_document(path), source=str(path)))

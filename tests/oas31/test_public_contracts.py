@@ -16,7 +16,7 @@ from tests.support.servers import run_mock
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "oas31"
 FEATURES = CORPUS / "openapi-python-client-3.1-features.yaml"
-WEBHOOKS = CORPUS / "oai-webhook-example.yaml"
+WEBHOOKS = CORPUS.parent / "openapi" / "oai-webhook-example.yaml"
 
 
 def check(contract: Path, base_url: str, *options: str) -> subprocess.CompletedProcess:

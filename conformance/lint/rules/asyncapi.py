@@ -13,6 +13,7 @@ from conformance.lint.contract import Contract
 from conformance.lint.problems import Finding
 from conformance.lint.rules.base import rule
 from conformance.lint.schema_errors import issues, pointer_of
+from mock_server.contracts import yaml12
 
 
 @rule("asyncapi-version", ["asyncapi"],
@@ -71,14 +72,13 @@ def _specification(cls: Any) -> Any:
     return specification_with(cls.META_SCHEMA["$schema"])
 
 
-#: YAML 1.2 core schema plain scalars that are not strings (what the official parser reads)
+#: YAML 1.2 core schema plain scalars that are not strings (as the official parser reads them)
 _NON_STRING_TAGS = {
     "tag:yaml.org,2002:int": "a number",
     "tag:yaml.org,2002:float": "a number",
     "tag:yaml.org,2002:bool": "a boolean",
     "tag:yaml.org,2002:null": "null",
 }
-_YAML12_BOOLS = {"true", "false", "True", "False", "TRUE", "FALSE"}
 
 
 @rule("string-keys", ["asyncapi"],
@@ -87,12 +87,12 @@ def string_keys(contract: Contract) -> Iterator[Finding]:
     if contract.path.suffix.lower() == ".json":
         return
     try:
-        root = yaml.compose(contract.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        root = yaml12.compose(contract.text)
     except yaml.YAMLError:
         return  # `parse` has said so
     for key in _mapping_keys(root):
         kind = _NON_STRING_TAGS.get(key.tag)
-        if kind is None or (kind == "a boolean" and key.value not in _YAML12_BOOLS):
+        if kind is None:
             continue
         yield Finding(f"mapping key {key.value} is {kind}, not a string; quote it ('{key.value}')",
                       line=key.start_mark.line + 1, column=key.start_mark.column + 1)

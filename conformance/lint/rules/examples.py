@@ -72,11 +72,50 @@ def _check(site: _Site, validators: _Validators) -> Iterator[Finding]:
         # A schema jsonschema cannot apply (a broken $ref, `type: strin`, `properties: 5`):
         # the `ref` and `*-schema` rules say where it is broken; the example cannot be judged.
         return
+    # One value that breaks several keywords (`null` against a non-nullable string enum) is one
+    # problem: its messages are said together, once.
+    by_path: dict[tuple[Any, ...], list[str]] = {}
     for issue in found:
-        inside = "/".join(str(part) for part in issue.path)
+        by_path.setdefault(tuple(issue.path), []).append(issue.message)
+    for path, messages in by_path.items():
+        inside = "/".join(str(part) for part in path)
         where = f" at /{inside}" if inside else ""
-        pointer = pointer_of(site.value_pointer, issue.path) if site.exact else site.value_pointer
-        yield Finding(f"{site.label} does not match its schema{where}: {issue.message}", pointer=pointer)
+        pointer = pointer_of(site.value_pointer, path) if site.exact else site.value_pointer
+        if site.dialect == "oas30" and _value_at(site.value, path) is None \
+                and _nullable_beside_ref(validators, site.schema_pointer, path):
+            yield Finding(f"{site.label} has null{where}, but `nullable: true` beside a `$ref` is "
+                          "ignored in OpenAPI 3.0 (wrap the $ref in allOf: [...] to keep it)",
+                          pointer=pointer, severity="warning")
+            continue
+        yield Finding(f"{site.label} does not match its schema{where}: {'; '.join(messages)}", pointer=pointer)
+
+
+def _value_at(value: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            return ...  # not there: not a null
+    return value
+
+
+def _nullable_beside_ref(validators: _Validators, schema_pointer: str, path: tuple[Any, ...]) -> bool:
+    """Is the schema of the value at `path` a `$ref` with `nullable: true` beside it? OpenAPI 3.0
+    ignores a `$ref`'s siblings, so a null there breaks the schema as written; but the author's
+    meaning is plain, and generated vendor contracts are full of it: a warning, not an error."""
+    document, base = validators.document, validators.path
+    try:
+        node: Any = {"$ref": "#" + schema_pointer}
+        for part in path:
+            node = follow(document, node, base=base)
+            if not isinstance(node, dict):
+                return False
+            node = node.get("items") if isinstance(part, int) else (node.get("properties") or {}).get(part)
+    except ContractError:
+        return False
+    return isinstance(node, dict) and "$ref" in node and node.get("nullable") is True
 
 
 class _Validators:
@@ -84,7 +123,7 @@ class _Validators:
 
     def __init__(self, document: dict[str, Any], path: Path) -> None:
         self.uri = path.resolve().as_uri()
-        self.document = document
+        self.document, self.path = document, path
         self._registries: dict[str, Any] = {}
 
     def _registry(self, dialect: str) -> Any:

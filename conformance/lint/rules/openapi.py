@@ -9,6 +9,7 @@ from conformance.lint.contract import Contract
 from conformance.lint.problems import Finding
 from conformance.lint.rules.base import rule
 from conformance.lint.schema_errors import issues, pointer_of
+from conformance.lint.spec_validator import spec_errors
 from mock_server.contracts.refs import broken_refs, pointer_join
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -38,33 +39,53 @@ def openapi_version(contract: Contract) -> Iterator[Finding]:
 
 
 @rule("openapi-schema", ["openapi"],
-      "the document is valid OpenAPI (openapi-spec-validator, for its own version)")
+      "the document is valid OpenAPI (openapi-spec-validator, for its own version, offline)")
 def openapi_schema(contract: Contract) -> Iterator[Finding]:
-    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
     from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError
 
-    validator_class = OpenAPIV31SpecValidator if contract.openapi_minor == "3.1" else OpenAPIV30SpecValidator
-    validator = validator_class(contract.document, base_uri=contract.path.resolve().as_uri())
-    errors = validator.iter_errors()
-    reported = False
-    while True:
-        try:
-            error = next(errors)
-        except StopIteration:
-            return
-        except Exception as crash:  # noqa: BLE001 - the validator gives up on some broken documents
-            # A broken or circular $ref, or a shape it cannot walk, stops the validator; when
-            # the `ref` rule or the errors already reported explain it, the crash adds nothing.
-            if not reported and not broken_refs(contract.document, base=contract.path):
-                yield Finding(f"openapi-spec-validator stopped: {type(crash).__name__}: {_first_line(crash)}")
-            return
+    found: list[tuple[Finding, bool]] = []  # (finding, vague: a oneOf/anyOf that names no cause)
+    for item in spec_errors(contract.document, contract.path, contract.openapi_minor or "3.0"):
+        if item.crashed:
+            # A broken, remote or circular $ref, or a shape it cannot walk, stops the validator;
+            # when the `ref` rule or the errors already reported explain it, the crash adds nothing.
+            if not found and not broken_refs(contract.document, base=contract.path):
+                crash = item.error
+                found.append((Finding(
+                    f"openapi-spec-validator stopped: {type(crash).__name__}: {_first_line(crash)}",
+                    pointer=item.place.pointer if item.place else "",
+                    file=item.place.file if item.place else None), False))
+            break
+        error = item.error
         if isinstance(error, DuplicateOperationIDError):
             continue  # `operation-id-unique` says this, with both places
-        path = [str(part) if not isinstance(part, int) else part for part in error.path]
-        leaves = issues([error])  # opens up anyOf/oneOf to the branch that was meant
-        message = leaves[0].message if len(leaves) == 1 else _first_line(error.message)
-        reported = True
-        yield Finding(message, pointer=_locatable(contract.document, path, error.instance))
+        leaves = issues([error]) if hasattr(error, "validator") else []  # opens up anyOf/oneOf
+        message = leaves[0].message if len(leaves) == 1 else _first_line(getattr(error, "message", error))
+        vague = "matches none of the allowed forms" in message or "is not valid under any of the schemas" in message
+        if item.place is not None:
+            found.append((Finding(message, pointer=item.place.pointer, file=item.place.file), vague))
+        else:
+            path = [str(part) if not isinstance(part, int) else part for part in getattr(error, "path", ())]
+            pointer = _locatable(contract.document, path, getattr(error, "instance", None))
+            found.append((Finding(message, pointer=pointer), vague))
+    yield from _precise(found)
+
+
+def _precise(found: list[tuple[Finding, bool]]) -> Iterator[Finding]:
+    """The findings without the vague ones that a precise one explains. The whole-document pass
+    says "a parameter matches none of the allowed forms" where the schema check of the same run
+    says which keyword inside it is wrong: one problem, told once, where it is."""
+    for finding, vague in found:
+        if vague and any(
+            other is not finding and other.file == finding.file
+            and _within(other.pointer or "", finding.pointer or "")
+            for other, _ in found
+        ):
+            continue
+        yield finding
+
+
+def _within(pointer: str, container: str) -> bool:
+    return pointer == container or pointer.startswith(container + "/")
 
 
 def _first_line(error: object) -> str:
@@ -76,7 +97,7 @@ def _first_line(error: object) -> str:
 def _locatable(document: dict[str, Any], path: list[Any], instance: Any) -> str:
     """The pointer of an error. openapi-spec-validator reports errors inside a Schema object
     relative to that schema; then the schema is found by searching for the instance."""
-    if _exists(document, path):
+    if _exists(document, path) and (path or instance is document):
         return pointer_of("", path)
     for pointer in _pointers_ending_with(document, path, instance):
         return pointer
@@ -148,15 +169,17 @@ def _path_item_operations(path_item: Any, pointer: str) -> Iterator[tuple[str, d
                             item, pointer_join(pointer_join(pointer_join(operation_pointer, "callbacks"), name), expression))
 
 
-@rule("operation-id", ["openapi"], "every operation has an operationId")
+@rule("operation-id", ["openapi"],
+      "every operation has an operationId (optional in OpenAPI, so a warning: tools name "
+      "operations by it)", severity="warning")
 def operation_id(contract: Contract) -> Iterator[Finding]:
     for pointer, operation in operations(contract.document):
         value = operation.get("operationId")
         method, where = _describe_operation(pointer)
         if value is None:
             yield Finding(f"operation {method} {where} has no operationId", pointer=pointer)
-        elif not isinstance(value, str) or not value.strip():
-            yield Finding(f"operation {method} {where} has an empty or non-string operationId",
+        elif isinstance(value, str) and not value.strip():  # not a string: `openapi-schema` says so
+            yield Finding(f"operation {method} {where} has an empty operationId",
                           pointer=pointer_join(pointer, "operationId"))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from mock_server.http.actions.records import bound, find, mapped, new_record, one, utc_now
+from mock_server.http.actions.records import bound, describes_record, find, mapped, new_record, one, utc_now
 from mock_server.http.context import Context
 from mock_server.http.errors import MockError
 from mock_server.http.exchange import Reply
@@ -25,8 +25,8 @@ def create(ctx: Context) -> Reply:
     values = mapped(ctx, ctx.body if isinstance(ctx.body, dict) else {})
     record, expires_at = new_record(ctx, collection, resource, values, plan.success_schema, plan.request_defaults)
     stored = ctx.services.store.insert(collection, record, key=resource.key, expires_at=expires_at)
-    reply = ctx.replies.shaped(plan.success_status, stored, ctx.headers)
-    publish(ctx, f"{resource.name}.created", reply.body, collection)
+    reply = one(ctx, stored) if not describes_record(plan.success_schema, ctx.services.document) else ctx.replies.shaped(plan.success_status, stored, ctx.headers)
+    publish(ctx, f"{resource.name}.created", reply.body if isinstance(reply.body, dict) else stored, collection)
     return reply
 
 
@@ -41,13 +41,13 @@ def update(ctx: Context) -> Reply:
     schema = ctx.plan.success_schema
     if "updated_at" in schema_properties(schema, ctx.services.document) or "updated_at" in current:
         updated["updated_at"] = utc_now()
-    if isinstance(schema, dict):
+    if isinstance(schema, dict) and describes_record(schema, ctx.services.document):
         updated.update(ctx.services.shaper.shape(updated, schema))
     stored = ctx.services.store.replace(collection, current[resource.key], updated)
     if stored is None:
         raise MockError(404)
     reply = one(ctx, stored)
-    publish(ctx, f"{resource.name}.updated", reply.body, collection)
+    publish(ctx, f"{resource.name}.updated", reply.body if isinstance(reply.body, dict) else stored, collection)
     return reply
 
 

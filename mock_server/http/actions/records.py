@@ -13,6 +13,7 @@ from mock_server.contracts.schemas import deref
 from mock_server.http.context import Context
 from mock_server.http.errors import MockError
 from mock_server.http.exchange import Reply
+from mock_server.http.parameters import schema_types
 from mock_server.http.shaping import resolved_schema, schema_properties, schema_required
 from mock_server.state.querying import project, requested_fields
 from mock_server.state.resources import Resource, _singular
@@ -49,11 +50,31 @@ def find(ctx: Context, collection: str, resource: Resource) -> dict[str, Any]:
     return record
 
 
+def describes_record(schema: Any, document: Any) -> bool:
+    """Whether a response schema is one record's shape (an object, or says nothing of its type);
+    a string, an array or a number is an answer about the record, not the record."""
+    if schema is None:
+        return True
+    types = schema_types(schema, document)
+    return not types or "object" in types
+
+
 def one(ctx: Context, record: dict[str, Any], status: int | None = None) -> Reply:
-    """One record as the success response, projected to the requested fields."""
+    """One record as the success response, projected to the requested fields; where the
+    response documents no body, none; where it documents something else than a record (text,
+    a list), the documented answer."""
     plan = ctx.plan
+    status = status or plan.success_status
+    media_type, media = ctx.replies.operation.response_media(status)
+    if media_type is None:
+        return Reply(status, None, ctx.headers, None)
+    schema = media.get("schema")
+    if not describes_record(schema, ctx.services.document):
+        if str(status) in ctx.replies.operation.responses:
+            return ctx.replies.documented(status, ctx.preference, ctx.headers)
+        return Reply(status, ctx.services.shaper.generate(schema), ctx.headers, media_type)
     fields = requested_fields(plan.fields_param, ctx.params.get("query", {}))
-    reply = ctx.replies.shaped(status or plan.success_status, record, ctx.headers)
+    reply = ctx.replies.shaped(status, record, ctx.headers)
     if fields and isinstance(reply.body, dict):
         reply.body = project(reply.body, fields, keep=schema_required(plan.success_schema, ctx.services.document))
     return reply
@@ -110,7 +131,10 @@ def new_record(ctx: Context, collection: str, resource: Resource, values: Mappin
         expires_at = time.time() + min(float(ttl), MAX_TTL)
         if "expires_at" in properties:
             overrides["expires_at"] = datetime.fromtimestamp(expires_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    record = services.generator.record(schema if isinstance(schema, dict) else {}, root=document, overrides=overrides)
+    shape = schema if isinstance(schema, dict) and schema and describes_record(schema, document) else {"type": "object"}
+    record = services.generator.record(shape, root=document, overrides=overrides)
+    if not isinstance(record, dict):
+        record = {}
     record.update({k: v for k, v in overrides.items() if k not in record})
     # What the client could have sent but did not stays unset (an optional ttl, metadata...),
     # unless the response requires it; the expiry only exists with a ttl.
@@ -125,8 +149,8 @@ def new_record(ctx: Context, collection: str, resource: Resource, values: Mappin
     if resource.key not in values:  # a generated id must name no stored record (a restart
         # with --state and the same seed generates the same ids again)
         _free_key(ctx, collection, resource, record, key_schema)
-    if isinstance(schema, dict):  # keep what was generated, so every later read agrees
-        record.update(services.shaper.shape(record, schema))
+    if isinstance(schema, dict) and describes_record(schema, document):  # keep what was generated,
+        record.update(services.shaper.shape(record, schema))             # so every later read agrees
     return record, expires_at
 
 

@@ -15,5 +15,5 @@ def scenario(ctx: Context) -> Reply | None:
         preference = Preference(code=chaos)
     ctx.preference = preference
     if preference.code is not None and preference.code != ctx.plan.success_status:
-        return ctx.replies.documented(preference.code, preference, ctx.headers)
+        return ctx.replies.documented(preference.code, preference, ctx.headers, ctx.request.headers.get("accept"))
     return None

@@ -5,6 +5,8 @@ A filter expression refused by the contract's pattern is explained clause by cla
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from mock_server.http.context import Context
 from mock_server.http.errors import MockError
 from mock_server.http.plan import OperationPlan
@@ -18,6 +20,14 @@ def validation(ctx: Context) -> None:
         ctx.params = validator.parameters(request.path_params, request.query_pairs, request.headers, request.cookies)
     except MockError as error:
         raise explained_filter_error(error, request, ctx.plan) from None
+    # the actions address records by path parameters: decoded (routing hands them on as sent),
+    # and typed (``/pets/007`` -> 7) as the schema reads them where they are one value
+    for name, value in request.path_params.items():
+        if isinstance(value, str):
+            request.path_params[name] = unquote(value)
+    for name, value in ctx.params.get("path", {}).items():
+        if isinstance(value, (str, int, float)):
+            request.path_params[name] = value
     ctx.body = validator.body(request.body, request.content_type)
 
 

@@ -1,0 +1,88 @@
+"""Findings resting only on an assumption warn; the document's own statements fail; --strict fails both."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from conformance.assumptions import assumption
+from conformance.contract import Contract
+from conformance.results import Finding, Report
+from tests.conformance.test_conformance_command import apitwin
+from tests.faulty.pool import TOY
+
+
+def undocumented(status: int, *listed: str) -> SimpleNamespace:
+    return SimpleNamespace(status_code=status, defined_status_codes=list(listed))
+
+
+@pytest.mark.parametrize(
+    ("check", "failure", "assumed"),
+    [
+        ("status_code_conformance", undocumented(404, "204"), True),  # silent on missing resources
+        ("status_code_conformance", undocumented(415, "200", "400"), True),
+        ("status_code_conformance", undocumented(422, "201"), True),  # silent on invalid input
+        ("status_code_conformance", undocumented(422, "201", "400"), False),  # it says 400
+        ("status_code_conformance", undocumented(400, "201", "422"), False),  # it says 422
+        ("status_code_conformance", undocumented(200, "201"), False),
+        ("status_code_conformance", undocumented(503, "200"), False),
+        ("unsupported_method", SimpleNamespace(status_code=404), True),
+        ("unsupported_method", SimpleNamespace(status_code=200), False),  # serving it is no nicety
+        ("allow_header_conformance", SimpleNamespace(status_code=405), True),
+        ("response_schema_conformance", SimpleNamespace(), False),
+    ],
+)
+def test_what_rests_on_an_assumption(check: str, failure: object, assumed: bool) -> None:
+    assert bool(assumption(None, check, "GET /x", failure)) is assumed
+
+
+def test_any_answer_to_a_method_the_document_does_not_list_warns_short_of_a_5xx() -> None:
+    assert assumption(None, "error_envelope", "GET /health", SimpleNamespace(), "TRACE")
+    assert not assumption(None, "error_envelope", "GET /health", SimpleNamespace(), "GET")
+    assert not assumption(None, "not_a_server_error", "GET /health", SimpleNamespace(), "TRACE")
+
+
+def test_an_operation_marked_assumed_in_the_contract_warns() -> None:
+    contract = Contract(name="t", openapi_path=None, document={
+        "openapi": "3.1.0",
+        "paths": {"/a": {"get": {"x-apitwin-assumed": "the document never shows this endpoint", "responses": {"200": {"description": "ok"}}}},
+                  "/b": {"get": {"responses": {"200": {"description": "ok"}}}}},
+    })
+    assert assumption(contract, "response_schema_conformance", "GET /a", SimpleNamespace()) == "the document never shows this endpoint"
+    assert assumption(contract, "response_schema_conformance", "GET /b", SimpleNamespace()) == ""
+
+
+def test_warnings_do_not_fail_a_report_unless_strict() -> None:
+    report = Report(api="t", base_url="http://x")
+    report.add_finding(Finding("unsupported_method", "GET /a", "http", "coverage", "405 expected", assumption="nicety"))
+    assert report.conforms and len(report.warnings) == 1 and not report.failures
+    assert report.to_dict()["findings"] == [] and len(report.to_dict()["warnings"]) == 1
+    report.strict = True
+    assert not report.conforms and len(report.failures) == 1 and report.warnings == []
+    report.strict = False
+    report.add_finding(Finding("not_a_server_error", "GET /a", "http", "coverage", "500"))
+    assert not report.conforms and [f.check for f in report.failures] == ["not_a_server_error"]
+
+
+@pytest.fixture(scope="module")
+def express(servers):  # noqa: ANN001, ANN201
+    servers.start([("toy", "undocumented_method_404")])
+    return servers.url("toy", "undocumented_method_404")
+
+
+def test_a_framework_default_the_document_is_silent_on_warns_and_strict_fails(express: str, tmp_path: Path) -> None:
+    args = (str(TOY), "--base-url", express, "--seed", "1", "--max-examples", "3", "--phases", "coverage", "--include", "getHealth", "--quiet")
+    out = tmp_path / "r.json"
+    result = apitwin(*args, "--report", f"json:{out}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads(out.read_text())["apis"][0]
+    assert data["findings"] == []
+    assert {w["check"] for w in data["warnings"]} == {"unsupported_method", "error_envelope"}
+    assert "Warnings" in result.stdout and "assumed:" in result.stdout
+
+    strict = apitwin(*args, "--strict")
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert "[unsupported_method]" in strict.stdout

@@ -27,6 +27,10 @@ from mock_server.settings import MockSettings, parse_chaos, parse_latency
 
 DEFAULT_HOST = "127.0.0.1"
 FALLBACK_PORT = 8080
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_IDLE_TIMEOUT = 5.0
+#: connections allowed beyond the WebSocket capacity, so HTTP is served when WebSocket is full
+HTTP_HEADROOM = 1000
 
 
 class UsageError(Exception):
@@ -47,6 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ws-compression", choices=("on", "off"), default="on",
                         help="accept permessage-deflate on WebSocket connections (default on, as browsers offer it; "
                              "off saves the compressor's memory on every connection)")
+    parser.add_argument("--header-timeout", type=float, default=DEFAULT_HEADER_TIMEOUT, metavar="SECONDS",
+                        help=f"answer 408 and close a connection whose request line and headers are not complete in time, "
+                             f"or whose body pauses longer (default {DEFAULT_HEADER_TIMEOUT:g})")
+    parser.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT, metavar="SECONDS",
+                        help=f"close a keep-alive connection idle this long between requests (default {DEFAULT_IDLE_TIMEOUT:g})")
+    parser.add_argument("--connection-limit", type=int, metavar="N",
+                        help="open connections (HTTP and WebSocket) per port; past it a new one gets 503 and is closed "
+                             f"(default: the WebSocket capacity + {HTTP_HEADROOM})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,18 +72,20 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print_table(servers)
     try:
-        asyncio.run(serve_all(servers, ws_compression=getattr(args, "ws_compression", "on") != "off"))
+        asyncio.run(serve_all(servers, ws_compression=getattr(args, "ws_compression", "on") != "off",
+                              header_timeout=args.header_timeout, idle_timeout=args.idle_timeout))
     except KeyboardInterrupt:
         pass
     return 0
 
 
 class PreparedServer:
-    def __init__(self, app: Any, host: str, port: int, sock: socket.socket) -> None:
+    def __init__(self, app: Any, host: str, port: int, sock: socket.socket, connection_limit: int = 0) -> None:
         self.app = app
         self.host = host
         self.port = port
         self.sock = sock
+        self.connection_limit = connection_limit or app.runtime.stats.max_connections + HTTP_HEADROOM
 
     @property
     def url(self) -> str:
@@ -89,6 +103,12 @@ def settings_from(args: argparse.Namespace) -> MockSettings:
         raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
     if args.max_connections is not None and args.max_connections < 1:
         raise UsageError("--max-connections must be at least 1")
+    if getattr(args, "connection_limit", None) is not None and args.connection_limit < 1:
+        raise UsageError("--connection-limit must be at least 1")
+    for option in ("header_timeout", "idle_timeout"):
+        value = getattr(args, option, None)
+        if value is not None and not 0 < value <= 3600:
+            raise UsageError(f"--{option.replace('_', '-')} must be between 0 and 3600 seconds, got {value:g}")
     return MockSettings(
         seed=args.seed,
         latency=latency,
@@ -99,6 +119,7 @@ def settings_from(args: argparse.Namespace) -> MockSettings:
         max_connections=args.max_connections,
         host=args.host,
         port=args.port,
+        read_timeout=getattr(args, "header_timeout", None) or DEFAULT_HEADER_TIMEOUT,
     )
 
 
@@ -140,7 +161,7 @@ def prepare(args: argparse.Namespace) -> list[PreparedServer]:
                 raise UsageError(f"{api.openapi or api.asyncapi}: cannot serve this contract: {type(error).__name__}: {error}") from None
             port = args.port if args.port is not None else (api.port or runtime.declarations.get("port") or FALLBACK_PORT)
             runtime.stats.port = int(port)
-            prepared.append(PreparedServer(app, args.host, int(port), bind(args.host, int(port))))
+            prepared.append(PreparedServer(app, args.host, int(port), bind(args.host, int(port)), getattr(args, "connection_limit", None) or 0))
     except UsageError:
         for server in prepared:
             server.sock.close()
@@ -165,8 +186,17 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve_all(servers: list[PreparedServer], *, ws_compression: bool = True) -> None:
+async def serve_all(
+    servers: list[PreparedServer],
+    *,
+    ws_compression: bool = True,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+) -> None:
     import uvicorn
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    from mock_server.connection_guard import ConnectionPolicy, guarded_protocol
 
     class _Server(uvicorn.Server):
         @contextlib.contextmanager
@@ -175,9 +205,11 @@ async def serve_all(servers: list[PreparedServer], *, ws_compression: bool = Tru
 
     running = []
     for prepared in servers:
+        policy = ConnectionPolicy(header_timeout=header_timeout, max_connections=prepared.connection_limit)
         config = uvicorn.Config(
             prepared.app, log_level="warning", access_log=False, lifespan="off", ws_max_size=16 * 1024 * 1024, timeout_graceful_shutdown=2,
-            ws_per_message_deflate=ws_compression,
+            ws_per_message_deflate=ws_compression, timeout_keep_alive=idle_timeout,  # type: ignore[arg-type]  # a float works
+            http=guarded_protocol(AutoHTTPProtocol, policy, refusal_renderer(prepared.app)),
         )
         running.append(_Server(config))
 
@@ -196,6 +228,22 @@ async def serve_all(servers: list[PreparedServer], *, ws_compression: bool = Tru
         for prepared in servers:
             with contextlib.suppress(Exception):
                 prepared.app.runtime.close()
+
+
+def refusal_renderer(app: Any) -> Any:
+    """What the connection guard answers (408, 431, 503): a whole response in the API's envelope."""
+    import json
+    from http import HTTPStatus
+
+    from mock_server.connection_guard import response_bytes
+    from mock_server.http.errors import MockError
+
+    def render(status: int, message: str) -> bytes:
+        status, body, headers = app.errors.render(MockError(status, message))
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+        return response_bytes(status, HTTPStatus(status).phrase, data, app.errors.media_type, headers)
+
+    return render
 
 
 def print_table(servers: list[PreparedServer]) -> None:

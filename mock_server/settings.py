@@ -17,6 +17,7 @@ class MockSettings:
     max_connections: int | None = None       # WebSocket capacity; the contract's when None
     host: str = "127.0.0.1"
     port: int | None = None                  # the contract's x-apitwin.port when None
+    read_timeout: float = 10.0               # seconds a request body may pause (``--header-timeout``)
 
 
 def parse_latency(text: str) -> tuple[int, int]:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -38,6 +37,7 @@ from typing import Any
 from mock_server.auth.errors import Failures
 from mock_server.auth.principal import Principal
 from mock_server.auth.requirements import first_met
+from mock_server.http import bounded_json
 
 #: RFC 6750's b64token (RFC 7235's token68): what a Bearer token may be made of
 TOKEN68 = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
@@ -239,7 +239,7 @@ def _jwt_claims(token: str) -> dict[str, Any]:
     if len(parts) != 3 or not all(_B64URL.match(p) for p in parts) or not parts[0] or not parts[1]:
         raise Malformed("the Bearer token is not a JWT (header.payload.signature, base64url)")
     try:
-        header, payload = (json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4))) for p in parts[:2])
+        header, payload = (bounded_json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4))) for p in parts[:2])
     except (ValueError, binascii.Error, UnicodeError, RecursionError):
         raise Malformed("the Bearer token is not a JWT: its header or payload is not JSON") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):

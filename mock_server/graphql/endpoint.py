@@ -42,12 +42,70 @@ from graphql import (
     parse,
     validate,
 )
-from graphql.language import OperationDefinitionNode
+from graphql.language import FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode
 
+from mock_server.http import bounded_json
 from mock_server.http.errors import ErrorFormat, MockError
 
 FOREIGN_KEYS = ("{parent}_id", "author_id", "user_id", "owner_id")
 MAX_PAGE = 100
+#: a query's tokens: each costs the parser and validator some work, so their number is capped
+MAX_QUERY_TOKENS = 10_000
+# What a GraphQL document holds that is not structure: block strings, strings and comments.
+_NOT_STRUCTURE = re.compile(r'"""[\s\S]*?(?<!\\)"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|#[^\n\r]*')
+
+
+def check_query_depth(query: str) -> None:
+    """Refuse a query nested deeper than the mock's JSON depth limit, before graphql-core's
+    recursive parser sees it (a deep ``{a{a{a...`` would otherwise exhaust the Python stack)."""
+    depth = bounded_json.bracket_depth(_NOT_STRUCTURE.sub("", query))
+    if depth > bounded_json.LIMITS.max_depth:
+        raise MockError(400, f"Query nested deeper than {bounded_json.LIMITS.max_depth} levels")
+
+
+def selection_depth(document: Any) -> int:
+    """How deep `document` nests, fragment spreads followed: a chain of fragments, each shallow,
+    can nest the execution (and the answer) deeper than any one of them does, and graphql-core's
+    own validation follows such a chain recursively. So a spread counts as a level too.
+
+    Iterative, so a long chain of fragments cannot exhaust the stack here; a fragment cycle
+    counts once (graphql-core's validation reports it).
+    """
+    own: dict[Any, int] = {}
+    spreads: dict[Any, list[tuple[int, str]]] = {}
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    for definition in document.definitions:
+        deepest, found = 0, []
+        stack = [(definition.selection_set, 0)] if getattr(definition, "selection_set", None) else []
+        while stack:
+            selection_set, level = stack.pop()
+            for selection in selection_set.selections:
+                if isinstance(selection, FragmentSpreadNode):
+                    found.append((level + 1, selection.name.value))
+                elif isinstance(selection, InlineFragmentNode):
+                    stack.append((selection.selection_set, level))
+                elif selection.selection_set is not None:
+                    deepest = max(deepest, level + 1)
+                    stack.append((selection.selection_set, level + 1))
+        own[definition], spreads[definition] = deepest, found
+    depth: dict[Any, int] = {}
+    for root in document.definitions:
+        stack = [(root, False)]
+        visiting: set[Any] = set()
+        while stack:
+            node, expanded = stack.pop()
+            if node in depth:
+                continue
+            children = [fragments[name] for _, name in spreads[node] if name in fragments]
+            if not expanded:
+                visiting.add(node)
+                stack.append((node, True))
+                stack.extend((child, False) for child in children if child not in depth and child not in visiting)
+                continue
+            visiting.discard(node)
+            through = [level + depth.get(fragments[name], 0) for level, name in spreads[node] if name in fragments]
+            depth[node] = max([own[node], *through])
+    return max(depth.values(), default=0)
 
 
 def snake(name: str) -> str:
@@ -253,10 +311,13 @@ class GraphQLApp:
 
     def execute(self, request: Any) -> tuple[int, dict[str, Any]]:
         query, variables, operation_name = self._graphql_request(request)
+        check_query_depth(query)
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=MAX_QUERY_TOKENS)
         except GraphQLError as error:
             return 200, {"errors": [error.formatted]}
+        if selection_depth(document) > bounded_json.LIMITS.max_depth:
+            raise MockError(400, f"Query nested deeper than {bounded_json.LIMITS.max_depth} levels through its fragments")
         problems = validate(self.schema, document)
         if problems:
             return 200, {"errors": [p.formatted for p in problems]}
@@ -281,9 +342,11 @@ class GraphQLApp:
                 return request.body.decode("utf-8", "replace"), None, None
             if media not in ("application/json", "") and not media.endswith("+json"):
                 raise MockError(415, f"Unsupported media type {media}; send application/json")
-            try:
-                params = json.loads(request.body or b"null")
-            except (ValueError, UnicodeDecodeError):
+            try:  # the body's size was capped when it was read
+                params = bounded_json.loads(request.body or b"null", bounded_json.LIMITS.sized(None))
+            except bounded_json.JsonLimitError as error:
+                raise MockError(error.status, f"Body refused: {error}") from None
+            except ValueError:
                 raise MockError(400, "Body is not valid JSON.") from None
             if not isinstance(params, dict):
                 raise MockError(400, "Body must be a JSON object with a query.")
@@ -293,7 +356,9 @@ class GraphQLApp:
         variables = params.get("variables")
         if isinstance(variables, str):
             try:
-                variables = json.loads(variables) if variables else None
+                variables = bounded_json.loads(variables) if variables else None
+            except bounded_json.JsonLimitError as error:
+                raise MockError(error.status, f"Variables refused: {error}") from None
             except ValueError:
                 raise MockError(400, "Variables are invalid JSON.") from None
         if variables is not None and not isinstance(variables, dict):

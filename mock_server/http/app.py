@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from mock_server.http import docs
+from mock_server.http import docs, request_id
 from mock_server.http.cors import CorsPolicy
 from mock_server.http.errors import ErrorFormat, MockError
 from mock_server.http.exchange import Reply, Request
@@ -213,10 +213,11 @@ class MockApp:
         except MockError as error:
             reply = self._error_reply(error, request, scope)
         except Exception:
-            logger.exception("unexpected error serving %s %s", request.method, request.path)
-            self.runtime.stats.error()
-            reply = self._error_reply(MockError(500))
+            reply = self._fault_reply(request, scope)
         if not sent and reply is not None:
+            client_id = request_id.from_client(request.headers)
+            if client_id is not None:
+                reply.headers.setdefault(request_id.HEADER, client_id)
             reply.headers.update(self.cors.response_headers(request.headers, reply.headers))
             body = reply.encode()
             await send({"type": "http.response.start", "status": reply.status, "headers": reply.raw_headers(body)})
@@ -244,8 +245,14 @@ class MockApp:
         if declared and declared.isdigit() and int(declared) > self.max_body:
             raise MockError(413, f"Request body of {declared} bytes exceeds the limit of {self.max_body} bytes")
         chunks, size = [], 0
+        pause = self.runtime.settings.read_timeout
         while True:
-            message = await receive()
+            try:  # a body that stops arriving must not hold the connection forever
+                async with asyncio.timeout(pause):
+                    message = await receive()
+            except TimeoutError:
+                raise MockError(408, f"Request body not received: nothing arrived for {pause:g} s",
+                                headers={"Connection": "close"}) from None
             if message["type"] == "http.disconnect":
                 break
             chunk = message.get("body", b"")
@@ -256,6 +263,16 @@ class MockApp:
             if not message.get("more_body"):
                 break
         return b"".join(chunks)
+
+    def _fault_reply(self, request: Request, scope: dict[str, Any]) -> Reply:
+        """The mock's own fault: logged once with a request id, answered 500 with the same id."""
+        error = request_id.fault(request.headers, f"serving {request.method} {request.path}")
+        self.runtime.stats.error()
+        try:
+            return self._error_reply(error, request, scope)
+        except Exception:  # the operation's own error rendering failed too: the API's base envelope
+            status, body, headers = self.errors.render(error)
+            return Reply(status, body, dict(headers), self.errors.media_type)
 
     def _error_reply(self, error: MockError, request: Request | None = None, scope: dict[str, Any] | None = None) -> Reply:
         """An error raised outside an operation's handler (body too large, unknown path, wrong

@@ -17,17 +17,17 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
 from mock_server.contracts.schemas import deref
+from mock_server.http import bounded_json
 from mock_server.http.errors import MockError, validation_error
 from mock_server.http.parameters import MISSING, ParameterReader, schema_types, typed
 
-#: more parts than this is not a form a client means
-MAX_PARTS = 1000
+#: more parts than this is not a form a client means (the same member limit as a JSON object's)
+MAX_PARTS = bounded_json.LIMITS.max_keys
 
 
 def parse_form(text: str, schema: Any, encoding: Mapping[str, Any] | None, document: Mapping[str, Any]) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def parse_form(text: str, schema: Any, encoding: Mapping[str, Any] | None, docum
                 continue
             if reader.shape == "object" and reader.style == "form" and reader.explode and isinstance(raw, dict):
                 consumed.update(raw)
-            form[name] = json.loads(raw) if json_value else typed(raw, sub, document)
+            form[name] = bounded_json.loads(raw) if json_value else typed(raw, sub, document)
         except ValueError as error:
             problems.append({"loc": ["body", name], "msg": str(error), "type": "type_error"})
     for key, value in pairs:  # what the schema does not name is kept as sent
@@ -106,7 +106,7 @@ def _part_value(payload: bytes, filename: str | None, content_type: str | None, 
     """One part: parsed JSON, text, or a file's content as text (base64 when not UTF-8)."""
     if _is_json(rule.get("contentType")) or _is_json(content_type):
         try:
-            return _Parsed(json.loads(payload.decode("utf-8")))
+            return _Parsed(bounded_json.loads(payload.decode("utf-8")))
         except (ValueError, UnicodeDecodeError):
             raise MockError(400, "Malformed JSON in a multipart part") from None
     try:
@@ -123,7 +123,7 @@ def _json_text(text: str, schema: Any, document: Mapping[str, Any]) -> Any:
     if not text.lstrip().startswith(("{", "[")) or "string" in schema_types(schema, document):
         return text
     try:
-        return _Parsed(json.loads(text))
+        return _Parsed(bounded_json.loads(text))
     except ValueError:
         return text
 

@@ -64,8 +64,9 @@ class Journal:
 
 
 def decode_body(body: bytes, content_type: str) -> Any:
-    """The body as the journal shows it: parsed JSON when it is JSON, else text (or a note)."""
-    import json
+    """The body as the journal shows it: parsed JSON when it is JSON (within the parser's
+    limits), else text (or a note)."""
+    from mock_server.http import bounded_json
 
     if not body:
         return None
@@ -73,7 +74,7 @@ def decode_body(body: bytes, content_type: str) -> Any:
         return f"<{len(body)} bytes, not kept>"
     if "json" in content_type:
         try:
-            return json.loads(body)
+            return bounded_json.loads(body)
         except ValueError:
             pass
     try:

@@ -20,10 +20,10 @@ every reply by its documented schema and sets the headers it documents as requir
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from mock_server.contracts.operations import Operation
+from mock_server.http import request_id
 from mock_server.http.actions import ACTIONS
 from mock_server.http.context import Context, Services
 from mock_server.http.errors import ErrorFormat, MockError
@@ -39,8 +39,6 @@ from mock_server.http.steps.rate_limit import rate_limit
 from mock_server.http.steps.scenario import scenario
 from mock_server.http.steps.validation import validation
 from mock_server.http.validation import RequestValidator
-
-logger = logging.getLogger("apitwin.mock")
 
 Step = Callable[[Context], "Reply | None"]
 
@@ -72,10 +70,10 @@ class OperationPipeline:
             reply = self._run(ctx)
         except MockError as error:
             return self.replies.error(error, ctx.headers)
-        except Exception:  # a bug, not the client's mistake: the API's own 500, and a log line
-            logger.exception("unexpected error in %s (%s %s)", self.plan.operation_id, request.method, request.path)
+        except Exception:  # a bug, not the client's mistake: the API's own 500, and a log line with its id
+            error = request_id.fault(request.headers, f"in {self.plan.operation_id} ({request.method} {request.path})")
             self.services.stats.error()
-            return self.replies.error(MockError(500), ctx.headers)
+            return self.replies.error(error, ctx.headers)
         return self.replies.finished(reply)
 
     def _run(self, ctx: Context) -> Reply:

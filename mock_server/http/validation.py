@@ -9,12 +9,12 @@ FastAPI's own ``detail`` list, can be built from it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsonschema_rs
 
+from mock_server.http import bounded_json
 from mock_server.http.errors import MockError, validation_error
 from mock_server.contracts.operations import Operation
 from mock_server.contracts.schemas import anchored_schemas, deref
@@ -178,7 +178,7 @@ class RequestValidator:
                         values[where][name] = resolved["default"]
                     continue
                 if json_content:  # `content: {application/json: ...}`: the value is JSON text
-                    value = json.loads(raw)
+                    value = bounded_json.loads(raw)
                 else:
                     value = typed(raw, resolved, self.compiler.document)
             except ValueError as error:
@@ -229,10 +229,16 @@ class RequestValidator:
         return value
 
 
+#: a body's size is capped when it is read (413); depth and keys are capped when it is parsed
+BODY_LIMITS = bounded_json.LIMITS.sized(None)
+
+
 def parse_json(raw: bytes) -> Any:
     text = _decode(raw)
     try:
-        return json.loads(text)
+        return bounded_json.loads(text, BODY_LIMITS)
+    except bounded_json.JsonLimitError as error:
+        raise MockError(error.status, f"Request body refused: {error}") from None
     except ValueError as error:
         raise MockError(400, f"Malformed JSON in request body: {error}") from None
 
@@ -254,7 +260,7 @@ def _parse_untyped(raw: bytes, content_type: str | None) -> Any:
     """A body the contract does not describe: parsed when it is JSON, ignored otherwise."""
     if raw and content_type and "json" in content_type:
         try:
-            return json.loads(raw)
+            return bounded_json.loads(raw, BODY_LIMITS)
         except ValueError:
             return None
     return None

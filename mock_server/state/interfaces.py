@@ -6,6 +6,7 @@ are the in-process ones."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 Record = dict[str, Any]
@@ -25,6 +26,7 @@ class RecordStore(Protocol):
     def replace(self, collection: str, record_id: Any, record: Mapping[str, Any]) -> Record | None: ...
     def delete(self, collection: str, record_id: Any) -> Record | None: ...
     def reset(self, fixtures: Mapping[str, Iterable[Mapping[str, Any]]] | None = None, *collections: str) -> None: ...
+    def write_group(self) -> AbstractContextManager[None]: ...  # the block's writes persisted together
 
 
 class RateDecisionLike(Protocol):

@@ -4,19 +4,23 @@ Every API's mock keeps what clients create in one `Store`. Records live in memor
 the hot path); with a state file every change is also written through to SQLite, so a restarted
 mock finds what it had. Records are plain dicts identified by a key field (``id`` unless a
 collection says otherwise); the store never interprets their content beyond that key and an
-optional expiry time.
+optional expiry time. Opening the file (and refusing one that is damaged, locked, read-only or
+another program's, without touching it) is `statefile`'s job.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from mock_server.state.statefile import StateFileError, open_state_file
 
 Record = dict[str, Any]
 
@@ -35,9 +39,9 @@ class Store:
         self._expiry: dict[tuple[str, str], float] = {}
         self._revisions: dict[str, int] = {}
         self._db: sqlite3.Connection | None = None
+        self._grouped = False  # inside write_group(): one transaction for the block
         if path is not None:
-            self._db = _open_database(Path(path))
-            self._load_database()
+            self._db = open_state_file(Path(path), self._load_database)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -152,7 +156,7 @@ class Store:
 
     def reset(self, fixtures: Mapping[str, Iterable[Mapping[str, Any]]] | None = None, *collections: str) -> None:
         """Empty the given collections (all when none are named), then load `fixtures`."""
-        with self._lock:
+        with self._lock, self.write_group():
             names = list(collections) or list(self._collections)
             for name in names:
                 self._collections.pop(name, None)
@@ -160,22 +164,42 @@ class Store:
                 for expired in [k for k in self._expiry if k[0] == name]:
                     del self._expiry[expired]
             if self._db is not None:
-                self._db.execute("BEGIN")
+                if collections:
+                    self._db.executemany("DELETE FROM records WHERE collection=?", [(n,) for n in names])
+                else:
+                    self._db.execute("DELETE FROM records")
+            for name, records in (fixtures or {}).items():
+                if collections and name not in collections:
+                    continue
+                self._collections.setdefault(name, {})
+                for record in records:
+                    self.insert(name, record)
+
+    @contextlib.contextmanager
+    def write_group(self) -> Iterator[None]:
+        """Writes inside the block reach the file in one transaction, committed (and synced)
+        once when the block ends, on an error too, so the file always holds what memory holds.
+        A request's writes (a batch of 1000 records) then cost one sync instead of 1000."""
+        with self._lock:
+            if self._db is None or self._grouped:
+                yield
+                return
+            self._db.execute("BEGIN")
+            self._grouped = True
             try:
-                if self._db is not None:
-                    if collections:
-                        self._db.executemany("DELETE FROM records WHERE collection=?", [(n,) for n in names])
-                    else:
-                        self._db.execute("DELETE FROM records")
-                for name, records in (fixtures or {}).items():
-                    if collections and name not in collections:
-                        continue
-                    self._collections.setdefault(name, {})
-                    for record in records:
-                        self.insert(name, record)
+                yield
             finally:
-                if self._db is not None:
-                    self._db.execute("COMMIT")
+                self._grouped = False
+                self._commit()
+
+    def _commit(self) -> None:
+        assert self._db is not None
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error:  # e.g. the disk is full: end the transaction, so later writes can try again
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         if self._db is not None:
@@ -208,32 +232,16 @@ class Store:
             (collection, record_id, self.key_of(collection), json.dumps(record), expires_at),
         )
 
-    def _load_database(self) -> None:
-        assert self._db is not None
-        rows = self._db.execute("SELECT collection, id, key, data, expires_at FROM records ORDER BY seq").fetchall()
+    def _load_database(self, db: sqlite3.Connection) -> None:
+        rows = db.execute("SELECT collection, id, key, data, expires_at FROM records ORDER BY seq").fetchall()
         for collection, record_id, key, data, expires_at in rows:
+            record = json.loads(data)
+            if not isinstance(record, dict):
+                raise ValueError(f"{collection}/{record_id} is not a JSON object")
             self._keys.setdefault(collection, key)
-            self._collections.setdefault(collection, {})[record_id] = json.loads(data)
+            self._collections.setdefault(collection, {})[record_id] = record
             if expires_at is not None:
-                self._expiry[(collection, record_id)] = expires_at
+                self._expiry[(collection, record_id)] = float(expires_at)
 
 
-def _open_database(path: Path) -> sqlite3.Connection:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, "
-            "id TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, expires_at REAL, UNIQUE(collection, id))"
-        )
-    except sqlite3.DatabaseError as error:
-        raise StateFileError(f"{path}: not a usable state file ({error})") from None
-    except OSError as error:
-        raise StateFileError(f"{path}: cannot create the state file ({error.strerror or error})") from None
-    return db
-
-
-class StateFileError(Exception):
-    """The --state file cannot be opened as a SQLite database."""
+__all__ = ["Record", "Store", "StateFileError"]

@@ -9,12 +9,12 @@ from the HTTP side) come from send operations with ``x-apitwin-trigger`` / ``x-a
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.http import bounded_json
 from mock_server.websocket.audience import Conversations, Presence
 from mock_server.websocket.contract import AsyncContract, Channel
 from mock_server.websocket.denial import deny
@@ -110,7 +110,7 @@ class WebSocketApp:
                 connection.last_seen = time.monotonic()
                 text, data = message.get("text"), message.get("bytes")
                 size = len(text.encode("utf-8")) if text is not None else len(data or b"")
-                limit = live.channel.max_frame_size
+                limit = live.channel.max_frame_size or bounded_json.LIMITS.max_bytes
                 if limit and size > limit:
                     stats.error()
                     await connection.close(1009, f"Frame of {size} bytes exceeds {limit}")
@@ -135,7 +135,10 @@ class WebSocketApp:
 
     async def _text(self, live: ChannelRuntime, connection: Connection, text: str) -> None:
         try:
-            frame = json.loads(text)
+            frame = bounded_json.loads(text, bounded_json.LIMITS.sized(None))  # the frame size is checked above
+        except bounded_json.JsonLimitError as error:
+            await self.error(live, connection, "invalid-json", f"Invalid message format: {error}")
+            return
         except ValueError:
             await self.error(live, connection, "invalid-json")
             return

@@ -105,6 +105,16 @@ class Socket:
             return True
         raise AssertionError(f"unexpected frame {frame!r}")
 
+    async def close_code_after(self, frame: Any) -> int | None:
+        """Send `frame`, then wait for the server to close the socket: its close code."""
+        await self.send(frame)
+        try:
+            await self.receive(timeout=5)
+        except Exception:
+            pass
+        await self.connection.wait_closed()
+        return self.connection.close_code
+
     async def close(self) -> None:
         await self.connection.close()
 

@@ -13,4 +13,5 @@ def action(ctx: Context) -> Reply:
     preference = ctx.preference
     if ctx.plan.store_backed and (preference.example is not None or preference.dynamic):
         kind = "documented"
-    return ACTIONS[kind](ctx)
+    with ctx.services.store.write_group():  # one synced commit per request, however many records
+        return ACTIONS[kind](ctx)

@@ -18,6 +18,8 @@ import referencing
 import referencing.jsonschema
 
 from mock_server.contracts.loader import load_document
+from mock_server.contracts.refs import is_data, refuse_remote_refs
+from mock_server.contracts.schemas import anchored_schemas
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DOCUMENT_URI = "urn:apitwin:contract"
@@ -105,6 +107,8 @@ class Contract:
         graphql: Path | None = None,
     ) -> "Contract":
         document = load_document(openapi) if openapi else {}
+        if openapi:
+            refuse_remote_refs(document, openapi)  # the suite, like the mock, never fetches a contract part
         return cls(name=name, openapi_path=openapi, asyncapi_path=asyncapi, graphql_path=graphql, document=document)
 
     # ---- root declarations -------------------------------------------------------------
@@ -195,7 +199,11 @@ class Contract:
 
     @cached_property
     def _registry(self) -> referencing.Registry:
-        resource = referencing.Resource(contents=self.document, specification=referencing.jsonschema.DRAFT202012)
+        contents = self.document
+        anchored = anchored_schemas(self.document)
+        if anchored:  # `$dynamicRef: '#node'` finds its anchor only where JSON Schema looks
+            contents = {**contents, "$defs": {**(contents.get("$defs") or {}), **anchored}}
+        resource = referencing.Resource(contents=contents, specification=referencing.jsonschema.DRAFT202012)
         return referencing.Registry().with_resource(DOCUMENT_URI, resource)
 
     def validator(self, schema: dict) -> jsonschema.protocols.Validator:
@@ -239,13 +247,18 @@ class Contract:
         return {name: self.resolve(scheme) for name, scheme in schemes.items()}
 
 
-def _reroot(schema: Any) -> Any:
-    """Point local refs at the whole document so a sub-schema validates on its own."""
+def _reroot(schema: Any, parents: tuple[str, ...] = ()) -> Any:
+    """Point local refs at the whole document so a sub-schema validates on its own. Data
+    (`const`, `enum`, examples, extensions) is copied as it is: a `$ref` key there is a value."""
     if isinstance(schema, dict):
         return {
-            key: (DOCUMENT_URI + value if key == "$ref" and isinstance(value, str) and value.startswith("#") else _reroot(value))
+            key: (
+                DOCUMENT_URI + value if key in ("$ref", "$dynamicRef") and isinstance(value, str) and value.startswith("#")
+                else value if is_data(key, parents, value)
+                else _reroot(value, (*parents[-1:], key))
+            )
             for key, value in schema.items()
         }
     if isinstance(schema, list):
-        return [_reroot(item) for item in schema]
+        return [_reroot(item, parents) for item in schema]
     return schema

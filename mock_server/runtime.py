@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.contracts.downgrade import downgrade
+from mock_server.contracts.refs import refuse_remote_refs
 from mock_server.events import EventBus
 from mock_server.http.journal import Journal
 from mock_server.contracts.operations import Operation, collect_operations
@@ -76,6 +77,7 @@ class ApiRuntime:
         fixtures: dict[str, list[dict]] | None = None,
     ) -> ApiRuntime:
         """Build from a loaded document; the keyword arguments replace parts (unit tests)."""
+        refuse_remote_refs(document, spec_path or name)
         view = downgrade(document, source=str(spec_path) if spec_path else name)
         declarations = document.get("x-apitwin") or {}
         store = Store(settings.state_file)

@@ -27,6 +27,8 @@ from conformance.auth import AuthSession
 from conformance.contract import Contract
 from conformance.coverage import EngineFollower, HttpCoverage
 from conformance.http.checks import HttpCheckState
+from conformance.http import offline
+from conformance.http.datarefs import without_data_refs
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
 from conformance.session.guard import SessionGuard
@@ -123,11 +125,14 @@ def install_auth(schema: Any, session: AuthSession) -> None:
 
 def load_schema(target: Target, settings: CheckSettings, enabled: set[str]) -> Any:
     config = schemathesis.Config.from_dict(engine_config(settings, enabled))
+    offline.install()
+    path = Path(target.contract.openapi_path)
     try:
         # Read by our loader, not Schemathesis' own: the contract and the files it refers to are
-        # YAML 1.2 (`18:00` is a string), and a remote $ref is never fetched.
-        path = Path(target.contract.openapi_path)
-        schema = schemathesis.openapi.from_dict(inline_files(load_document(path), base=path), config=config)
+        # YAML 1.2 (`18:00` is a string), and a remote $ref is never fetched. `$ref` keys in data,
+        # which Schemathesis would follow, are put out of its way first.
+        document = inline_files(load_document(path), base=path)
+        schema = schemathesis.openapi.from_dict(without_data_refs(document) or document, config=config)
         schema.location = path.resolve().as_uri()
     except Exception as exc:  # Schemathesis raises several loader errors; all mean "cannot use this file"
         raise SettingsError(f"{target.contract.openapi_path}: Schemathesis cannot load it: {exc}") from None

@@ -1,9 +1,9 @@
-"""A faithful OpenAPI 3.0 view of an OpenAPI 3.1 document, for Connexion 3.3.
+"""The OpenAPI 3.0 view of an OpenAPI 3.1 document, served at ``/__mock/openapi-3.0.json`` for
+tools that read only 3.0.
 
-Connexion 3.3 refuses 3.1 documents (its spec check wants ``^3\\.0\\.\\d``), yet 3.1 is what most
-contracts are written in now. The mock validates requests against the contract as written; the
-view built here is what Connexion routes by and what it checks the document against, so it must
-say the same thing in 3.0's words:
+The mock never validates, generates or routes from this view: requests are checked with a JSON
+Schema 2020-12 validator against the contract as written, and data is generated from it too. So
+the view says in 3.0's words what 3.0 can say, and leaves out the rest:
 
 ======================================  ==================================================
 3.1                                     3.0 view
@@ -17,17 +17,22 @@ say the same thing in 3.0's words:
 ``$ref`` with sibling keywords          ``allOf: [{$ref}]`` plus the siblings
 ``contentEncoding: base64``             ``format: byte``
 boolean schemas ``true`` / ``false``    ``{}`` / ``{not: {}}``
-``$schema``, ``$id``, ``$comment`` ...  dropped (annotations only)
 top-level ``webhooks``,                 dropped (not routes; the webhook side reads the
 ``jsonSchemaDialect``                   contract itself)
 ``info.summary``, license identifier    dropped
 ``components.pathItems`` refs           inlined
+an operation without ``responses``      ``responses: {default: ...}``
 ======================================  ==================================================
 
-A keyword 3.0 cannot express (``prefixItems``, ``if``/``then``/``else``, ``patternProperties``,
-``unevaluatedProperties``, ``$dynamicRef``, ...) or a ``mutualTLS`` security scheme raises
-`DowngradeError` naming the JSON pointer, rather than serving a view that means something else.
-A 3.0 document is returned as it is.
+The one rule for everything else: a schema keeps only the keywords of 3.0's Schema Object
+(and ``x-`` extensions); any other keyword (``prefixItems``, ``if``/``then``/``else``,
+``unevaluatedProperties``, ``$dynamicRef``, ``dependentRequired``, ``$defs``, ...) is left out,
+together with a 3.0 keyword whose meaning depends on it (``items`` beside ``prefixItems``,
+``additionalProperties`` beside ``patternProperties``), and the schema names what it lost in
+``x-apitwin-omitted`` (annotations and ``$defs``, which constrain nothing, go without a word). A ``$ref`` to something the view left out (into ``$defs``, an anchor)
+becomes the empty schema, and a ``mutualTLS`` security scheme, which 3.0 cannot name, is left
+out with the requirements that use it. The view is therefore never stricter than the contract,
+only looser where 3.0 lacks the words. A 3.0 document is returned as it is.
 """
 
 from __future__ import annotations
@@ -35,22 +40,39 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-#: 3.1 (JSON Schema 2020-12) keywords with no 3.0 equivalent.
-UNSUPPORTED_KEYWORDS = (
-    "prefixItems", "if", "then", "else", "patternProperties", "propertyNames", "unevaluatedProperties",
-    "unevaluatedItems", "dependentSchemas", "dependentRequired", "contains", "minContains", "maxContains",
-    "$dynamicRef", "$dynamicAnchor", "$recursiveRef",
-)
-#: annotation keywords 3.0 does not allow in a schema; dropping them changes no validation.
-DROPPED_KEYWORDS = ("$schema", "$id", "$anchor", "$comment", "$vocabulary", "contentMediaType", "contentSchema", "$defs")
+from mock_server.contracts.refs import is_data
+from mock_server.contracts.schemas import pointer_get
 
+#: the keywords of OpenAPI 3.0's Schema Object; a view schema holds these and ``x-`` extensions only
+SCHEMA_30_KEYWORDS = frozenset({
+    "title", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "maxLength",
+    "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxProperties", "minProperties",
+    "required", "enum", "type", "allOf", "oneOf", "anyOf", "not", "items", "properties",
+    "additionalProperties", "description", "format", "default", "nullable", "discriminator",
+    "readOnly", "writeOnly", "xml", "externalDocs", "example", "deprecated", "$ref",
+})
+#: 3.0 keywords whose meaning changes when a 2020-12 keyword beside them is left out
+#: (``items: false`` after ``prefixItems`` allows the prefix; alone it allows only ``[]``)
+_DEPENDS_ON = {"items": "prefixItems", "additionalProperties": "patternProperties"}
+#: left out without a word: annotations and definitions, which constrain no value
+_SILENT = frozenset({
+    "$schema", "$id", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "$comment", "$vocabulary", "$defs",
+    "definitions", "contentMediaType", "contentSchema",
+})
+#: the extension that names what a view schema left out
+OMITTED = "x-apitwin-omitted"
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SCHEMA_MAPS = ("properties",)
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 _SCHEMA_SINGLE = ("items", "not", "additionalProperties")
+#: 3.1 keywords the view says in 3.0 words (below) rather than leaving out
+_TRANSLATED = frozenset({"const", "examples", "contentEncoding"})
 
 
 class DowngradeError(Exception):
-    """A 3.1 feature the 3.0 view cannot express; `pointer` says where."""
+    """A document no view can be made of (not OpenAPI 3.0 or 3.1, a path item `$ref` that leads
+    nowhere); `pointer` says where. What 3.0 cannot say is left out of the view, never an error."""
 
     def __init__(self, source: str, pointer: str, cause: str) -> None:
         self.source, self.pointer, self.cause = source, pointer, cause
@@ -103,10 +125,32 @@ class _Downgrader:
             components["headers"][name] = self.parameter(header, f"#/components/headers/{_escape(name)}")
         for name, callback in list((components.get("callbacks") or {}).items()):
             components["callbacks"][name] = self.callback(callback, path_items, f"#/components/callbacks/{_escape(name)}")
-        for name, scheme in (components.get("securitySchemes") or {}).items():
-            if isinstance(scheme, dict) and scheme.get("type") == "mutualTLS":
-                raise self.fail(f"#/components/securitySchemes/{_escape(name)}", "security scheme type mutualTLS has no OpenAPI 3.0 equivalent")
+        self.drop_mutual_tls(doc)
+        _drop_dangling_refs(doc, doc)
         return doc
+
+    def drop_mutual_tls(self, doc: dict[str, Any]) -> None:
+        """3.0 cannot name a ``mutualTLS`` scheme: the view leaves it out, and every security
+        requirement that names it (the mock does not terminate TLS, so it checks none)."""
+        schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+        mutual = {name for name, scheme in schemes.items() if isinstance(scheme, dict) and scheme.get("type") == "mutualTLS"}
+        if not mutual:
+            return
+        for name in mutual:
+            del schemes[name]
+
+        def keep(requirements: Any) -> Any:
+            if not isinstance(requirements, list):
+                return requirements
+            return [r for r in requirements if not (isinstance(r, dict) and mutual & set(r))]
+
+        if "security" in doc:
+            doc["security"] = keep(doc["security"])
+        for item in (doc.get("paths") or {}).values():
+            for method in _METHODS:
+                operation = item.get(method) if isinstance(item, dict) else None
+                if isinstance(operation, dict) and "security" in operation:
+                    operation["security"] = keep(operation["security"])
 
     # -- structure ---------------------------------------------------------------------------
 
@@ -125,7 +169,7 @@ class _Downgrader:
         for key, value in list(item.items()):
             if key == "parameters":
                 item[key] = [self.parameter(p, f"{pointer}/parameters/{i}") for i, p in enumerate(value or [])]
-            elif key in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
+            elif key in _METHODS:
                 item[key] = self.operation(value, f"{pointer}/{key}")
         return item
 
@@ -136,6 +180,8 @@ class _Downgrader:
             operation["parameters"] = [self.parameter(p, f"{pointer}/parameters/{i}") for i, p in enumerate(operation["parameters"] or [])]
         if "requestBody" in operation:
             operation["requestBody"] = self.content_holder(operation["requestBody"], f"{pointer}/requestBody")
+        if not operation.get("responses"):  # optional in 3.1, required in 3.0
+            operation["responses"] = {"default": {"description": "Not documented"}}
         for status, response in list((operation.get("responses") or {}).items()):
             operation["responses"][status] = self.response(response, f"{pointer}/responses/{_escape(str(status))}")
         for name, callback in list((operation.get("callbacks") or {}).items()):
@@ -190,18 +236,28 @@ class _Downgrader:
             return {"not": {}}
         if not isinstance(schema, dict):
             return schema
-        for keyword in UNSUPPORTED_KEYWORDS:
-            if keyword in schema:
-                raise self.fail(f"{pointer}/{_escape(keyword)}", f"JSON Schema keyword {keyword!r} has no OpenAPI 3.0 equivalent")
         if "$ref" in schema:
-            siblings = {k: v for k, v in schema.items() if k != "$ref" and k not in DROPPED_KEYWORDS}
-            if not siblings:
+            siblings = {k: v for k, v in schema.items() if k != "$ref"}
+            wrapped = self.schema(siblings, pointer) if siblings else {}
+            if not wrapped:
                 return {"$ref": schema["$ref"]}
-            wrapped = self.schema(siblings, pointer)
             wrapped["allOf"] = [{"$ref": schema["$ref"]}] + wrapped.get("allOf", [])
             return wrapped
 
-        out = {k: v for k, v in schema.items() if k not in DROPPED_KEYWORDS}
+        out: dict[str, Any] = {}
+        omitted: list[str] = []
+        for keyword, value in schema.items():
+            if keyword in SCHEMA_30_KEYWORDS or keyword in _TRANSLATED or keyword.startswith("x-"):
+                out[keyword] = value
+            else:
+                omitted.append(keyword)
+        for keyword, cause in _DEPENDS_ON.items():
+            if keyword in out and cause in omitted:
+                del out[keyword]
+                omitted.append(keyword)
+        if isinstance(out.get("items"), list):  # draft 2019-09's tuple form: 2020-12 says prefixItems
+            del out["items"]
+            omitted.append("items")
         for keyword in _SCHEMA_MAPS:
             if isinstance(out.get(keyword), dict):
                 out[keyword] = {name: self.schema(sub, f"{pointer}/{keyword}/{_escape(name)}") for name, sub in out[keyword].items()}
@@ -210,8 +266,6 @@ class _Downgrader:
                 out[keyword] = [self.schema(sub, f"{pointer}/{keyword}/{i}") for i, sub in enumerate(out[keyword])]
         for keyword in _SCHEMA_SINGLE:
             if keyword in out and not (keyword == "additionalProperties" and isinstance(out[keyword], bool)):
-                if isinstance(out[keyword], list):
-                    raise self.fail(f"{pointer}/{keyword}", f"{keyword} must be a schema, not a list")
                 out[keyword] = self.schema(out[keyword], f"{pointer}/{keyword}")
 
         if "const" in out:
@@ -239,6 +293,11 @@ class _Downgrader:
             out.pop("contentEncoding", None)
         self.nullable_types(out, pointer)
         self.nullable_branches(out)
+        if out.get("type") == "array" and "items" not in out:
+            out["items"] = {}  # 3.0 wants items beside type array; `{}` claims nothing
+        omitted = [keyword for keyword in omitted if keyword not in _SILENT]
+        if omitted:
+            out[OMITTED] = omitted
         return out
 
     def nullable_types(self, schema: dict[str, Any], pointer: str) -> None:
@@ -258,7 +317,7 @@ class _Downgrader:
             schema["type"] = concrete[0]
         else:
             del schema["type"]
-            branches = [{"type": t} for t in concrete]
+            branches = [{"type": t, "items": {}} if t == "array" else {"type": t} for t in concrete]
             if "anyOf" in schema:
                 schema["allOf"] = schema.get("allOf", []) + [{"anyOf": branches}]
             else:
@@ -282,6 +341,33 @@ def _is_null_schema(schema: Any) -> bool:
     return isinstance(schema, dict) and (schema.get("enum") == [None]) and schema.get("nullable") is True and len(schema) == 2
 
 
+def _drop_dangling_refs(node: Any, root: dict[str, Any], parents: tuple[str, ...] = ()) -> None:
+    """A local ``$ref`` whose target the view left out (``#/.../$defs/X``, an anchor such as
+    ``#node``) becomes the empty schema; data values (examples, defaults, extensions) are not
+    looked into, a ``$ref`` key there being data."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#") and not _resolves(root, ref):
+            del node["$ref"]
+            node[OMITTED] = [*node.get(OMITTED, []), "$ref"]
+        for key, value in node.items():
+            if not is_data(key, parents, value):
+                _drop_dangling_refs(value, root, (*parents[-1:], key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _drop_dangling_refs(value, root, (*parents[-1:], str(index)))
+
+
+def _resolves(root: dict[str, Any], ref: str) -> bool:
+    if not ref.startswith("#/"):
+        return ref == "#"
+    try:
+        pointer_get(root, ref)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return False
+    return True
+
+
 def _plain_ref(node: Any) -> Any:
     """A 3.0 Reference Object allows no siblings (3.1 allows summary/description)."""
     if isinstance(node, dict) and "$ref" in node:
@@ -291,3 +377,4 @@ def _plain_ref(node: Any) -> Any:
 
 def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
+

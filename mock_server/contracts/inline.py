@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from mock_server.contracts.loader import ContractError, load_document
-from mock_server.contracts.refs import _is_data
+from mock_server.contracts.refs import is_data
 
 __all__ = ["FILES_KEY", "inline_files"]
 
@@ -51,7 +51,7 @@ class _Inliner:
             if isinstance(ref, str):
                 value["$ref"] = self._target(ref, file)
             for key, item in value.items():
-                if key != "$ref" and not _is_data(key, parents):
+                if not (key == "$ref" and isinstance(item, str)) and not is_data(key, parents, item):
                     self.rewrite(item, file, (*parents[-1:], key))
         elif isinstance(value, list):
             for index, item in enumerate(value):

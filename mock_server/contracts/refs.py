@@ -5,10 +5,10 @@ References are local (`#/components/schemas/User`) or relative files (`common.ya
 resolved against the directory of the file that contains them). Remote URLs are never fetched:
 a contract must be complete on disk, so a remote reference counts as unresolved.
 
-Values that are data rather than structure (`example`, `default`, `const`, `enum`, an Example
-object's `value`, an AsyncAPI message example's `payload`/`headers`, and specification extensions
-other than apitwin's own `x-apitwin...`) are left untouched: a `$ref` key inside an example is
-part of the example.
+Values that are data rather than structure (`example`, `default`, `const`, `enum`, a schema's
+`examples` list, an Example object's `value`, an AsyncAPI message example's `payload`/`headers`,
+and specification extensions other than apitwin's own `x-apitwin...`) are left untouched: a
+`$ref` key inside an example is part of the example, and a property may be named `$ref`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from mock_server.contracts.loader import ContractError, load_document, split_poi
 
 __all__ = [
     "resolve_refs", "unresolved_refs", "broken_refs", "iter_refs", "follow", "BrokenRef", "pointer_join",
+    "is_data", "is_remote", "refuse_remote_refs",
 ]
 
 #: keywords whose value is data, not contract structure
@@ -40,6 +41,10 @@ _NAME_MAPS = frozenset({
     "replyAddresses", "serverVariables", "externalDocs", "tags", "bindings", "components",
     "mapping", "scopes", "availableScopes",
 })
+
+
+#: name maps that are OpenAPI objects, where an `x-` key is an extension rather than a name
+_EXTENSIBLE_MAPS = frozenset({"paths", "responses", "components", "callbacks", "webhooks"})
 
 
 class BrokenRef(NamedTuple):
@@ -59,24 +64,26 @@ def pointer_join(pointer: str, key: str | int) -> str:
     return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
 
 
-#: maps whose `x-` keys are names (a property may be called `x-id`), not extensions
-_SCHEMA_NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
-
-
-def _is_data(key: str, parents: tuple[str, ...]) -> bool:
-    """Is the value under `key` (reached through `parents`) data rather than structure?
-
-    A specification extension (`x-...`) is opaque data to every tool but the one that defines
-    it, so a `$ref` inside one is neither followed nor reported; apitwin's own `x-apitwin...`
-    declarations are structure, which it resolves."""
+def is_data(key: str, parents: tuple[str, ...], value: Any = None) -> bool:
+    """Is `value`, under `key` (reached through `parents`), data rather than structure?"""
     parent = parents[-1] if parents else ""
-    if key.startswith("x-") and not key.startswith("x-apitwin") and parent not in _SCHEMA_NAME_MAPS:
+    if parent in _NAME_MAPS:
+        # a name the author chose (a property called `default` or `$ref`), except where the
+        # map is an OpenAPI object that takes extensions (`paths: {x-internal: ...}`)
+        return _is_foreign_extension(key) and parent in _EXTENSIBLE_MAPS
+    if key in _DATA_KEYS or _is_foreign_extension(key):
         return True
-    if key in _DATA_KEYS:
-        return parent not in _NAME_MAPS
+    if key == "examples" and isinstance(value, list):  # a schema's examples: values, not Example objects
+        return True
     if key in _EXAMPLE_DATA_KEYS and len(parents) >= 2:
         return parents[-2] == "examples"
     return False
+
+
+def _is_foreign_extension(key: str) -> bool:
+    """An `x-` extension some other tool defines: opaque to us, so a `$ref` in it is its data.
+    apitwin's own `x-apitwin…` declarations are structure and may refer to schemas."""
+    return key.startswith("x-") and not key.startswith("x-apitwin")
 
 
 def iter_refs(value: Any, pointer: str = "", parents: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
@@ -86,12 +93,72 @@ def iter_refs(value: Any, pointer: str = "", parents: tuple[str, ...] = ()) -> I
         if isinstance(ref, str):
             yield pointer, ref
         for key, item in value.items():
-            if key == "$ref" or _is_data(key, parents):
+            if (key == "$ref" and isinstance(item, str)) or is_data(key, parents, item):
                 continue
             yield from iter_refs(item, pointer_join(pointer, key), (*parents[-1:], key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from iter_refs(item, pointer_join(pointer, index), (*parents[-1:], str(index)))
+
+
+def is_remote(ref: str) -> bool:
+    """A reference to a URL (``https://...``, ``//host/...``) rather than to a file on disk."""
+    location = ref.partition("#")[0]
+    return "://" in location or location.startswith("//")
+
+
+def refuse_remote_refs(document: dict[str, Any], path: Path | str) -> None:
+    """Raise `ContractError` (file, line, the `$ref`) for the first reference to a URL: a
+    contract must be complete on disk, and loading one never reaches for the network.
+    `$ref` keys in data (examples, defaults, extensions) are data and never looked at."""
+    from mock_server.contracts.loader import locate
+
+    for pointer, ref in _remote_refs(document):
+        if is_remote(ref):
+            place = locate(path, "#" + pointer) if Path(path).is_file() else None
+            line, column = place if place else (None, None)
+            embedded = _embedded_ids(document).get(ref.partition("#")[0])
+            hint = (f"it names the $id of {embedded}, which is not supported: refer to it by its JSON pointer"
+                    if embedded else "remote references are not fetched (download the file next to the "
+                    "contract and refer to it by a relative path)")
+            raise ContractError(path, f"$ref '{ref}' at #{pointer}: {hint}", line=line, column=column)
+
+
+def _embedded_ids(document: Any) -> dict[str, str]:
+    """`{$id: JSON pointer}` of the schemas that name themselves with an absolute `$id`."""
+    found: dict[str, str] = {}
+    stack: list[tuple[Any, tuple[str, ...]]] = [(document, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            own = value.get("$id")
+            if isinstance(own, str) and is_remote(own):
+                found.setdefault(own.partition("#")[0], "#" + "".join(pointer_join("", key) for key in path))
+            stack.extend((item, (*path, key)) for key, item in value.items()
+                         if isinstance(item, (dict, list)) and not is_data(key, path[-2:], item))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, str(i))) for i, item in enumerate(value) if isinstance(item, (dict, list)))
+    return found
+
+
+def _remote_refs(document: Any) -> Iterator[tuple[str, str]]:
+    """`iter_refs` for remote references only, fast enough for a start-up pass over a large
+    contract: a JSON pointer is spelled out only for a hit."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(document, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str) and is_remote(ref):
+                yield "".join(pointer_join("", key) for key in path), ref
+            parents = path[-2:]
+            for key, item in value.items():
+                if isinstance(item, (dict, list)) and not is_data(key, parents, item):
+                    stack.append((item, (*path, key)))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, (dict, list)):
+                    stack.append((item, (*path, str(index))))
 
 
 class _Unresolvable(Exception):
@@ -130,7 +197,7 @@ class _Documents:
         """(file, fragment, value) a `$ref` written in `file` points at."""
         location, _, fragment = ref.partition("#")
         if location:
-            if "://" in location or location.startswith("//"):
+            if is_remote(ref):
                 raise _Unresolvable("a remote reference, unresolvable offline (never fetched): keep what it points at on disk")
             target_file = (self.directory_of(file) / unquote(location)).resolve()
             if self.root_file is not None and target_file == self.root_file.resolve():
@@ -261,7 +328,7 @@ class _Expander:
             if isinstance(ref, str):
                 return self._expand_ref(value, ref, file, parents, active)
             return {
-                key: copy.deepcopy(item) if _is_data(key, parents)
+                key: copy.deepcopy(item) if is_data(key, parents, item)
                 else self.expand(item, file, (*parents[-1:], key), active)
                 for key, item in value.items()
             }

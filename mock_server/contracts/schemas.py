@@ -27,3 +27,45 @@ def deref(node: Any, document: dict[str, Any], _depth: int = 0) -> Any:
         if _depth > 50:
             break
     return node
+
+
+ANCHOR_KEYWORDS = ("$anchor", "$dynamicAnchor")
+
+
+def anchored_schemas(document: dict[str, Any], _limit: int = 64) -> dict[str, Any]:
+    """The component schemas that declare a ``$anchor`` or ``$dynamicAnchor`` somewhere inside.
+
+    A JSON Schema validator finds anchors only where it knows schemas live (``$defs``,
+    ``properties``, ...), and ``components/schemas`` is OpenAPI's place, not JSON Schema's: a
+    ``$dynamicRef: '#node'`` would find no ``node``. A validator's root document therefore also
+    carries these schemas under ``$defs`` (the same objects; ``#/components/...`` pointers still
+    work, and each anchor is then known exactly once).
+    """
+    from mock_server.contracts.refs import is_data
+
+    cached = _ANCHORED.get(id(document))
+    if cached is not None and cached[0] is document:
+        return cached[1]
+
+    def has_anchor(node: Any, parents: tuple[str, ...], depth: int) -> bool:
+        if depth > _limit:
+            return False
+        if isinstance(node, dict):
+            if any(isinstance(node.get(k), str) for k in ANCHOR_KEYWORDS):
+                return True
+            return any(has_anchor(v, (*parents[-1:], k), depth + 1) for k, v in node.items() if not is_data(k, parents, v))
+        if isinstance(node, list):
+            return any(has_anchor(v, parents, depth + 1) for v in node)
+        return False
+
+    schemas = ((document.get("components") or {}).get("schemas") or {}) if isinstance(document, dict) else {}
+    if not isinstance(schemas, dict):
+        schemas = {}
+    found = {name: schema for name, schema in schemas.items() if has_anchor(schema, ("schemas",), 0)}
+    if len(_ANCHORED) > 64:
+        _ANCHORED.clear()
+    _ANCHORED[id(document)] = (document, found)  # the document is kept, so its id stays its own
+    return found
+
+
+_ANCHORED: dict[int, tuple[Any, dict[str, Any]]] = {}

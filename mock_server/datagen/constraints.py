@@ -17,12 +17,18 @@ ID_EXAMPLE = re.compile(r"^([A-Za-z][A-Za-z0-9]*[_-])?([A-Za-z0-9]+)$")
 
 
 def validator(schema: Any, root: dict | None):
-    """A jsonschema validator for one `oneOf` branch, its local `$ref`s resolved in `root`."""
+    """A JSON Schema 2020-12 validator for one schema of `root` (a `oneOf` branch, a schema with
+    `if`/`contains`/...), its local `$ref`s, anchors and `$dynamicRef`s resolved in `root`."""
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
+    from mock_server.contracts.schemas import anchored_schemas
+
     anchored = {**(root or {}), "x-apitwin-branch": schema}
+    definitions = anchored_schemas(root or {})
+    if definitions:
+        anchored["$defs"] = {**(root or {}).get("$defs", {}), **definitions}
     resource = Resource.from_contents(anchored, default_specification=DRAFT202012)
     registry = Registry().with_resource("urn:apitwin:document", resource)
     return Draft202012Validator({"$ref": "urn:apitwin:document#/x-apitwin-branch"}, registry=registry)

@@ -20,7 +20,7 @@ from faker import Faker
 from mock_server.datagen import constraints, realism
 from mock_server.datagen.errors import DataGenError
 from mock_server.datagen.regex import PatternStrings, compiled
-from mock_server.datagen.schemas import bounds, deref, merge_all, types_of
+from mock_server.datagen.schemas import anchors, bounds, deref, merge_all, resolve_pointer, types_of
 
 Gen = Callable[[int], Any]
 
@@ -33,6 +33,14 @@ _INT64 = (-(2**63), 2**63 - 1)
 _SECRET_NAME = re.compile(r"(key|token|secret)$")
 _LIKELY_TRUE = ("is_active", "active", "enabled", "is_enabled", "verified", "is_verified", "in_stock",
                 "allow_invites", "success", "healthy")
+#: keywords a generator cannot always satisfy by construction: a value generated for a schema
+#: holding one is checked with a 2020-12 validator, and drawn again (a few times) if it fails
+CHECKED_KEYWORDS = frozenset({
+    "if", "not", "contains", "dependentSchemas", "dependentRequired", "unevaluatedProperties",
+    "unevaluatedItems", "propertyNames", "patternProperties", "prefixItems",
+})
+#: draws per checked value before the last one is returned as it is
+CHECK_ATTEMPTS = 8
 _LIKELY_FALSE = ("is_superuser", "is_admin", "deleted", "is_deleted", "disabled", "is_private", "archived",
                  "is_typing")
 
@@ -100,8 +108,39 @@ class DataGenerator:
         # a placeholder first, so a schema that contains itself compiles to a loop, not a recursion
         self._compiled[key] = (schema, lambda depth: self._compiled[key][1](depth))
         gen = self._compile(schema, realism.normalise_name(name), root, mode, full)
+        if self._needs_check(schema, root):
+            gen = self._checked(gen, schema, root)
         self._compiled[key] = (schema, gen)
         return gen
+
+    def _needs_check(self, schema: Any, root: dict | None) -> bool:
+        """Does `schema` (or an `allOf` part of it) hold a keyword construction may miss?"""
+        try:
+            schema = deref(schema, root)
+        except DataGenError:
+            return False
+        if not isinstance(schema, dict):
+            return False
+        parts = [schema, *(deref(p, root) for p in schema.get("allOf") or [] if isinstance(p, dict))]
+        return any(isinstance(part, dict) and not CHECKED_KEYWORDS.isdisjoint(part) for part in parts)
+
+    def _checked(self, gen: Gen, schema: Any, root: dict | None) -> Gen:
+        """`gen`, its values checked against `schema` and drawn again when they fail it."""
+        validators: list = []
+
+        def checked(depth: int) -> Any:
+            value = gen(depth)
+            try:
+                if not validators:
+                    validators.append(constraints.validator(schema, root))
+                for _ in range(CHECK_ATTEMPTS - 1):
+                    if validators[0].is_valid(value):
+                        break
+                    value = gen(depth)
+            except Exception:  # a schema the validator cannot read (a broken $ref): unchecked, as before
+                pass
+            return value
+        return checked
 
     def _flatten(self, schema: Any, root: dict | None) -> Any:
         schema = deref(schema, root)
@@ -118,6 +157,8 @@ class DataGenerator:
             schema = {}
         if not isinstance(schema, dict):
             raise DataGenError(f"not a schema: {schema!r}")
+        if "$dynamicRef" in schema or "$recursiveRef" in schema:
+            return self._compiled_for(self._dynamic_target(schema, root), name, root, mode, full)
         if "$ref" in schema:
             target = self._flatten(schema, root)
             return self._compiled_for(target, name, root, mode, full)
@@ -130,6 +171,8 @@ class DataGenerator:
             return lambda depth: copy.deepcopy(constant)
         if "enum" in schema:
             return self._compile_enum(schema)
+        if "if" in schema and ("then" in schema or "else" in schema):
+            return self._compile_conditional(schema, name, root, mode, full)
         for keyword in ("oneOf", "anyOf"):
             if keyword in schema:
                 return self._compile_choice(schema, keyword, name, root, mode, full)
@@ -156,6 +199,35 @@ class DataGenerator:
         return self._compile_string(schema, name)
 
     # ------------------------------------------------------------------ keywords
+    def _dynamic_target(self, schema: dict, root: dict | None) -> Any:
+        """What a `$dynamicRef` (or draft 2019-09's `$recursiveRef`) stands for when generating:
+        the schema its anchor names. Without an enclosing schema that overrides the anchor (the
+        case of every OpenAPI contract seen so far) that is also what a validator resolves to.
+        2020-12 ignores `$recursiveRef`; it becomes the `$recursiveAnchor: true` schema if any."""
+        rest = {k: v for k, v in schema.items() if k not in ("$dynamicRef", "$recursiveRef")}
+        if isinstance(schema.get("$dynamicRef"), str):
+            target = resolve_pointer(root, schema["$dynamicRef"])
+        else:
+            target = anchors(root).get("$recursiveAnchor", {}) if isinstance(root, dict) else {}
+        merged = merge_all([target, rest], root) if rest else target
+        self._keep.append(merged)
+        return merged
+
+    def _compile_conditional(self, schema: dict, name: str, root: dict | None, mode: str, full: bool) -> Gen:
+        """`if`/`then`/`else`: a value built to meet `if` and `then`, or one built for `else`
+        (the check around every such schema draws again if the `else` value meets `if`)."""
+        base = {k: v for k, v in schema.items() if k not in ("if", "then", "else")}
+        condition = schema["if"]
+        paths = []
+        if condition is not False:
+            paths.append(merge_all([base, condition, schema.get("then", True)], root))
+        if condition is not True:
+            paths.append(merge_all([base, schema.get("else", True)], root))
+        self._keep.extend(paths)
+        gens = [self._compiled_for(p, name, root, mode, full) for p in paths]
+        rng = self.rng
+        return lambda depth: rng.choice(gens)(depth)
+
     def _compile_faker(self, schema: dict, name: str, root: dict | None, mode: str) -> Gen:
         hint = schema["x-faker"]
         provider, args = (hint.get("provider"), hint.get("args")) if isinstance(hint, dict) else (hint, None)
@@ -248,6 +320,25 @@ class DataGenerator:
         extra = self._compile_extra(schema, root, mode)
         min_props, max_props = schema.get("minProperties", 0), schema.get("maxProperties")
         rng, rate = self.rng, 1.0 if full else self.optional_rate
+        gens = {prop: fn for prop, fn, _ in props}
+        dependent_required = [(k, [n for n in v if isinstance(n, str)]) for k, v in (schema.get("dependentRequired") or {}).items()
+                              if isinstance(v, list)]
+        dependent_schemas = [(k, self._compiled_for(v, None, root, mode)) for k, v in (schema.get("dependentSchemas") or {}).items()
+                             if isinstance(v, dict)]
+
+        def dependents(out: dict, depth: int) -> None:
+            """A property present brings what `dependentRequired`/`dependentSchemas` ask of it."""
+            for trigger, needed in dependent_required:
+                if trigger in out:
+                    for prop in needed:
+                        if prop not in out:
+                            out[prop] = (gens.get(prop) or self._compiled_for({}, prop, None, mode))(depth + 1)
+            for trigger, fn in dependent_schemas:
+                if trigger in out:
+                    more = fn(depth + 1)
+                    if isinstance(more, dict):
+                        for prop, value in more.items():
+                            out.setdefault(prop, value)
 
         def gen(depth: int) -> dict:
             out: dict = {}
@@ -263,6 +354,7 @@ class DataGenerator:
             if max_props is not None and len(out) > max_props:
                 for prop in [p for p in out if p not in required][: len(out) - max_props]:
                     del out[prop]
+            dependents(out, depth)
             constraints.order_timestamps(out)
             return out
         return gen
@@ -270,7 +362,7 @@ class DataGenerator:
     def _compile_extra(self, schema: dict, root: dict | None, mode: str):
         """Keys beyond `properties`: maps (`additionalProperties: {...}`), `patternProperties`,
         and a few plausible fields in a free-form object."""
-        additional = schema.get("additionalProperties", True)
+        additional = schema.get("additionalProperties", schema.get("unevaluatedProperties", True))
         patterns = schema.get("patternProperties") or {}
         names = (schema.get("propertyNames") or {}).get("pattern")
         has_props = bool(schema.get("properties"))
@@ -301,7 +393,8 @@ class DataGenerator:
         return fill
 
     def _compile_array(self, schema: dict, name: str, root: dict | None, mode: str) -> Gen:
-        items = schema.get("items")
+        # past `prefixItems`, `items` rules; without it `unevaluatedItems` does
+        items = schema.get("items") if "items" in schema else schema.get("unevaluatedItems")
         prefix = [self._compiled_for(s, None, root, mode) for s in schema.get("prefixItems") or ()]
         item_name = constraints.singular(name)
         item_gen = self._compiled_for(items if isinstance(items, dict) else {}, item_name, root, mode) \
@@ -313,6 +406,7 @@ class DataGenerator:
             high = min(high, len(prefix))
         unique = bool(schema.get("uniqueItems"))
         rng = self.rng
+        contains = self._contains(schema, items, item_name, root, mode)
 
         def gen(depth: int) -> list:
             floor = low if depth >= MAX_DEPTH else max(low, min(1, high))
@@ -330,8 +424,47 @@ class DataGenerator:
                     continue
                 seen.add(marker)
                 out.append(value)
+            if contains is not None and item_gen is not None:
+                self._fit_contains(out, contains, len(prefix), schema.get("maxItems"), depth)
             return out
         return gen
+
+    def _contains(self, schema: dict, items: Any, name: str, root: dict | None, mode: str) -> tuple | None:
+        """(generator, minContains, maxContains, check) for an array with `contains`."""
+        wanted = schema.get("contains")
+        if wanted is None or isinstance(wanted, bool):
+            return None
+        least = int(schema.get("minContains", 1))
+        most = schema.get("maxContains")
+        target = merge_all([items, wanted], root) if isinstance(items, dict) else wanted
+        self._keep.append(target)
+        checks: list = []
+
+        def check(value: Any) -> bool:
+            if not checks:
+                checks.append(constraints.validator(wanted, root))
+            return checks[0].is_valid(value)
+        return self._compiled_for(target, name, root, mode), least, most, check
+
+    @staticmethod
+    def _fit_contains(out: list, contains: tuple, fixed: int, max_items: Any, depth: int) -> None:
+        """Between `minContains` and `maxContains` items of `out` (after the first `fixed`,
+        which `prefixItems` placed) match `contains`: surplus matches go, missing ones are made."""
+        gen, least, most, check = contains
+        matching = [i for i, v in enumerate(out) if check(v)]
+        if most is not None:
+            for index in reversed([i for i in matching[int(most):] if i >= fixed]):
+                del out[index]
+            matching = [i for i, v in enumerate(out) if check(v)]
+        for _ in range(max(least - len(matching), 0)):
+            value = gen(depth + 1)
+            spare = [i for i in range(fixed, len(out)) if i not in matching]
+            if max_items is not None and len(out) >= int(max_items) and spare:
+                out[spare[-1]] = value
+                matching.append(spare[-1])
+            else:
+                out.append(value)
+                matching.append(len(out) - 1)
 
     def _compile_number(self, schema: dict, name: str, *, integer: bool) -> Gen:
         low, low_ex, high, high_ex = bounds(schema)
@@ -394,6 +527,8 @@ class DataGenerator:
         max_len = int(max_len) if max_len is not None else None
         pattern = schema.get("pattern")
         fmt = schema.get("format")
+        if fmt is None and schema.get("contentEncoding") == "base64":
+            fmt = "byte"  # 2020-12 spells 3.0's `format: byte` as `contentEncoding: base64`
         if pattern is not None:
             compiled(pattern)  # a broken pattern is reported when the schema is first used
         candidates: list[Callable[[], Any]] = []

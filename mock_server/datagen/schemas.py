@@ -24,11 +24,17 @@ _IMPLIED = (
 
 
 def resolve_pointer(root: dict | None, ref: str) -> Any:
-    """Follow a local `#/a/b` reference inside `root` (JSON pointer escapes honoured)."""
+    """Follow a local `#/a/b` reference inside `root` (JSON pointer escapes honoured), or a
+    plain-name fragment (`#node`) to the schema with that `$anchor` or `$dynamicAnchor`."""
     if not ref.startswith("#"):
         raise DataGenError(f"cannot generate from non-local $ref {ref!r}: bundle the document first")
     if root is None:
         raise DataGenError(f"$ref {ref!r} needs the document it points into (root=...)")
+    if len(ref) > 1 and not ref.startswith("#/"):
+        target = anchors(root).get(ref[1:])
+        if target is None:
+            raise DataGenError(f"$ref {ref!r}: no schema has the anchor {ref[1:]!r}")
+        return target
     node: Any = root
     for token in [t for t in ref[1:].split("/") if t != ""]:
         token = token.replace("~1", "/").replace("~0", "~")
@@ -37,6 +43,38 @@ def resolve_pointer(root: dict | None, ref: str) -> Any:
         except (KeyError, IndexError, ValueError, TypeError):
             raise DataGenError(f"$ref {ref!r} does not resolve") from None
     return node
+
+
+_ANCHORS: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def anchors(root: dict) -> dict[str, Any]:
+    """`{name: schema}` for every `$anchor`/`$dynamicAnchor` in `root` (the first of a name wins);
+    a schema with `$recursiveAnchor: true` is found under the name `$recursiveAnchor`."""
+    hit = _ANCHORS.get(id(root))
+    if hit is not None and hit[0] is root:
+        return hit[1]
+    from mock_server.contracts.refs import is_data
+
+    found: dict[str, Any] = {}
+    stack: list[tuple[Any, tuple[str, ...], int]] = [(root, (), 0)]
+    while stack:
+        node, parents, depth = stack.pop()
+        if depth > 64:
+            continue
+        if isinstance(node, dict):
+            for keyword in ("$anchor", "$dynamicAnchor"):
+                if isinstance(node.get(keyword), str):
+                    found.setdefault(node[keyword], node)
+            if node.get("$recursiveAnchor") is True:
+                found.setdefault("$recursiveAnchor", node)
+            stack.extend((v, (*parents[-1:], k), depth + 1) for k, v in reversed(node.items()) if not is_data(k, parents, v))
+        elif isinstance(node, list):
+            stack.extend((v, parents, depth + 1) for v in reversed(node))
+    if len(_ANCHORS) > 64:
+        _ANCHORS.clear()
+    _ANCHORS[id(root)] = (root, found)
+    return found
 
 
 def deref(schema: Any, root: dict | None, *, limit: int = 32) -> Any:
@@ -93,6 +131,7 @@ def _is_number(value: Any) -> bool:
 def merge_all(schemas: list[Any], root: dict | None) -> dict:
     """One schema that every part of an `allOf` accepts (the tighter constraint wins)."""
     merged: dict = {}
+    closed: list[dict] = []
     for part in schemas:
         part = deref(part, root)
         if part is True or part is None:
@@ -101,8 +140,24 @@ def merge_all(schemas: list[Any], root: dict | None) -> dict:
             raise DataGenError("allOf contains `false`: no value can satisfy it")
         if "allOf" in part:
             part = merge_all([{k: v for k, v in part.items() if k != "allOf"}, *part["allOf"]], root)
+        if part.get("additionalProperties") is False:
+            closed.append(part)
         _merge_into(merged, part, root)
+    for part in closed:
+        # `additionalProperties: false` in one part forbids what only another part declares
+        # (an `allOf` of a closed model and an extension accepts no extension property)
+        if isinstance(merged.get("properties"), dict):
+            merged["properties"] = {name: sub for name, sub in merged["properties"].items() if _declares(part, name)}
     return merged
+
+
+def _declares(schema: dict, name: str) -> bool:
+    """Does a schema with `additionalProperties: false` allow a property by this name?"""
+    if name in (schema.get("properties") or {}):
+        return True
+    import re
+
+    return any(re.search(pattern, name) for pattern in (schema.get("patternProperties") or {}))
 
 
 def _merge_into(merged: dict, part: dict, root: dict | None) -> None:

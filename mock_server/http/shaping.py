@@ -89,7 +89,8 @@ class Shaper:
             if not isinstance(value, list):
                 return self.generate(schema, name)
             items = schema.get("items", {})
-            shaped = [self.shape(item, items, name, _depth + 1) for item in value]
+            prefix = schema.get("prefixItems") or []  # 2020-12: the first items have a schema each
+            shaped = [self.shape(item, prefix[i] if i < len(prefix) else items, name, _depth + 1) for i, item in enumerate(value)]
             if isinstance(schema.get("maxItems"), int):
                 shaped = shaped[: schema["maxItems"]]
             return shaped
@@ -119,13 +120,33 @@ class Shaper:
                 out[prop] = self.shape(value[prop], sub, prop, depth + 1)
             elif prop in required:
                 out[prop] = self.shape(_MISSING, sub, prop, depth + 1)
-        extra = schema.get("additionalProperties", True)
+        for branch in self._applied_branches(schema, value, out):
+            declared = branch.get("properties") or {}
+            for prop in declared:
+                if prop in value and prop not in out:
+                    out[prop] = value[prop]
+            for prop in branch.get("required") or []:
+                if prop not in out:
+                    out[prop] = self.shape(value.get(prop, _MISSING), declared.get(prop, {}), prop, depth + 1)
+        extra = schema.get("additionalProperties", schema.get("unevaluatedProperties", True))
         if extra is True or isinstance(extra, dict):
             for prop, sub_value in value.items():
                 if prop in properties or prop.startswith("_") or prop.lower() in SECRET_FIELDS:
                     continue
                 out[prop] = sub_value if extra is True or extra == {} else self.shape(sub_value, extra, prop, depth + 1)
         return out
+
+    def _applied_branches(self, schema: dict[str, Any], value: dict[str, Any], out: dict[str, Any]) -> list[dict[str, Any]]:
+        """The 2020-12 subschemas that apply to this object beyond `properties`: each
+        `dependentSchemas` entry whose property is present (`gift` -> `gift_message`) and the
+        `then` or `else` its `if` picks. What they declare is kept from the stored value and what
+        they require is made, so `required` there holds and `unevaluatedProperties: false` sees
+        those properties evaluated."""
+        branches: list[Any] = [dep for trigger, dep in (schema.get("dependentSchemas") or {}).items() if trigger in out]
+        if "if" in schema:
+            branches.append(schema.get("then") if self.compiler.is_valid(schema["if"], value) else schema.get("else"))
+        resolved = [self.resolve(branch) for branch in branches if isinstance(branch, dict)]
+        return [branch for branch in resolved if isinstance(branch, dict)]
 
     def _shape_branches(self, value: Any, schema: dict[str, Any], branches: list[Any], name: str | None, depth: int) -> Any:
         if value is None and _allows_null(schema):

@@ -1,7 +1,7 @@
 """Requests checked against the contract as written, with errors that say where.
 
-Validation runs on the original document (JSON Schema 2020-12 for OpenAPI 3.1), not on the 3.0
-view Connexion routes by, so nothing is lost in translation. Validators are compiled once per
+Validation runs on the original document (JSON Schema 2020-12 for OpenAPI 3.1), not on its 3.0
+view, so nothing is lost in translation. Validators are compiled once per
 schema at start-up (``jsonschema_rs``: the hot path must stay fast) and every problem is
 reported FastAPI-style as ``{loc: [where, ...path], msg, type}`` so that any envelope, including
 FastAPI's own ``detail`` list, can be built from it.
@@ -17,7 +17,7 @@ import jsonschema_rs
 from mock_server.http import bounded_json
 from mock_server.http.errors import MockError, validation_error
 from mock_server.contracts.operations import Operation
-from mock_server.contracts.schemas import deref
+from mock_server.contracts.schemas import anchored_schemas, deref
 from mock_server.http.bodies import parse_form, parse_multipart
 from mock_server.http.parameters import MISSING, ParameterReader, typed
 
@@ -45,7 +45,10 @@ class SchemaCompiler:
         components = document.get("components") or {}
         self.components = upgrade_30(components) if self.is_30 else components
         resource = {**document, "$schema": DIALECT, "components": self.components}
-        self.registry = jsonschema_rs.Registry([(CONTRACT_URI, resource)])
+        anchored = anchored_schemas({"components": self.components})
+        if anchored:  # `$dynamicRef: '#node'` finds its anchor only where JSON Schema looks for one
+            resource["$defs"] = {**(document.get("$defs") or {}), **anchored}
+        self.registry = jsonschema_rs.Registry([(CONTRACT_URI, resource)], retriever=_no_retrieval)
         self._cache: dict[int, Any] = {}
 
     def compile(self, schema: Any) -> Any:
@@ -53,7 +56,7 @@ class SchemaCompiler:
         if key not in self._cache:
             body = upgrade_30(schema) if self.is_30 else schema
             wrapper: Any = body if isinstance(body, bool) else {"$schema": DIALECT, **_anchored(body)}
-            validator = jsonschema_rs.validator_for(wrapper, registry=self.registry, validate_formats=True)
+            validator = jsonschema_rs.validator_for(wrapper, registry=self.registry, validate_formats=True, retriever=_no_retrieval)
             self._cache[key] = (validator, schema)  # the schema is kept so its id stays unique
         return self._cache[key][0]
 
@@ -75,6 +78,12 @@ class SchemaCompiler:
             return False
 
 
+def _no_retrieval(uri: str) -> Any:
+    """Validators never fetch: a contract is complete on disk (a remote ``$ref`` is refused when
+    the contract is loaded; this is the backstop)."""
+    raise ValueError(f"$ref {uri!r} points outside the contract; remote references are not fetched")
+
+
 def _anchored(node: Any) -> Any:
     """``node`` with its document-local ``$ref``s (``#/...``) made absolute to the contract."""
     if isinstance(node, list):
@@ -83,11 +92,11 @@ def _anchored(node: Any) -> Any:
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
-        if key == "$ref" and isinstance(value, str) and value.startswith("#"):
+        if key in ("$ref", "$dynamicRef") and isinstance(value, str) and value.startswith("#"):
             out[key] = CONTRACT_URI + value
         elif key in NAMED_SCHEMAS and isinstance(value, dict):
             out[key] = {name: _anchored(schema) for name, schema in value.items()}
-        elif key in DATA_KEYWORDS:
+        elif key in DATA_KEYWORDS or key.startswith("x-"):  # other tools' extensions are data too
             out[key] = value
         else:
             out[key] = _anchored(value)
@@ -101,8 +110,9 @@ def _problem(error: Any, location: Sequence[str | int]) -> dict[str, Any]:
     if kind == "required":
         return {"loc": [*loc, facts.get("property", "")], "msg": "field required", "type": "value_error.missing"}
     if kind == "type":
-        types = facts.get("types") or ["value"]
-        return {"loc": loc, "msg": f"value is not a valid {types[0]}", "type": f"type_error.{types[0]}"}
+        types = list(facts.get("types") or ["value"])
+        types = [t for t in types if t != "null"] + [t for t in types if t == "null"]  # `[integer, 'null']`: an integer
+        return {"loc": loc, "msg": f"value is not a valid {' or '.join(types)}", "type": f"type_error.{types[0]}"}
     if kind == "format":
         fmt = facts.get("format") or "format"
         if fmt == "email":

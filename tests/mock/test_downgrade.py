@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
@@ -24,6 +26,7 @@ def doc_with(schema: dict, **extra) -> dict:
                 }
             }
         },
+        "components": {"schemas": {"X": {"type": "string"}}},
         **extra,
     }
 
@@ -181,25 +184,84 @@ def test_parameters_headers_and_request_bodies_are_converted():
 @pytest.mark.parametrize("keyword, value", [
     ("prefixItems", [{"type": "string"}]),
     ("if", {"type": "string"}),
+    ("then", {"required": ["a"]}),
     ("patternProperties", {"^x": {"type": "string"}}),
+    ("propertyNames", {"maxLength": 3}),
     ("unevaluatedProperties", False),
+    ("unevaluatedItems", False),
     ("$dynamicRef", "#meta"),
+    ("$recursiveRef", "#"),
     ("dependentRequired", {"a": ["b"]}),
+    ("dependentSchemas", {"a": {"required": ["b"]}}),
     ("contains", {"type": "string"}),
+    ("minContains", 2),
 ])
-def test_inexpressible_keyword_is_a_clear_error_naming_the_pointer(keyword, value):
-    document = doc_with({"type": "object", "properties": {"inner": {keyword: value}}})
-    with pytest.raises(DowngradeError) as caught:
-        downgrade(document, source="spec.yaml")
-    message = str(caught.value)
-    assert message.startswith("spec.yaml: #/paths/~1things/get/responses/200/content/application~1json/schema/properties/inner/")
-    assert keyword in message
+def test_a_keyword_30_cannot_express_is_left_out_and_named(keyword, value):
+    """A valid 3.1 contract is never refused: the view (docs for 3.0 tools) leaves out what 3.0
+    cannot say and names it, while validation and generation read the contract itself."""
+    schema = view_schema({"type": "object", "properties": {"inner": {"type": "string", keyword: value}}})
+    assert schema["properties"]["inner"] == {"type": "string", "x-apitwin-omitted": [keyword]}
 
 
-def test_mutual_tls_is_a_clear_error():
-    document = doc_with({"type": "string"}, components={"securitySchemes": {"mtls": {"type": "mutualTLS"}}})
-    with pytest.raises(DowngradeError, match="#/components/securitySchemes/mtls"):
-        downgrade(document)
+@pytest.mark.parametrize("keyword, value", [("$defs", {"Y": {"type": "string"}}), ("$dynamicAnchor", "node"), ("$comment", "c")])
+def test_annotations_and_definitions_go_without_a_word(keyword, value):
+    assert view_schema({"type": "string", keyword: value}) == {"type": "string"}
+
+
+def test_a_keyword_whose_meaning_depends_on_a_left_out_one_goes_with_it():
+    """`items: false` after `prefixItems` allows the prefix; alone it would allow only `[]`."""
+    schema = view_schema({"type": "array", "prefixItems": [{"type": "number"}], "items": False})
+    assert schema == {"type": "array", "items": {}, "x-apitwin-omitted": ["prefixItems", "items"]}
+    schema = view_schema({"type": "object", "patternProperties": {"^a": {}}, "additionalProperties": False})
+    assert schema == {"type": "object", "x-apitwin-omitted": ["patternProperties", "additionalProperties"]}
+
+
+def test_every_2020_12_keyword_at_once_gives_a_valid_30_view():
+    schema = {
+        "type": "object", "$defs": {"S": {"type": "string"}},
+        "properties": {
+            "s": {"$ref": "#/paths/~1things/get/responses/200/content/application~1json/schema/$defs/S"},
+            "n": {"$dynamicRef": "#node"}, "a": {"$ref": "#node"},
+            "t": {"type": "array", "prefixItems": [{"const": 1}], "contains": {"const": 1}, "items": False},
+        },
+        "if": {"required": ["s"]}, "then": {"required": ["n"]}, "else": {"required": ["a"]},
+        "dependentRequired": {"s": ["t"]}, "unevaluatedProperties": False,
+    }
+    view = downgrade(doc_with(schema))
+    validate(view)
+    inner = view["paths"]["/things"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+    assert inner["s"] == {"x-apitwin-omitted": ["$ref"]}  # its target, under $defs, is left out
+    assert inner["a"] == {"x-apitwin-omitted": ["$ref"]}  # an anchor is no 3.0 reference
+
+
+def test_mutual_tls_is_left_out_with_the_requirements_naming_it():
+    document = doc_with({"type": "string"}, components={"securitySchemes": {
+        "mtls": {"type": "mutualTLS"}, "key": {"type": "apiKey", "in": "header", "name": "k"}}})
+    document["security"] = [{"mtls": []}, {"key": []}]
+    document["paths"]["/things"]["get"]["security"] = [{"mtls": [], "key": []}]
+    view = downgrade(document)
+    assert view["components"]["securitySchemes"] == {"key": {"type": "apiKey", "in": "header", "name": "k"}}
+    assert view["security"] == [{"key": []}]
+    assert view["paths"]["/things"]["get"]["security"] == []
+    validate(view)
+
+
+def test_an_operation_without_responses_gets_a_default_one():
+    document = doc_with({"type": "string"})
+    document["paths"]["/things"]["post"] = {"operationId": "makeThing"}
+    view = downgrade(document)
+    assert view["paths"]["/things"]["post"]["responses"] == {"default": {"description": "Not documented"}}
+    validate(view)
+
+
+def test_ref_keys_in_data_stay_as_they_are():
+    """A `$ref` key in an example, a default, an enum or an extension is data: kept, not followed."""
+    schema = {"type": "object", "example": {"$ref": "#/nowhere"}, "default": {"$ref": "https://example.invalid/x"},
+              "x-ext": {"$ref": "other.yaml#/a"}, "properties": {"$ref": {"type": "string", "enum": [{"$ref": "#/x"}]}}}
+    converted = view_schema(schema)
+    assert converted["example"] == {"$ref": "#/nowhere"}
+    assert converted["x-ext"] == {"$ref": "other.yaml#/a"}
+    assert converted["properties"]["$ref"] == {"type": "string", "enum": [{"$ref": "#/x"}]}
 
 
 def test_unknown_version_is_a_clear_error():
@@ -211,3 +273,12 @@ def test_unknown_version_is_a_clear_error():
 def test_every_bundled_contract_has_a_valid_30_view(api):
     view = downgrade(load_document(api.openapi), source=str(api.openapi))
     validate(view)
+
+
+_TESTS = Path(__file__).resolve().parents[1]
+THREE_ONE_CONTRACTS = [_TESTS / "mock" / "contracts" / "jsonschema2020.yaml", *sorted((_TESTS / "corpus" / "oas31").glob("*.yaml"))]
+
+
+@pytest.mark.parametrize("path", THREE_ONE_CONTRACTS, ids=lambda p: p.name)
+def test_3_1_contracts_have_valid_30_views(path):
+    validate(downgrade(load_document(path), source=str(path)))

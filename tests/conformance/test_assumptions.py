@@ -45,6 +45,15 @@ def test_any_answer_to_a_method_the_document_does_not_list_warns_short_of_a_5xx(
     assert not assumption(None, "not_a_server_error", "GET /health", SimpleNamespace(), "TRACE")
 
 
+def test_a_server_error_is_never_an_assumption() -> None:
+    contract = Contract(name="t", openapi_path=None, document={
+        "openapi": "3.1.0",
+        "paths": {"/a": {"get": {"x-apitwin-assumed": "the document never shows this endpoint", "responses": {"200": {"description": "ok"}}}}},
+    })
+    assert assumption(contract, "not_a_server_error", "GET /a", SimpleNamespace(status_code=500)) == ""
+    assert assumption(contract, "not_a_server_error", "GET /a", SimpleNamespace(status_code=500), "TRACE") == ""
+
+
 def test_an_operation_marked_assumed_in_the_contract_warns() -> None:
     contract = Contract(name="t", openapi_path=None, document={
         "openapi": "3.1.0",

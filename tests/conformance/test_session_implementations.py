@@ -130,14 +130,16 @@ def test_directory_starlette_conforms_logged_in_with_a_form_token_request(tmp_pa
 
 def test_directory_form_only_basic_only_token_endpoint_still_lets_the_suite_in(tmp_path: Path) -> None:
     """A token endpoint that refuses JSON and secrets in the body (as many OAuth servers do):
-    the suite logs in with a form and HTTP Basic (RFC 6749 section 2.3.1) and reaches the API;
-    the refusal of the contract's JSON example is reported, not the API behind it."""
+    the suite logs in with a form and HTTP Basic (RFC 6749 section 2.3.1) and reaches the API.
+    The refusal of the contract's JSON example is reported as a warning: the 401 it answers
+    rests on the contract's assumption, not on the document (which shows the form only)."""
     with implementation("directory_starlette", TOKEN_FORM_ONLY="1", CLIENT_AUTH="basic") as server:
         result, data = check("directory", server.url, tmp_path, "--phases", "examples,fuzz")
     assert "client credentials by HTTP Basic" in data["auth"], data["auth"]
     assert data["reach_percent"] >= MIN_REACH
-    assert {finding["operation"] for finding in data["findings"]} == {"POST /oauth/token"}, data["findings"]
-    assert result.returncode == 1
+    assert data["findings"] == [], data["findings"]
+    assert {warning["operation"] for warning in data["warnings"]} == {"POST /oauth/token"}, data["warnings"]
+    assert result.returncode == 0
 
 
 def test_directory_fault_behind_authentication_is_found(tmp_path: Path) -> None:

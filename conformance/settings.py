@@ -22,7 +22,7 @@ from typing import Any
 
 from conformance.auth import Credentials
 
-PHASES = ("examples", "fuzz", "stateful", "websocket", "graphql")
+PHASES = ("examples", "fuzz", "stateful", "behaviour", "websocket", "graphql")
 #: the two halves of `fuzz`, selectable on their own: Schemathesis' boundary-value `coverage`
 #: phase and its random `fuzzing` phase (a narrower, faster run when one of them is enough)
 FUZZ_PARTS = ("coverage", "fuzzing")

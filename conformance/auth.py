@@ -180,6 +180,20 @@ class AuthSession:
 
     def _send(self, operation: Operation, values: dict[str, Any]) -> dict:
         """Call an auth operation with a body built from its own request schema."""
+        try:
+            answer = self.request(operation, values)
+        except requests.RequestException as exc:
+            raise AuthFailed(f"{operation.id}: {exc}") from None
+        if not 200 <= answer.status_code < 300:
+            raise AuthFailed(f"{operation.id} ({operation.label}) answered {answer.status_code}: {answer.text[:200]}")
+        try:
+            return answer.json()
+        except ValueError:
+            raise AuthFailed(f"{operation.id} answered {answer.status_code} without JSON") from None
+
+    def request(self, operation: Operation, values: dict[str, Any], headers: dict[str, str] | None = None) -> requests.Response:
+        """One call of an auth operation, its body built from the operation's request schema
+        out of `values` (waiting once for a short rate-limit), whatever it answers."""
         body = self.contract.resolve(operation.definition.get("requestBody") or {})
         content = body.get("content") or {"application/json": {}}
         media_type = next((kind for kind in content if "json" in kind), next(iter(content)))
@@ -195,20 +209,14 @@ class AuthSession:
             payload = {key: value for key, value in values.items() if value is not None}
         url = self.base_url + operation.path
         kwargs: dict[str, Any] = {"json": payload} if "json" in media_type else {"data": payload}
-        try:
-            answer = requests.request(operation.method.upper(), url, timeout=self.timeout, **kwargs)
-            wait = _retry_after(answer)
-            if answer.status_code == 429 and wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
-                time.sleep(wait)  # the login is rate limited too: wait once, as a client would
-                answer = requests.request(operation.method.upper(), url, timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise AuthFailed(f"{operation.id}: {exc}") from None
-        if not 200 <= answer.status_code < 300:
-            raise AuthFailed(f"{operation.id} ({operation.label}) answered {answer.status_code}: {answer.text[:200]}")
-        try:
-            return answer.json()
-        except ValueError:
-            raise AuthFailed(f"{operation.id} answered {answer.status_code} without JSON") from None
+        if not requestable(body, operation):
+            kwargs = {}
+        answer = requests.request(operation.method.upper(), url, headers=headers, timeout=self.timeout, **kwargs)
+        wait = _retry_after(answer)
+        if answer.status_code == 429 and wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
+            time.sleep(wait)  # the login is rate limited too: wait once, as a client would
+            answer = requests.request(operation.method.upper(), url, headers=headers, timeout=self.timeout, **kwargs)
+        return answer
 
     def _take(self, data: dict) -> None:
         token = find_key(data, TOKEN_KEYS)
@@ -218,6 +226,11 @@ class AuthSession:
         self.refresh_token = find_key(data, REFRESH_KEYS) or self.refresh_token
         self.obtained_at = time.monotonic()
         self.failure = None
+
+
+def requestable(body: dict, operation: Operation) -> bool:
+    """Whether the operation takes a body at all (a bare logout does not)."""
+    return bool(body) or operation.method.lower() in ("post", "put", "patch")
 
 
 def _retry_after(answer: requests.Response) -> float | None:

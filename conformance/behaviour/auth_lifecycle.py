@@ -13,7 +13,7 @@ from typing import Any
 
 from conformance.auth import REFRESH_KEYS, AuthFailed, AuthSession, find_key
 from conformance.behaviour.context import BehaviourRun, Inapplicable, fail
-from conformance.behaviour.resources import fill
+from conformance.behaviour.resources import fill, selected
 from conformance.contract import Operation
 
 _PARAM = re.compile(r"\{([^}]+)\}")
@@ -31,8 +31,12 @@ class Second:
         return self.session.headers()
 
 
-def auth_operation(run: BehaviourRun, action: str) -> Operation | None:
-    return next(run.contract.operations_with("auth", action), None)
+def auth_operation(run: BehaviourRun, action: str, chosen: bool = False) -> Operation | None:
+    """The operation for an auth action; with `chosen`, only if --include/--exclude select it."""
+    found = next(run.contract.operations_with("auth", action), None)
+    if chosen and found is not None and not selected(found, run.settings.include, run.settings.exclude):
+        return None
+    return found
 
 
 def log_in(run: BehaviourRun) -> Second:
@@ -152,6 +156,8 @@ def expected_refusal(run: BehaviourRun, operation: Operation) -> set[int]:
 
 
 def wrong_password(run: BehaviourRun, operation: Operation) -> None:
+    """The right password gets in (so the user exists) and a wrong one, right after, does not."""
+    log_in(run)
     credentials = dataclasses.replace(run.session.credentials, token=None, api_key=None)
     session = AuthSession(run.contract, run.target.base_url, credentials, timeout=run.timeout)
     user = session._user()
@@ -176,13 +182,13 @@ def wrong_password(run: BehaviourRun, operation: Operation) -> None:
 
 
 def run_all(run: BehaviourRun) -> None:
-    login = auth_operation(run, "login")
+    login = auth_operation(run, "login", chosen=True)
     if login is not None:
         run.perform("auth_wrong_password", login, lambda: wrong_password(run, login))
     for action in ("logout", "revoke-session"):
-        operation = auth_operation(run, action)
+        operation = auth_operation(run, action, chosen=True)
         if operation is not None:
             run.perform("auth_logout_revokes", operation, lambda operation=operation: logout_revokes(run, operation))
-    operation = auth_operation(run, "refresh")
+    operation = auth_operation(run, "refresh", chosen=True)
     if operation is not None:
         run.perform("auth_refresh_rotation", operation, lambda: refresh_rotation(run, operation))

@@ -164,7 +164,8 @@ def changed_value(contract: Contract, schema: Any, old: Any) -> Any:
     if "string" in kinds and not enum and not schema.get("format", "").startswith("date"):
         candidates.append(f"apitwin {secrets.token_hex(4)}"[: int(schema.get("maxLength") or 64)])
     if "object" in kinds and not schema.get("properties") and not schema.get("required"):
-        candidates.append({"apitwin_marker": secrets.token_hex(4)})
+        tag = secrets.token_hex(4)
+        candidates.append({f"apitwin_{tag}": tag})  # a key of its own: a merge keeps the others
     if "boolean" in kinds and isinstance(old, bool):
         candidates.append(not old)
     for candidate in candidates:

@@ -17,7 +17,7 @@ from conformance.target import resolve
 from tests.faulty.baseline import ROWS as BASELINE_ROWS
 from tests.faulty.baseline import plain_schemathesis
 from tests.faulty.pool import TOY
-from tests.faulty.cases import BUNDLED_CASES, TOY_CASES, FaultCase
+from tests.faulty.cases import BEHAVIOUR_CASES, BUNDLED_CASES, TOY_CASES, FaultCase
 
 MAX_EXAMPLES = 5
 CONTROL: dict[tuple, set[str]] = {}
@@ -82,7 +82,7 @@ def check_case(servers, case: FaultCase) -> None:  # noqa: ANN001
 
 @pytest.fixture(scope="module", autouse=True)
 def start_toy_servers(servers) -> None:  # noqa: ANN001
-    servers.start([(case.upstream, case.fault) for case in TOY_CASES + BUNDLED_CASES])  # six processes, in parallel
+    servers.start([(case.upstream, case.fault) for case in TOY_CASES + BUNDLED_CASES + BEHAVIOUR_CASES])  # six processes, in parallel
 
 
 @pytest.mark.parametrize("case", TOY_CASES, ids=lambda case: case.id)
@@ -92,6 +92,11 @@ def test_toy_fault_is_caught(servers, case: FaultCase) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("case", BUNDLED_CASES, ids=lambda case: case.id)
 def test_bundled_fault_is_caught(servers, case: FaultCase) -> None:  # noqa: ANN001
+    check_case(servers, case)
+
+
+@pytest.mark.parametrize("case", BEHAVIOUR_CASES, ids=lambda case: case.id)
+def test_behaviour_fault_is_caught(servers, case: FaultCase) -> None:  # noqa: ANN001
     check_case(servers, case)
 
 

@@ -64,6 +64,8 @@ class FaultState:
     contract: Contract
     good_authorization: str | None = None
     good_ws_query: bytes | None = None
+    #: anything else a fault keeps between requests (an answer to replay, a token seen)
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -546,11 +548,16 @@ class FaultMiddleware:
             operation=match_operation(self.state.contract, scope["method"], relative),
         )
         exchange.body = b"".join(chunks)
-        request_body = exchange.body
+        query = dict(exchange.query)
         answered = self.fault.on_request(self.state, exchange) if self.fault.on_request else None
+        request_body = exchange.body  # a fault may rewrite the request (its body, its query)
         if answered is None:
             upstream_scope = dict(scope)
             upstream_scope["method"] = exchange.method
+            if exchange.query != query:
+                upstream_scope["query_string"] = urlencode(exchange.query).encode()
+            if request_body != b"".join(chunks):
+                exchange.headers["content-length"] = str(len(request_body))
             upstream_scope["headers"] = [(k.encode(), v.encode("latin-1")) for k, v in exchange.headers.items()]
             delivered = False
 
@@ -596,6 +603,9 @@ class FaultMiddleware:
             await send(message)
 
         await self.app(scope, receive, faulty_send)
+
+
+from tests.faulty import behaviour_faults as _behaviour  # noqa: E402,F401  (registers its faults)
 
 
 def wrap(app: Any, name: str, contract: Contract) -> FaultMiddleware:

@@ -67,6 +67,8 @@ class CheckSettings:
     quiet: bool = False
     #: findings that rest only on an assumption fail the run too
     strict: bool = False
+    #: run the checks that spend the target's shared quota (rate_limit_enforced)
+    spend_quota: bool = False
 
     @property
     def credentials(self) -> Credentials:

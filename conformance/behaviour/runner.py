@@ -28,7 +28,7 @@ SEEDED = 3
 
 def run_behaviour(target: Target, settings: CheckSettings, enabled: set[str], session: AuthSession, progress: Any = None) -> Report:
     report = Report(api=target.contract.name, base_url=target.base_url)
-    wanted = {name for name in BEHAVIOUR_CHECKS if name in enabled and (name not in OPT_IN or name in settings.checks)}
+    wanted = {name for name in BEHAVIOUR_CHECKS if name in enabled and (name not in OPT_IN or name in settings.checks or settings.spend_quota)}
     if target.contract.openapi_path is None or not wanted:
         return report
     started = time.monotonic()

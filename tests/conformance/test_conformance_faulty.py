@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.auth import AuthSession, Credentials
+from conformance.behaviour.checks import OPT_IN
 from conformance.settings import CheckSettings
 from conformance.suite import run_suite
 from conformance.target import resolve
@@ -32,13 +33,14 @@ def run(servers, case: FaultCase, fault: str):  # noqa: ANN001, ANN201
         max_examples=MAX_EXAMPLES,
         seed=1,
         quiet=True,
+        checks=[case.check] if case.check in OPT_IN else [],
     )
     target = resolve(settings)
     return settings, target, run_suite(target, settings)
 
 
 def case_target(case: FaultCase) -> str:
-    return str(TOY) if case.upstream == "toy" else case.upstream
+    return str(TOY) if case.upstream == "toy" else case.upstream.partition("+")[0]
 
 
 def plain_on(servers, case: FaultCase, fault: str) -> set[str] | None:  # noqa: ANN001

@@ -151,3 +151,15 @@ def _accept_wrong_password(state: FaultState, exchange: HttpExchange) -> None:
 
 fault("wrong_password_accepted", "a login with a wrong password succeeds once anyone has logged in", on_response=_accept_wrong_password)
 
+
+
+def _serve_past_limit(state: FaultState, exchange: HttpExchange) -> None:
+    """A 429 is turned into the last success, quota headers and all: the limit is only advertised."""
+    key = ("served", exchange.method, exchange.path)
+    if 200 <= exchange.status < 300:
+        state.memo[key] = (exchange.status, list(exchange.response_headers), exchange.body)
+    elif exchange.status == 429 and key in state.memo:
+        exchange.status, exchange.response_headers, exchange.body = state.memo[key]
+
+
+fault("rate_limit_not_enforced", "X-RateLimit-Remaining counts down to 0 but requests keep being served", on_response=_serve_past_limit)

@@ -85,4 +85,5 @@ BEHAVIOUR_CASES = [
     FaultCase("realtime", "logout_keeps_token", "auth_logout_revokes", ("behaviour",), ("deleteSession",)),
     FaultCase("messaging", "refresh_token_reusable", "auth_refresh_rotation", ("behaviour",), ("refreshToken",)),
     FaultCase("realtime", "wrong_password_accepted", "auth_wrong_password", ("behaviour",), ("createSession",)),
+    FaultCase("accounts+limits", "rate_limit_not_enforced", "rate_limit_enforced", ("behaviour",), ("listUsers",)),
 ]

@@ -20,7 +20,7 @@ from conformance.auth import AuthSession
 from conformance.results import Report
 from conformance.settings import CheckSettings
 from conformance.target import Target
-from conformance.websocket import delivery, exchange, handshake, protocol, rest_events
+from conformance.websocket import delivery, exchange, handshake, promises, protocol, rest_events
 from conformance.websocket.asyncapi import Channel
 from conformance.websocket.connection import Connection, Violated
 from conformance.websocket.context import WsContext
@@ -74,6 +74,7 @@ async def check_channel(run: WsContext, channel: Channel) -> None:
             await perform(run, "ws_direct_delivery", op.id, lambda opened, op=op: delivery.deliver(run, channel, op, opened))
         if op.action == "send" and op.events:
             await perform(run, "ws_rest_events", op.id, lambda opened, op=op: rest_events.rest_event(run, channel, op, opened))
+    await promises.check(run, channel, operations, perform)
     await perform(run, "ws_heartbeat", label, lambda opened: protocol.heartbeat(run, channel, opened))
     if channel.extension("max-frame-size"):
         await perform(run, "ws_frame_limit", label, lambda opened: protocol.frame_limit(run, channel, opened))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.faulty.faults import FaultState, HttpExchange, fault
+from tests.faulty.faults import FaultState, HttpExchange, fault, frame_types, message_names, operations_where
 
 
 def _drop_params(*declarations: str):  # noqa: ANN202
@@ -163,3 +163,67 @@ def _serve_past_limit(state: FaultState, exchange: HttpExchange) -> None:
 
 
 fault("rate_limit_not_enforced", "X-RateLimit-Remaining counts down to 0 but requests keep being served", on_response=_serve_past_limit)
+
+
+# ---- WebSocket promises ----------------------------------------------------------------------
+def _effect_types(state: FaultState, effect: str, key: str | None = None) -> set[str]:
+    """Frame types of the messages that carry (key=None) or that deliver (key) an effect."""
+    ops = operations_where(state.contract, lambda name, op: effect in (op.get("x-apitwin-effect") or {}))
+    if key is None:
+        return frame_types(state.contract, [n for op in ops for n in message_names(op.get("messages"))])
+    return frame_types(state.contract, [op["x-apitwin-effect"][effect].get(key) for op in ops if op["x-apitwin-effect"][effect].get(key)])
+
+
+def _unsubscribe_elsewhere(state: FaultState, frame: dict) -> dict | None:
+    """An unsubscribe is applied to another topic than the one asked (the client stays subscribed)."""
+    if frame.get("type") in _effect_types(state, "unsubscribe"):
+        ops = operations_where(state.contract, lambda name, op: "unsubscribe" in (op.get("x-apitwin-effect") or {}))
+        path = ops[0]["x-apitwin-effect"]["unsubscribe"]
+        node = frame
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and parts[-1] in node:
+            node[parts[-1]] = ["apitwin.elsewhere"] if isinstance(node[parts[-1]], list) else "apitwin.elsewhere"
+    return frame
+
+
+fault("ws_unsubscribe_ignored", "unsubscribing does not stop the topic's deliveries", on_client_frame=_unsubscribe_elsewhere)
+
+
+def _first_subscriber_only(state: FaultState, frame: dict) -> dict | None:
+    """A fan-out reaches one subscriber; the same frame to the others is dropped."""
+    if frame.get("type") not in _effect_types(state, "fanout", "message"):
+        return frame
+    text = json.dumps(frame, sort_keys=True)
+    seen = state.memo.setdefault("fanned", set())
+    if text in seen:
+        return None
+    seen.add(text)
+    return frame
+
+
+fault("ws_broadcast_one_subscriber", "a broadcast reaches only one of the topic's subscribers", on_frame=_first_subscriber_only)
+
+
+def _leak_direct(state: FaultState, frame: dict) -> dict | None:
+    """A direct message is also sent to every other open connection, whoever's it is."""
+    if frame.get("type") in _effect_types(state, "deliver", "message"):
+        state.memo["leak"] = frame
+    return frame
+
+
+fault("ws_direct_leaks", "a direct message also reaches other users' connections", on_frame=_leak_direct)
+
+
+def _stale_event(state: FaultState, frame: dict) -> dict | None:
+    """A REST-triggered event carries the record of the previous call, not the one just written."""
+    ops = operations_where(state.contract, lambda name, op: op.get("action") == "send" and op.get("x-apitwin-events"))
+    if frame.get("type") not in frame_types(state.contract, [n for op in ops for n in message_names(op.get("messages"))]):
+        return frame
+    previous = state.memo.get("last_event")
+    state.memo["last_event"] = frame
+    return previous or frame
+
+
+fault("ws_event_stale", "a REST-triggered event carries the previous record, not the one just written", on_frame=_stale_event)

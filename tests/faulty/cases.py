@@ -86,4 +86,8 @@ BEHAVIOUR_CASES = [
     FaultCase("messaging", "refresh_token_reusable", "auth_refresh_rotation", ("behaviour",), ("refreshToken",)),
     FaultCase("realtime", "wrong_password_accepted", "auth_wrong_password", ("behaviour",), ("createSession",)),
     FaultCase("accounts+limits", "rate_limit_not_enforced", "rate_limit_enforced", ("behaviour",), ("listUsers",)),
+    FaultCase("realtime", "ws_unsubscribe_ignored", "ws_unsubscribe", ("websocket",)),
+    FaultCase("realtime", "ws_broadcast_one_subscriber", "ws_broadcast_all", ("websocket",)),
+    FaultCase("realtime", "ws_direct_leaks", "ws_direct_only", ("websocket",)),
+    FaultCase("messaging", "ws_event_stale", "ws_event_record", ("websocket",)),
 ]

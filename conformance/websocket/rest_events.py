@@ -85,15 +85,36 @@ async def event_record(run: WsContext, channel: Channel, op: WsOperation, opened
         return
     written, frame, call = outcome
     identity = next((written[key] for key in ID_KEYS if isinstance(written.get(key), (str, int)) and not isinstance(written.get(key), bool)), None)
-    texts = [value for key, value in written.items() if isinstance(value, str) and len(value) > 3 and key not in ID_KEYS and not key.endswith("_at")]
     shown = json.dumps(frame)
-    missing = [json.dumps(value) for value in ([identity] if identity is not None else []) + texts[:3] if json.dumps(value) not in shown]
-    if missing:
+    problems = [f"the id {json.dumps(identity)}"] if identity is not None and json.dumps(identity) not in shown else []
+    # the fields the event itself carries (its schema chooses which) hold the written values
+    carried = leaves(frame)
+    for key, value in written.items():
+        if isinstance(value, str) and key not in ID_KEYS and not key.endswith("_at") and key in carried and value not in carried[key]:
+            problems.append(f"{key} = {json.dumps(value)}")
+    if problems:
         raise Violated(
             f"the event after {call} does not carry the record just written",
-            f"the frame to hold {', '.join(missing)} (from the {call} answer)",
+            f"the frame to hold {', '.join(problems[:4])} (from the {call} answer)",
             shown[:300],
         )
+
+
+def leaves(value: Any, depth: int = 0, found: dict[str, list[Any]] | None = None) -> dict[str, list[Any]]:
+    """Every key in a frame with the scalar values it has anywhere (nested up to a depth)."""
+    found = {} if found is None else found
+    if depth > 6:
+        return found
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                leaves(item, depth + 1, found)
+            else:
+                found.setdefault(key, []).append(item)
+    elif isinstance(value, list):
+        for item in value:
+            leaves(item, depth + 1, found)
+    return found
 
 
 def example_body(run: WsContext, operation: Any) -> Any:

@@ -165,6 +165,10 @@ def wrong_password(run: BehaviourRun, operation: Operation) -> None:
         raise Inapplicable("no user to try")
     answer = session.request(operation, {**user, "password": str(user["password"]) + "-wrong"})
     run.trail.append(f"# {operation.label} as {user.get('username')} with a wrong password -> {answer.status_code}")
+    try:
+        log_in(run)  # a good login right after, so the failed attempt never adds up to a lockout
+    except Inapplicable:
+        pass
     if answer.status_code == 429:
         raise Inapplicable("rate limited")
     expected = expected_refusal(run, operation)

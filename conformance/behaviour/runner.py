@@ -28,7 +28,7 @@ SEEDED = 3
 
 def run_behaviour(target: Target, settings: CheckSettings, enabled: set[str], session: AuthSession, progress: Any = None) -> Report:
     report = Report(api=target.contract.name, base_url=target.base_url)
-    wanted = {name for name in BEHAVIOUR_CHECKS if name in enabled and (name not in OPT_IN or name in settings.checks or settings.spend_quota)}
+    wanted = wanted_checks(settings, enabled)
     if target.contract.openapi_path is None or not wanted:
         return report
     started = time.monotonic()
@@ -56,6 +56,11 @@ def run_behaviour(target: Target, settings: CheckSettings, enabled: set[str], se
     report.phases["behaviour"] = "failure" if report.failures else "success"
     report.duration = time.monotonic() - started
     return report
+
+
+def wanted_checks(settings: CheckSettings, enabled: set[str]) -> set[str]:
+    """The behaviour checks this run performs: opt-in ones only when named or --spend-quota."""
+    return {name for name in BEHAVIOUR_CHECKS if name in enabled and (name not in OPT_IN or name in settings.checks or settings.spend_quota)}
 
 
 def clean_up(run: BehaviourRun) -> None:

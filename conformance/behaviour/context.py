@@ -130,8 +130,12 @@ class BehaviourRun:
         return answer
 
     # ---- verdicts ------------------------------------------------------------------------
-    def perform(self, check: str, operation: Operation, probe: Callable[[], None], assumption: str = "") -> None:
-        """Run one probe of `check` if enabled, and record its outcome against `operation`."""
+    def perform(
+        self, check: str, operation: Operation, probe: Callable[[], None], assumption: str = "", declarations: tuple[str, ...] = ()
+    ) -> None:
+        """Run one probe of `check` if enabled, and record its outcome against `operation`. A
+        finding rests on an assumption where the operation, or one of the `declarations` it rests
+        on (`x-apitwin-sort`, ...), carries an `x-apitwin-assumed` note."""
         if check not in self.enabled:
             return
         self.trail = []
@@ -150,11 +154,21 @@ class BehaviourRun:
                     expected=violation.expected,
                     actual=violation.actual,
                     reproduce="\n".join(self.trail),
-                    assumption=getattr(violation, "assumption", "") or assumption or marked(self.contract, operation.label),
+                    assumption=getattr(violation, "assumption", "") or assumption or marked(self.contract, operation.label)
+                    or declared_assumption(operation, declarations),
                 )
             )
             return
         self.report.count(operation.label, check, passed=True)
+
+
+def declared_assumption(operation: Operation, declarations: tuple[str, ...]) -> str:
+    """The `x-apitwin-assumed` note inside one of the operation's declarations, if any."""
+    for name in declarations:
+        declared = operation.extension(name)
+        if isinstance(declared, dict) and declared.get("x-apitwin-assumed"):
+            return str(declared["x-apitwin-assumed"])
+    return ""
 
 
 def fail(title: str, expected: str, actual: str, assumption: str = "") -> Violation:

@@ -244,7 +244,7 @@ def persistence(run: BehaviourRun, collection: Collection, values: dict[str, str
         mode, declared = update_mode(collection, action)
         run.perform(
             "write_update_mode", operation, lambda action=action: write_update_mode(run, collection, created, action),
-            assumption="" if declared or action == "patch" else PUT_ASSUMED,
+            assumption="" if declared or action == "patch" else PUT_ASSUMED, declarations=("update",),
         )
     if collection.op("delete") is not None:
         run.perform("write_delete_gone", collection.op("delete"), lambda: write_delete_gone(run, collection, created))

@@ -45,8 +45,12 @@ def run_behaviour(target: Target, settings: CheckSettings, enabled: set[str], se
         except Inapplicable:
             pass
         if collection.op("list") is not None:
-            for name, probe in (("list_sort", listing.list_sort), ("list_filter", listing.list_filter), ("list_fields", listing.list_fields)):
-                run.perform(name, collection.op("list"), lambda probe=probe: probe(run, collection, values))
+            for name, probe, declared in (
+                ("list_sort", listing.list_sort, ("sort",)),
+                ("list_filter", listing.list_filter, ("filters", "filter")),
+                ("list_fields", listing.list_fields, ("fields",)),
+            ):
+                run.perform(name, collection.op("list"), lambda probe=probe: probe(run, collection, values), declarations=declared)
         persistence.persistence(run, collection, values)
         if progress is not None:
             progress("behaviour", collection.anchor.label, len(report.failures))

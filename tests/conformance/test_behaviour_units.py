@@ -60,3 +60,21 @@ def test_bodies_are_valid_and_unique_and_changes_differ() -> None:
     assert isinstance(changed, dict) and changed != {"k": 1} and "k" not in changed
     assert changed_value(contract, {"type": "string", "enum": ["a", "b"]}, "a") == "b"
     assert changed_value(contract, {"type": "string", "readOnly": True}, "a") is None
+
+
+def test_a_declaration_marked_assumed_makes_its_finding_a_warning() -> None:
+    from conformance.behaviour.context import BehaviourRun, fail
+    from conformance.contract import Operation
+    from conformance.results import Report
+
+    target = resolve(CheckSettings(target="enterprise"))
+    operation = Operation("listThings", "get", "/things", {"x-apitwin-sort": {"default": "name", "x-apitwin-assumed": "the document shows no order"}}, [], ())
+    report = Report(api="enterprise", base_url="")
+    run = BehaviourRun(target, CheckSettings(target="enterprise"), {"list_sort"}, None, report)  # type: ignore[arg-type]
+
+    def probe() -> None:
+        raise fail("list is not sorted", "ascending", "descending")
+
+    run.perform("list_sort", operation, probe, declarations=("sort",))
+    assert report.findings[0].assumption == "the document shows no order"
+    assert report.conforms and len(report.warnings) == 1

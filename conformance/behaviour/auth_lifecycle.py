@@ -1,5 +1,7 @@
 """The auth lifecycle, where the contract declares its operations (`x-apitwin-auth`):
-`auth_logout_revokes`, `auth_refresh_rotation`, `auth_wrong_password`.
+`auth_logout_revokes`, `auth_refresh_rotation`, `auth_wrong_password`, and `auth_lockout` on an
+account the probe registers itself (only where the contract has both a registration and
+`x-apitwin.auth.lockout`: nobody else's account is ever locked).
 
 Every probe logs in a second session of its own: the run's own session is never logged out,
 refreshed or revoked here, so the other phases keep working.
@@ -11,9 +13,13 @@ import dataclasses
 import re
 from typing import Any
 
-from conformance.auth import REFRESH_KEYS, AuthFailed, AuthSession, find_key
+import secrets
+
+from mock_server.contracts.operations import collect_operations
+
+from conformance.auth import REFRESH_KEYS, AuthFailed, AuthSession, Credentials, find_key
 from conformance.behaviour.context import BehaviourRun, Inapplicable, fail
-from conformance.behaviour.resources import fill, selected
+from conformance.behaviour.resources import fill, new_body, request_schema, selected
 from conformance.contract import Operation
 
 _PARAM = re.compile(r"\{([^}]+)\}")
@@ -185,6 +191,48 @@ def wrong_password(run: BehaviourRun, operation: Operation) -> None:
     raise fail("a wrong password gets a token", "no access token", answer.text[:200])
 
 
+# ---- auth_lockout --------------------------------------------------------------------------
+#: the most wrong passwords the probe sends to lock its own account
+MAX_ATTEMPTS = 20
+
+
+def lockout(run: BehaviourRun, register: Operation, login: Operation) -> None:
+    attempts = int((run.contract.auth.get("lockout") or {}).get("attempts") or 0)
+    if not 0 < attempts <= MAX_ATTEMPTS:
+        raise Inapplicable("no lockout declared")
+    bound = collect_operations(run.contract.document)[register.id]
+    body = new_body(run.contract, bound, secrets.randbelow(10**6))
+    if not isinstance(body, dict) or not isinstance(body.get("password"), str):
+        raise Inapplicable("no password in the registration")
+    media = (request_schema(run.contract, bound) or ("application/json", {}))[0]
+    answer = run.send(register.method, register.path, body=body, form="form" in media, authenticated=False)
+    if not answer.ok:
+        raise Inapplicable(f"registration answered {answer.brief()}")
+    name = str(body.get("username") or body.get("email"))
+    session = AuthSession(run.contract, run.target.base_url, Credentials(username=name, password=body["password"]), timeout=run.timeout)
+    user = session._user() or {}
+
+    def attempt(password: str) -> int:
+        status = session.request(login, {**user, "password": password}).status_code
+        run.trail.append(f"# {login.label} as {name} ({'right' if password == body['password'] else 'wrong'} password) -> {status}")
+        if status == 429:
+            raise Inapplicable("rate limited")
+        return status
+
+    if not 200 <= attempt(body["password"]) < 300:
+        raise Inapplicable("the new account cannot log in")
+    for _ in range(attempts):
+        attempt(body["password"] + "-wrong")
+    status = attempt(body["password"])
+    declared = ((run.contract.auth.get("errors") or {}).get("account_locked") or {}).get("status")
+    if 200 <= status < 300 or (declared and status != int(declared)):
+        raise fail(
+            f"the account is not locked after {attempts} wrong passwords",
+            f"{declared or 'a 4xx'} for the right password while locked (x-apitwin.auth.lockout)",
+            str(status),
+        )
+
+
 def run_all(run: BehaviourRun) -> None:
     login = auth_operation(run, "login", chosen=True)
     if login is not None:
@@ -196,3 +244,6 @@ def run_all(run: BehaviourRun) -> None:
     operation = auth_operation(run, "refresh", chosen=True)
     if operation is not None:
         run.perform("auth_refresh_rotation", operation, lambda: refresh_rotation(run, operation))
+    register = auth_operation(run, "register", chosen=True)
+    if register is not None and login is not None and run.contract.auth.get("lockout"):
+        run.perform("auth_lockout", register, lambda: lockout(run, register, login))

@@ -22,6 +22,7 @@ _CHECKS = {
     "auth_logout_revokes": "logout / session deletion makes that token fail at once (401)",
     "auth_refresh_rotation": "a refresh works, and with x-apitwin.auth.rotate_refresh the old refresh token then fails",
     "auth_wrong_password": "a wrong password is refused with the documented status, never a token",
+    "auth_lockout": "wrong passwords lock an account the probe registers itself, as x-apitwin.auth.lockout declares",
     "rate_limit_enforced": "X-RateLimit-Remaining counts down and 429 with Retry-After comes at zero (opt-in: spends quota)",
 }
 

@@ -17,7 +17,7 @@ from conformance.suite import run_suite
 from conformance.target import resolve
 from tests.faulty.baseline import ROWS as BASELINE_ROWS
 from tests.faulty.baseline import plain_schemathesis
-from tests.faulty.pool import TOY
+from tests.faulty.pool import LOCAL, TOY
 from tests.faulty.cases import BEHAVIOUR_CASES, BUNDLED_CASES, TOY_CASES, FaultCase
 
 MAX_EXAMPLES = 5
@@ -40,7 +40,8 @@ def run(servers, case: FaultCase, fault: str):  # noqa: ANN001, ANN201
 
 
 def case_target(case: FaultCase) -> str:
-    return str(TOY) if case.upstream == "toy" else case.upstream.partition("+")[0]
+    name = case.upstream.partition("+")[0]
+    return str(TOY) if name == "toy" else str(LOCAL.get(name, name))
 
 
 def plain_on(servers, case: FaultCase, fault: str) -> set[str] | None:  # noqa: ANN001

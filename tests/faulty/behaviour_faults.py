@@ -149,6 +149,19 @@ def _accept_wrong_password(state: FaultState, exchange: HttpExchange) -> None:
         exchange.status, exchange.response_headers, exchange.body = state.memo["login"]
 
 
+def _no_lockout(state: FaultState, exchange: HttpExchange) -> None:
+    """A locked account's login is served anyway (the lock is counted but never enforced)."""
+    if exchange.operation is None or exchange.operation.extension("auth") != "login":
+        return
+    declared = ((state.contract.auth.get("errors") or {}).get("account_locked") or {}).get("status") or 403
+    if 200 <= exchange.status < 300:
+        state.memo["good_login"] = (exchange.status, list(exchange.response_headers), exchange.body)
+    elif exchange.status == int(declared) and "good_login" in state.memo:
+        exchange.status, exchange.response_headers, exchange.body = state.memo["good_login"]
+
+
+fault("no_lockout", "the account lockout is never enforced", on_response=_no_lockout)
+
 fault("wrong_password_accepted", "a login with a wrong password succeeds once anyone has logged in", on_response=_accept_wrong_password)
 
 

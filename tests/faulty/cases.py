@@ -85,6 +85,7 @@ BEHAVIOUR_CASES = [
     FaultCase("realtime", "logout_keeps_token", "auth_logout_revokes", ("behaviour",), ("deleteSession",)),
     FaultCase("messaging", "refresh_token_reusable", "auth_refresh_rotation", ("behaviour",), ("refreshToken",)),
     FaultCase("realtime", "wrong_password_accepted", "auth_wrong_password", ("behaviour",), ("createSession",)),
+    FaultCase("lockout", "no_lockout", "auth_lockout", ("behaviour",), ("register", "login")),
     FaultCase("accounts+limits", "rate_limit_not_enforced", "rate_limit_enforced", ("behaviour",), ("listUsers",)),
     FaultCase("realtime", "ws_unsubscribe_ignored", "ws_unsubscribe", ("websocket",)),
     FaultCase("realtime", "ws_broadcast_one_subscriber", "ws_broadcast_all", ("websocket",)),

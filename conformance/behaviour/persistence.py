@@ -197,10 +197,12 @@ def write_update_mode(run: BehaviourRun, collection: Collection, created: Create
         if mode == "replace" and after.get(name) != sent_object:
             raise fail(f"{verb} merged the object {name} instead of replacing it", f"{name} = {shown(sent_object)}", shown(after.get(name)), assumed)
     if mode == "merge":
+        # fields the client could have sent and did not keep their values (derived ones may move)
+        writable = set((request_schema(run.contract, collection.bound[action]) or ("", {}))[1].get("properties") or {})
         lost = {
             key: after.get(key)
             for key, value in old.items()
-            if key not in body and key != collection.key and not SERVER_FIELDS.search(key) and after.get(key) != value
+            if key in writable and key not in body and key != collection.key and not SERVER_FIELDS.search(key) and after.get(key) != value
         }
         if lost:
             raise fail(

@@ -77,6 +77,8 @@ class BehaviourRun:
     trail: list[str] = field(default_factory=list)
     #: records the run made and has not deleted yet: (collection, path values, id)
     created: list[tuple[Any, dict[str, str], Any]] = field(default_factory=list)
+    #: why a check asked for by name could not be performed (shown with the phase's verdict)
+    untested: dict[str, str] = field(default_factory=dict)
 
     @property
     def contract(self) -> Contract:
@@ -141,7 +143,9 @@ class BehaviourRun:
         self.trail = []
         try:
             probe()
-        except Inapplicable:
+        except Inapplicable as why:
+            if check in self.settings.checks:
+                self.untested[check] = str(why)
             return
         except Violation as violation:
             self.report.add_finding(

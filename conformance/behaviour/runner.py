@@ -58,6 +58,11 @@ def run_behaviour(target: Target, settings: CheckSettings, enabled: set[str], se
     rate_limits.run_all(run)
     clean_up(run)
     report.phases["behaviour"] = "failure" if report.failures else "success"
+    asked = [name for name in settings.checks if name in wanted and not any(check == name for _, check in report.tallies)]
+    for name in asked:
+        run.untested.setdefault(name, "nothing in the contract to test it on")
+    if run.untested:
+        report.phases["behaviour"] += " (not tested: " + "; ".join(f"{name}: {why}" for name, why in run.untested.items()) + ")"
     report.duration = time.monotonic() - started
     return report
 

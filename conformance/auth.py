@@ -241,7 +241,10 @@ class AuthSession:
                 bare = {key: value for key, value in payload.items() if key not in ("client_id", "client_secret")}
                 ways.append((", client credentials by HTTP Basic", {"Authorization": f"Basic {basic}"}, bare))
             for note, headers, body in ways:
-                answer = self._post(operation, media_type, headers, body)
+                try:
+                    answer = self._post(operation, media_type, headers, body)
+                except requests.RequestException as exc:
+                    raise AuthFailed(f"{operation.id}: {exc}") from None
                 if 200 <= answer.status_code < 300:
                     try:
                         data = answer.json()
@@ -255,17 +258,23 @@ class AuthSession:
                     break
         raise AuthFailed(f"{operation.id} ({operation.label}) refused the login: " + "; ".join(failures)[:400])
 
-    def _post(self, operation: Operation, media_type: str, headers: dict[str, str], body: dict[str, Any]) -> requests.Response:
+    def request(self, operation: Operation, values: dict[str, Any], headers: dict[str, str] | None = None) -> requests.Response:
+        """One call of an auth operation as its document shows it (its first login encoding),
+        whatever it answers: the behaviour probes read the answer themselves."""
+        media_type, schema = login_encodings(self.contract, operation)[0]
+        body = self.contract.resolve(operation.definition.get("requestBody") or {})
+        payload = login_payload(self.contract.resolve(schema), values) if requestable(body, operation) else None
+        return self._post(operation, media_type, headers or {}, payload)
+
+    def _post(self, operation: Operation, media_type: str, headers: dict[str, str], body: dict[str, Any] | None) -> requests.Response:
+        """One request (`body` None: none at all), waiting once for a short rate limit."""
         url = self.base_url + operation.path
-        kwargs: dict[str, Any] = {"json": body} if "json" in media_type else {"data": body}
-        try:
+        kwargs: dict[str, Any] = {} if body is None else {"json": body} if "json" in media_type else {"data": body}
+        answer = requests.request(operation.method.upper(), url, headers=headers, timeout=self.timeout, **kwargs)
+        wait = _retry_after(answer)
+        if answer.status_code == 429 and wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
+            time.sleep(wait)  # the login is rate limited too: wait once, as a client would
             answer = requests.request(operation.method.upper(), url, headers=headers, timeout=self.timeout, **kwargs)
-            wait = _retry_after(answer)
-            if answer.status_code == 429 and wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
-                time.sleep(wait)  # the login is rate limited too: wait once, as a client would
-                answer = requests.request(operation.method.upper(), url, headers=headers, timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise AuthFailed(f"{operation.id}: {exc}") from None
         return answer
 
     def _take(self, data: dict) -> None:
@@ -321,6 +330,11 @@ def login_payload(schema: dict, values: dict[str, Any]) -> dict[str, Any]:
     if not properties:
         return {key: value for key, value in values.items() if value is not None}
     return {name: values[name] for name in properties if values.get(name) is not None}
+
+
+def requestable(body: dict, operation: Operation) -> bool:
+    """Whether the operation takes a body at all (a bare logout does not)."""
+    return bool(body) or operation.method.lower() in ("post", "put", "patch")
 
 
 def _retry_after(answer: requests.Response) -> float | None:

@@ -64,6 +64,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop generating new cases after this long")
     parser.add_argument("--config", help="config file (default: ./apitwin.toml or [tool.apitwin] in ./pyproject.toml)")
+    parser.add_argument(
+        "--spend-quota", action="store_true", default=None,
+        help="also run checks that spend the target's rate-limit quota (rate_limit_enforced; off by default)",
+    )
     parser.add_argument("--list-checks", action="store_true", help="list every check and exit")
     parser.add_argument("--quiet", action="store_true", default=None, help="no live progress")
     parser.add_argument(

@@ -97,6 +97,7 @@ register = REGISTRY.register
 def load_all() -> CheckRegistry:
     """Import the modules that register checks, so the table is complete."""
     from conformance.http import checks as _http  # noqa: F401
+    from conformance.behaviour import checks as _behaviour  # noqa: F401
     from conformance.websocket import checks as _ws  # noqa: F401
     from conformance import graphql_phase as _graphql  # noqa: F401
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from conformance.auth import Credentials
 
-PHASES = ("examples", "fuzz", "stateful", "websocket", "graphql")
+PHASES = ("examples", "fuzz", "stateful", "behaviour", "websocket", "graphql")
 #: the two halves of `fuzz`, selectable on their own: Schemathesis' boundary-value `coverage`
 #: phase and its random `fuzzing` phase (a narrower, faster run when one of them is enough)
 FUZZ_PARTS = ("coverage", "fuzzing")
@@ -75,6 +75,8 @@ class CheckSettings:
     strict: bool = False
     #: fail the run when the headline coverage percentage is below this
     min_coverage: float | None = None
+    #: run the checks that spend the target's shared quota (rate_limit_enforced)
+    spend_quota: bool = False
 
     @property
     def credentials(self) -> Credentials:

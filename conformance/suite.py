@@ -36,6 +36,10 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
         http_settings = dataclasses.replace(settings, time_budget=settings.time_budget * share * 0.9)
     http_checks = [info for info in registry.select("http", enabled) if info.function]
     report = run_http(target, http_settings, enabled, session, http_checks, progress, guard=guard)
+    if "behaviour" in settings.phases:
+        from conformance.behaviour.runner import run_behaviour
+
+        report.merge(run_behaviour(target, settings, enabled, session, progress))
     if "websocket" in settings.phases:
         from conformance.websocket.runner import run_websocket
 

@@ -20,3 +20,7 @@ _declare("ws_direct_delivery", "a message addressed to a user reaches that user'
 _declare("ws_rest_events", "a REST call that emits an event produces the documented WebSocket message")
 _declare("ws_heartbeat", "protocol-level pings are answered")
 _declare("ws_frame_limit", "a frame over x-apitwin-max-frame-size closes the connection with 1009")
+_declare("ws_unsubscribe", "a connection that unsubscribed from a topic gets no more of its fan-out")
+_declare("ws_broadcast_all", "a broadcast reaches every other subscriber of its topic (and not its sender where include_sender: false)")
+_declare("ws_direct_only", "a direct message reaches its target user's connections and no other user's")
+_declare("ws_event_record", "a REST-triggered event carries the record the call just wrote (its id and values)")

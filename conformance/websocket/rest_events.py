@@ -19,9 +19,16 @@ if TYPE_CHECKING:
 
 #: body fields that address the event's recipient: set to the logged-in user so it reaches us
 RECIPIENT = re.compile(r"(^|_)(receiver|recipient|target|to)(_user)?(_id)?$")
+#: the most of the REST answer read
+MAX_ANSWER = 1024 * 1024
+#: where a written record keeps its identity
+ID_KEYS = ("id", "message_id", "uuid", "_id")
 
 
-async def rest_event(run: WsContext, channel: Channel, op: WsOperation, opened: list[Connection]) -> None:
+async def trigger(run: WsContext, channel: Channel, op: WsOperation, opened: list[Connection]) -> tuple[Any, Any, str] | None:
+    """Make the REST call that emits `op`'s event with a connection open: (the REST answer's
+    body, the event frame or None, the call's label); None when there is nothing to call or the
+    call is refused."""
     http = next(
         (
             candidate
@@ -31,10 +38,10 @@ async def rest_event(run: WsContext, channel: Channel, op: WsOperation, opened: 
         None,
     )
     if http is None or not op.messages:
-        return
+        return None
     body = example_body(run, http)
     if body is None:
-        return
+        return None
     connection = await run.connection(opened, channel, f"rest event {op.id}")
     await asyncio.sleep(0.1)
     user = run.user_id()
@@ -42,21 +49,72 @@ async def rest_event(run: WsContext, channel: Channel, op: WsOperation, opened: 
         body = {key: (user if RECIPIENT.search(key) and isinstance(value, str) else value) for key, value in body.items()}
     url = run.target.base_url + http.path
     connection.transcript.append(f"# {http.method.upper()} {url} {json.dumps(body)}")
-    # only the status matters: the body is never read (stream=True), so no answer can be too large
     answer = await asyncio.to_thread(
         requests.request, http.method.upper(), url, json=body, headers=run.session.headers(), timeout=run.wait, stream=True
     )
-    answer.close()
+    try:
+        raw = answer.raw.read(MAX_ANSWER, decode_content=True) if 200 <= answer.status_code < 300 else b""
+    finally:
+        answer.close()
     connection.transcript.append(f"# -> {answer.status_code}")
     if not 200 <= answer.status_code < 300:
-        return
+        return None
+    try:
+        written = json.loads(raw or b"null")
+    except ValueError:
+        written = None
     got = await connection.expect(lambda f: any(run.contract.valid(m, f) for m in op.messages), run.wait)
-    if got is None:
+    return written, got, f"{http.method.upper()} {http.path}"
+
+
+async def rest_event(run: WsContext, channel: Channel, op: WsOperation, opened: list[Connection]) -> None:
+    outcome = await trigger(run, channel, op, opened)
+    if outcome is not None and outcome[1] is None:
         raise Violated(
-            f"{http.id} did not produce {', '.join(m.name for m in op.messages)}",
-            f"{', '.join(m.name for m in op.messages)} after {http.method.upper()} {http.path} ({', '.join(op.events)})",
+            f"{outcome[2]} did not produce {', '.join(m.name for m in op.messages)}",
+            f"{', '.join(m.name for m in op.messages)} after {outcome[2]} ({', '.join(op.events)})",
             "nothing",
         )
+
+
+async def event_record(run: WsContext, channel: Channel, op: WsOperation, opened: list[Connection]) -> None:
+    """`ws_event_record`: the event carries the record the REST call just wrote (its id and
+    the text values the call stored), not a stale or made-up one."""
+    outcome = await trigger(run, channel, op, opened)
+    if outcome is None or outcome[1] is None or not isinstance(outcome[0], dict):
+        return
+    written, frame, call = outcome
+    identity = next((written[key] for key in ID_KEYS if isinstance(written.get(key), (str, int)) and not isinstance(written.get(key), bool)), None)
+    shown = json.dumps(frame)
+    problems = [f"the id {json.dumps(identity)}"] if identity is not None and json.dumps(identity) not in shown else []
+    # the fields the event itself carries (its schema chooses which) hold the written values
+    carried = leaves(frame)
+    for key, value in written.items():
+        if isinstance(value, str) and key not in ID_KEYS and not key.endswith("_at") and key in carried and value not in carried[key]:
+            problems.append(f"{key} = {json.dumps(value)}")
+    if problems:
+        raise Violated(
+            f"the event after {call} does not carry the record just written",
+            f"the frame to hold {', '.join(problems[:4])} (from the {call} answer)",
+            shown[:300],
+        )
+
+
+def leaves(value: Any, depth: int = 0, found: dict[str, list[Any]] | None = None) -> dict[str, list[Any]]:
+    """Every key in a frame with the scalar values it has anywhere (nested up to a depth)."""
+    found = {} if found is None else found
+    if depth > 6:
+        return found
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                leaves(item, depth + 1, found)
+            else:
+                found.setdefault(key, []).append(item)
+    elif isinstance(value, list):
+        for item in value:
+            leaves(item, depth + 1, found)
+    return found
 
 
 def example_body(run: WsContext, operation: Any) -> Any:

@@ -21,8 +21,8 @@ from conformance.auth import AuthSession
 from conformance.results import Report
 from conformance.settings import CheckSettings
 from conformance.target import Target
-from conformance.websocket import delivery, exchange, handshake, protocol, rest_events
 from conformance.assumptions import ws_assumption
+from conformance.websocket import delivery, exchange, handshake, promises, protocol, rest_events
 from conformance.websocket.asyncapi import Channel, Message, WsOperation
 from conformance.websocket.connection import Connection, Violated
 from conformance.websocket.context import WsContext
@@ -110,6 +110,7 @@ async def check_channel(run: WsContext, channel: Channel) -> None:
         if op.action == "send" and op.events:
             why = assumed(channel, [], [op], op.messages, "events")
             await perform(run, "ws_rest_events", op.id, lambda opened, op=op: rest_events.rest_event(run, channel, op, opened), why)
+    await promises.check(run, channel, operations, perform)
     await perform(run, "ws_heartbeat", label, lambda opened: protocol.heartbeat(run, channel, opened), assumed(channel, []))
     if channel.extension("max-frame-size"):
         why = assumed(channel, ["max-frame-size"])

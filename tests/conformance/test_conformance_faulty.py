@@ -11,13 +11,14 @@ from __future__ import annotations
 import pytest
 
 from conformance.auth import AuthSession, Credentials
+from conformance.behaviour.checks import OPT_IN
 from conformance.settings import CheckSettings
 from conformance.suite import run_suite
 from conformance.target import resolve
 from tests.faulty.baseline import ROWS as BASELINE_ROWS
 from tests.faulty.baseline import plain_schemathesis
-from tests.faulty.pool import TOY
-from tests.faulty.cases import BUNDLED_CASES, TOY_CASES, FaultCase
+from tests.faulty.pool import LOCAL, TOY
+from tests.faulty.cases import BEHAVIOUR_CASES, BUNDLED_CASES, TOY_CASES, FaultCase
 
 MAX_EXAMPLES = 5
 CONTROL: dict[tuple, set[str]] = {}
@@ -32,13 +33,15 @@ def run(servers, case: FaultCase, fault: str):  # noqa: ANN001, ANN201
         max_examples=MAX_EXAMPLES,
         seed=1,
         quiet=True,
+        checks=[case.check] if case.check in OPT_IN else [],
     )
     target = resolve(settings)
     return settings, target, run_suite(target, settings)
 
 
 def case_target(case: FaultCase) -> str:
-    return str(TOY) if case.upstream == "toy" else case.upstream
+    name = case.upstream.partition("+")[0]
+    return str(TOY) if name == "toy" else str(LOCAL.get(name, name))
 
 
 def plain_on(servers, case: FaultCase, fault: str) -> set[str] | None:  # noqa: ANN001
@@ -82,7 +85,7 @@ def check_case(servers, case: FaultCase) -> None:  # noqa: ANN001
 
 @pytest.fixture(scope="module", autouse=True)
 def start_toy_servers(servers) -> None:  # noqa: ANN001
-    servers.start([(case.upstream, case.fault) for case in TOY_CASES + BUNDLED_CASES])  # six processes, in parallel
+    servers.start([(case.upstream, case.fault) for case in TOY_CASES + BUNDLED_CASES + BEHAVIOUR_CASES])  # six processes, in parallel
 
 
 @pytest.mark.parametrize("case", TOY_CASES, ids=lambda case: case.id)
@@ -92,6 +95,11 @@ def test_toy_fault_is_caught(servers, case: FaultCase) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("case", BUNDLED_CASES, ids=lambda case: case.id)
 def test_bundled_fault_is_caught(servers, case: FaultCase) -> None:  # noqa: ANN001
+    check_case(servers, case)
+
+
+@pytest.mark.parametrize("case", BEHAVIOUR_CASES, ids=lambda case: case.id)
+def test_behaviour_fault_is_caught(servers, case: FaultCase) -> None:  # noqa: ANN001
     check_case(servers, case)
 
 

@@ -70,3 +70,25 @@ BUNDLED_CASES = [
     FaultCase("realtime", "ws_accepts_bad_token", "ws_handshake_auth", ("websocket",)),
     FaultCase("realtime", "wrong_type", "response_schema_conformance", ("fuzzing",), ("getHealth",)),
 ]
+
+#: behaviour a response's shape never shows (conformance.behaviour), one check each
+RECORD = ("createRecord", "getRecord", "listRecords")
+BEHAVIOUR_CASES = [
+    FaultCase("directory", "sort_ignored", "list_sort", ("behaviour",), ("listUsers",)),
+    FaultCase("directory", "fields_ignored", "list_fields", ("behaviour",), ("listUsers",)),
+    FaultCase("enterprise", "filter_ignored", "list_filter", ("behaviour",), RECORD),
+    FaultCase("enterprise", "create_drops_field", "write_read_back", ("behaviour",), RECORD),
+    FaultCase("enterprise", "update_not_persisted", "write_update_seen", ("behaviour",), (*RECORD, "updateRecord")),
+    FaultCase("enterprise", "patch_replaces", "write_update_mode", ("behaviour",), (*RECORD, "updateRecord")),
+    FaultCase("enterprise", "delete_does_not_delete", "write_delete_gone", ("behaviour",), (*RECORD, "deleteRecord")),
+    FaultCase("enterprise", "logout_keeps_token", "auth_logout_revokes", ("behaviour",), ("logout",)),
+    FaultCase("realtime", "logout_keeps_token", "auth_logout_revokes", ("behaviour",), ("deleteSession",)),
+    FaultCase("messaging", "refresh_token_reusable", "auth_refresh_rotation", ("behaviour",), ("refreshToken",)),
+    FaultCase("realtime", "wrong_password_accepted", "auth_wrong_password", ("behaviour",), ("createSession",)),
+    FaultCase("lockout", "no_lockout", "auth_lockout", ("behaviour",), ("register", "login")),
+    FaultCase("accounts+limits", "rate_limit_not_enforced", "rate_limit_enforced", ("behaviour",), ("listUsers",)),
+    FaultCase("realtime", "ws_unsubscribe_ignored", "ws_unsubscribe", ("websocket",)),
+    FaultCase("realtime", "ws_broadcast_one_subscriber", "ws_broadcast_all", ("websocket",)),
+    FaultCase("realtime", "ws_direct_leaks", "ws_direct_only", ("websocket",)),
+    FaultCase("messaging", "ws_event_stale", "ws_event_record", ("websocket",)),
+]

@@ -64,6 +64,8 @@ class FaultState:
     contract: Contract
     good_authorization: str | None = None
     good_ws_query: bytes | None = None
+    #: anything else a fault keeps between requests (an answer to replay, a token seen)
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Fault:
     on_response: Callable[[FaultState, HttpExchange], None] | None = None
     on_handshake: Callable[[FaultState, Scope], Scope] | None = None
     on_frame: Callable[[FaultState, dict], dict | None] | None = None  # None drops the frame
+    #: a client frame on its way to the server (None drops it)
+    on_client_frame: Callable[[FaultState, dict], dict | None] | None = None
 
 
 FAULTS: dict[str, Fault] = {}
@@ -524,7 +528,7 @@ class FaultMiddleware:
     async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]]) -> None:
         if scope["type"] == "http" and (self.fault.on_request or self.fault.on_response):
             await self.http(scope, receive, send)
-        elif scope["type"] == "websocket" and (self.fault.on_frame or self.fault.on_handshake):
+        elif scope["type"] == "websocket" and (self.fault.on_frame or self.fault.on_handshake or self.fault.on_client_frame):
             await self.websocket(scope, receive, send)
         else:
             await self.app(scope, receive, send)
@@ -546,11 +550,16 @@ class FaultMiddleware:
             operation=match_operation(self.state.contract, scope["method"], relative),
         )
         exchange.body = b"".join(chunks)
-        request_body = exchange.body
+        query = dict(exchange.query)
         answered = self.fault.on_request(self.state, exchange) if self.fault.on_request else None
+        request_body = exchange.body  # a fault may rewrite the request (its body, its query)
         if answered is None:
             upstream_scope = dict(scope)
             upstream_scope["method"] = exchange.method
+            if exchange.query != query:
+                upstream_scope["query_string"] = urlencode(exchange.query).encode()
+            if request_body != b"".join(chunks):
+                exchange.headers["content-length"] = str(len(request_body))
             upstream_scope["headers"] = [(k.encode(), v.encode("latin-1")) for k, v in exchange.headers.items()]
             delivered = False
 
@@ -582,6 +591,8 @@ class FaultMiddleware:
         if self.fault.on_handshake:
             scope = self.fault.on_handshake(self.state, scope)
 
+        sockets: list = self.state.memo.setdefault("sockets", [])
+
         async def faulty_send(message: dict) -> None:
             if message["type"] == "websocket.send" and self.fault.on_frame and message.get("text") is not None:
                 try:
@@ -590,12 +601,36 @@ class FaultMiddleware:
                     frame = None
                 if isinstance(frame, dict):
                     changed = self.fault.on_frame(self.state, frame)
+                    leaked = self.state.memo.pop("leak", None)  # a frame the fault sends to every other socket too
+                    for other in list(sockets):
+                        if leaked is not None and other is not send:
+                            await other({"type": "websocket.send", "text": json.dumps(leaked)})
                     if changed is None:
                         return
                     message = {**message, "text": json.dumps(changed)}
             await send(message)
 
-        await self.app(scope, receive, faulty_send)
+        async def faulty_receive() -> dict:
+            while True:
+                message = await receive()
+                if message["type"] != "websocket.receive" or not self.fault.on_client_frame or message.get("text") is None:
+                    return message
+                try:
+                    frame = json.loads(message["text"])
+                except ValueError:
+                    return message
+                changed = self.fault.on_client_frame(self.state, frame) if isinstance(frame, dict) else frame
+                if changed is not None:
+                    return {**message, "text": json.dumps(changed)}
+
+        sockets.append(send)
+        try:
+            await self.app(scope, faulty_receive, faulty_send)
+        finally:
+            sockets.remove(send)
+
+
+from tests.faulty import behaviour_faults as _behaviour  # noqa: E402,F401  (registers its faults)
 
 
 def wrap(app: Any, name: str, contract: Contract) -> FaultMiddleware:

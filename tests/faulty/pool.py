@@ -11,6 +11,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TOY = ROOT / "tests" / "conformance" / "toy"
+#: contracts of the tests' own, served by the mock (an upstream by this name)
+LOCAL = {"lockout": ROOT / "tests" / "faulty" / "lockout"}
 START_TIMEOUT = 60.0
 
 

@@ -1,7 +1,8 @@
 """`python -m tests.faulty.server UPSTREAM`: serve every faulty variant of one upstream at once.
 
 UPSTREAM is `toy` (the small correct app in tests/conformance/toy) or a bundled API name, whose
-correct implementation is the apitwin mock itself. One process builds the upstream once and
+correct implementation is the apitwin mock itself (`NAME+limits`: with its rate limits on), or
+`lockout`, the mock of tests/faulty/lockout (registration and account lockout). One process builds the upstream once and
 listens on one port per fault (plus `none`, the upstream unchanged): the port a request arrives
 on picks the fault. Starting one process per upstream instead of one per fault is what keeps
 the faulty-server tests fast. When every port listens, the process prints one JSON line,
@@ -22,6 +23,7 @@ import uvicorn
 from conformance.contract import Contract
 from mock_server.contracts.bundle import resolve_target
 from tests.faulty.faults import FAULTS, wrap
+from tests.faulty.pool import LOCAL
 
 TOY = Path(__file__).resolve().parents[1] / "conformance" / "toy"
 
@@ -34,9 +36,11 @@ def upstream(name: str, seed: int) -> tuple[Any, Contract]:
     from mock_server.app import create_app
     from mock_server.settings import MockSettings
 
-    api = resolve_target(name)
+    name, _, option = name.partition("+")  # `API+limits`: the mock with its rate limits applied
+    source = str(LOCAL.get(name, name))
+    api = resolve_target(source)
     contract = Contract.load(api.name, api.openapi, api.asyncapi, api.graphql)
-    return create_app(name, MockSettings(seed=seed, rate_limits=False)), contract
+    return create_app(source, MockSettings(seed=seed, rate_limits=option == "limits")), contract
 
 
 class ByPort:

@@ -1,0 +1,1 @@
+"""Behaviour checks: what the contract promises lists, writes, auth and rate limits do."""

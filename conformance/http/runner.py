@@ -26,6 +26,7 @@ from conformance.assumptions import NO_BODY, assumption
 from conformance.auth import AuthSession
 from conformance.contract import Contract
 from conformance.http.checks import HttpCheckState
+from conformance.http.form_reading import is_valid_on_the_wire
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
 from conformance.session.guard import SessionGuard
@@ -330,7 +331,8 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
                     and (is_documented_elsewhere(contract, name, info) or is_expected_rejection(contract, name, operation, failure)
                          or is_unstated_credential_validity(contract, name, failure)
                          or documents_no_status(contract, name, operation)
-                         or is_ambiguous_serialization(contract, name, operation, str(getattr(failure, "message", ""))))
+                         or is_ambiguous_serialization(contract, name, operation, str(getattr(failure, "message", "")))
+                         or is_valid_on_the_wire(contract, name, operation, sent(recorder, info)[1] if info else None))
                 ):
                     report.count(operation, name, passed=True)
                     continue

@@ -37,7 +37,8 @@ def update(ctx: Context) -> Reply:
     current, held = find(ctx, collection, resource)
     values = mapped(ctx, ctx.body if isinstance(ctx.body, dict) else {})
     updated = merge_patch(current, values) if ctx.plan.update_mode == "merge" else {**current, **values}
-    updated[resource.key] = current[resource.key]
+    if resource.key in current:
+        updated[resource.key] = current[resource.key]
     schema = ctx.plan.success_schema
     if "updated_at" in schema_properties(schema, ctx.services.document) or "updated_at" in current:
         updated["updated_at"] = utc_now()

@@ -69,15 +69,13 @@ def unheld(ctx: Context, resource: Resource, record_id: Any) -> dict[str, Any]:
     document = ctx.services.document
     schema = ctx.plan.success_schema
     shape = schema if isinstance(schema, dict) and schema and describes_record(schema, document) else {"type": "object"}
+    properties = schema_properties(schema, document)
     overrides: dict[str, Any] = {}
-    key_schema = schema_properties(schema, document).get(resource.key)
-    if key_schema is not None and ctx.services.compiler.is_valid(key_schema, record_id):
-        overrides[resource.key] = record_id
+    for name in (resource.key, resource.id_param):  # the record's key, or a field the path names
+        if name in properties and ctx.services.compiler.is_valid(properties[name], record_id):
+            overrides[name] = record_id
     record = ctx.services.generator.record(shape, root=document, overrides=overrides)
-    if not isinstance(record, dict):
-        record = {}
-    record.setdefault(resource.key, record_id)
-    return record
+    return record if isinstance(record, dict) else {}
 
 
 def describes_record(schema: Any, document: Any) -> bool:

@@ -131,9 +131,11 @@ class Request:
 
     def send(self, client: httpx.Client) -> httpx.Response:
         client.cookies.clear()
+        for name, value in self.cookies.items():  # this request's cookies only, on the client
+            client.cookies.set(name, value)
         return client.request(
             self.method.upper(), self.path, params=self.params, headers=self.headers,
-            cookies=self.cookies or None, content=self.content, files=self.files, data=self.data,
+            content=self.content, files=self.files, data=self.data,
         )
 
     def __str__(self) -> str:

@@ -26,10 +26,10 @@ from conformance.assumptions import NO_BODY, assumption
 from conformance.auth import AuthSession
 from conformance.contract import Contract
 from conformance.http.checks import HttpCheckState
-from conformance.http.form_reading import is_valid_on_the_wire
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
 from conformance.session.guard import SessionGuard
+from conformance.http.form_reading import is_valid_on_the_wire
 from conformance.settings import CheckSettings, SettingsError
 from conformance.target import Target
 from mock_server.contracts.inline import inline_files

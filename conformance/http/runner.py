@@ -32,6 +32,7 @@ from conformance.http.datarefs import without_data_refs
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
 from conformance.session.guard import SessionGuard
+from conformance.http.form_reading import is_valid_on_the_wire
 from conformance.settings import CheckSettings, SettingsError
 from conformance.target import Target
 from mock_server.contracts.inline import inline_files
@@ -341,7 +342,8 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
                     and (is_documented_elsewhere(contract, name, info) or is_expected_rejection(contract, name, operation, failure)
                          or is_unstated_credential_validity(contract, name, failure)
                          or documents_no_status(contract, name, operation)
-                         or is_ambiguous_serialization(contract, name, operation, str(getattr(failure, "message", ""))))
+                         or is_ambiguous_serialization(contract, name, operation, str(getattr(failure, "message", "")))
+                         or is_valid_on_the_wire(contract, name, operation, sent(recorder, info)[1] if info else None))
                 ):
                     report.count(operation, name, passed=True)
                     continue

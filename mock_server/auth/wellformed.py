@@ -11,9 +11,9 @@ scheme                 well formed                                  challenge
 =====================  ===========================================  ===============================
 apiKey (header,        a non-empty value without control            ``ApiKey realm="<title>",
 query, cookie)         characters                                   in="header", name="api_key"``
-http bearer            ``Bearer <token68>``; a JWT (three base64url ``Bearer realm="<title>"``
-                       parts, JSON header and payload) when the
-                       scheme's ``bearerFormat`` says JWT
+http bearer            ``Bearer <token68>`` (``bearerFormat`` is a  ``Bearer realm="<title>"``
+                       hint, not a rule: a JWT names its caller by
+                       ``sub``, an opaque token is accepted too)
 http basic             ``Basic <base64 of user:password>``          ``Basic realm="<title>"``
 http <other>           ``<Scheme> <credentials>``                   ``<Scheme> realm="<title>"``
 oauth2, openIdConnect  ``Bearer <token68>``                         ``Bearer realm="<title>"``
@@ -112,12 +112,7 @@ class WellFormedAuth:
             raise self.failures.error("invalid_token", message="Malformed token",
                                       headers={"WWW-Authenticate": self._bearer_challenge()})
         if scheme is not None and _says_jwt(scheme):
-            try:
-                claims = _jwt_claims(token)
-            except Malformed as problem:
-                raise self.failures.error("invalid_token", message=problem.reason,
-                                          headers={"WWW-Authenticate": self._bearer_challenge(problem.reason)}) from None
-            return _principal(token, subject=claims.get("sub"), claims=claims)
+            return _bearer_principal(token)
         return _principal(token)
 
     # ------------------------------------------------------------------ one requirement (AND)
@@ -217,9 +212,20 @@ def _check(scheme: Mapping[str, Any], raw: str) -> Principal:
         if not TOKEN68.match(credentials):
             raise Malformed("the Bearer token has characters a token may not have (RFC 6750)")
         if _says_jwt(scheme):
-            claims = _jwt_claims(credentials)
-            return _principal(credentials, subject=claims.get("sub"), claims=claims)
+            return _bearer_principal(credentials)
     return _principal(credentials)
+
+
+def _bearer_principal(token: str) -> Principal:
+    """The caller of a Bearer token whose scheme says ``bearerFormat: JWT``. OpenAPI calls
+    ``bearerFormat`` a hint, "primarily for documentation purposes": a token that is a JWT names
+    its caller by ``sub``, and any other well-formed token is accepted as the opaque token an
+    authorization server may well issue."""
+    try:
+        claims = _jwt_claims(token)
+    except Malformed:
+        return _principal(token)
+    return _principal(token, subject=claims.get("sub"), claims=claims)
 
 
 def _basic(credentials: str) -> Principal:

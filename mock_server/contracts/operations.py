@@ -118,7 +118,8 @@ def response_key(responses: dict[str, Any], status: int | str) -> str | None:
 
 def _success_status(responses: dict[str, Any], method: str) -> int:
     """The status of a successful plain-HTTP answer: the first 2xx; for an operation that only
-    switches protocols (101, e.g. a WebSocket handshake) a request without Upgrade gets 426."""
+    switches protocols (101, e.g. a WebSocket handshake) a request without Upgrade gets 426; for
+    one that documents only failures, the first of them (what the contract says it answers)."""
     documented = sorted(int(s) for s in responses if s.isdigit())
     for status in documented:
         if 200 <= status < 300:
@@ -128,6 +129,10 @@ def _success_status(responses: dict[str, Any], method: str) -> int:
     for status in documented:
         if 300 <= status < 400:
             return status
+    ranges = sorted(key.upper() for key in responses if len(key) == 3 and key[0].isdigit() and key[1:].upper() == "XX")
+    if "default" not in responses and not any(key in ("2XX", "3XX") for key in ranges) and (documented or ranges):
+        # no success documented at all (only "401", say): the answer the contract does state
+        return documented[0] if documented else int(ranges[0][0]) * 100
     return 201 if method == "post" else 200
 
 

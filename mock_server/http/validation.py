@@ -14,7 +14,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from mock_server.http import bounded_json
+from mock_server.http import bounded_json, xml_bodies
 from mock_server.http.errors import MockError, validation_error
 from mock_server.contracts.operations import Operation
 from mock_server.contracts.schemas import anchored_schemas, deref
@@ -218,6 +218,8 @@ class RequestValidator:
             value = parse_form(_decode(raw), schema, self.encodings.get(declared), self.compiler.document)
         elif mime.startswith("multipart/form-data"):
             value = parse_multipart(raw, content_type or "", schema, self.encodings.get(declared), self.compiler.document)
+        elif xml_bodies.is_xml(mime) and schema is not None:
+            value = xml_bodies.read(raw, schema, self.compiler.document)
         elif mime.startswith("text/"):
             value = _decode(raw)
         else:

@@ -19,7 +19,14 @@ CORPUS = Path(__file__).parent
 ROOT = CORPUS.parents[1]
 
 #: contract (relative to the corpus) -> the cause of a known, not yet fixed failure
-KNOWN: dict[str, str] = {}
+KNOWN: dict[str, str] = {
+    "openapi/readme-30-discriminators.yaml": (
+        "oneOf with a discriminator: the data generator ignores the discriminator (the harness's "
+        "bodies name no mapped schema and match several branches) and request validation does not "
+        "pick the branch by it, so a body valid under more than one branch is refused "
+        "(mock_server/datagen, mock_server/http/validation.py)"
+    ),
+}
 
 
 def corpus(kind: str) -> list[pytest.param]:
@@ -47,5 +54,8 @@ def test_openapi_contract(path: Path) -> None:
                 problems += problems_of(contract, request, operation, request.send(client))
         assert not problems, "valid requests answered wrongly:\n" + "\n".join(problems)
 
-        check = apitwin("check", str(path), "--base-url", server.url + contract.base_path(), "--quiet", "--seed", "1", *check_arguments(contract))
+        # five generated examples per operation and phase (the deterministic coverage phase runs
+        # whole): the corpus grows, and `make test` must stay well inside its time
+        check = apitwin("check", str(path), "--base-url", server.url + contract.base_path(), "--quiet", "--seed", "1",
+                        "--max-examples", "5", *check_arguments(contract))
         assert check.returncode == 0, f"apitwin check of the mock against its own contract:\n{check.stdout[-4000:]}{check.stderr[-2000:]}"

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from tests.support.servers import ServerProcess, run_mock
 
-CONTRACT = Path(__file__).parent / "responses" / "petstore-expanded.yaml"
+CONTRACT = Path(__file__).parent / "openapi" / "oai-petstore-expanded.yaml"
 DOCUMENT = yaml.safe_load(CONTRACT.read_text())
 BASE = "/v2"  # the contract's server is https://petstore.swagger.io/v2
 

@@ -43,6 +43,17 @@ def test_chaos_picks_from_range_and_default_keys_too():
     assert operation.success_status == 200 and operation.response_key(204) == "2XX"
 
 
+@pytest.mark.parametrize(("responses", "method", "status"), [
+    ({"401": {"description": "always"}}, "post", 401),          # only a failure is documented: that one
+    ({"4XX": {"description": "no"}}, "get", 400),
+    ({"404": {"description": "no"}, "default": {"description": "?"}}, "post", 201),  # default covers success
+    ({}, "post", 201),
+])
+def test_an_operation_documenting_no_success_answers_what_it_documents(responses: dict, method: str, status: int) -> None:
+    document = {"paths": {"/a": {method: {"operationId": "a", "responses": responses}}}}
+    assert collect_operations(document)["a"].success_status == status
+
+
 # -- negotiation ------------------------------------------------------------------------------
 
 OFFERED = ["application/json", "application/xml", "text/csv", "text/plain"]

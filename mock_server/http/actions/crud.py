@@ -16,7 +16,7 @@ from mock_server.http.steps.events import publish
 
 def get(ctx: Context) -> Reply:
     collection, resource = bound(ctx)
-    return one(ctx, find(ctx, collection, resource))
+    return one(ctx, find(ctx, collection, resource)[0])
 
 
 def create(ctx: Context) -> Reply:
@@ -34,15 +34,18 @@ def update(ctx: Context) -> Reply:
     """PUT (``x-apitwin-update: replace``): each field sent replaces the stored one whole;
     PATCH (``merge``): a JSON merge patch, objects merged key by key."""
     collection, resource = bound(ctx)
-    current = find(ctx, collection, resource)
+    current, held = find(ctx, collection, resource)
     values = mapped(ctx, ctx.body if isinstance(ctx.body, dict) else {})
     updated = merge_patch(current, values) if ctx.plan.update_mode == "merge" else {**current, **values}
-    updated[resource.key] = current[resource.key]
+    if resource.key in current:
+        updated[resource.key] = current[resource.key]
     schema = ctx.plan.success_schema
     if "updated_at" in schema_properties(schema, ctx.services.document) or "updated_at" in current:
         updated["updated_at"] = utc_now()
     if isinstance(schema, dict) and describes_record(schema, ctx.services.document):
         updated.update(ctx.services.shaper.shape(updated, schema))
+    if not held:  # answered as a stateless mock would, nothing stored (see `unheld`)
+        return one(ctx, updated)
     stored = ctx.services.store.replace(collection, current[resource.key], updated)
     if stored is None:
         raise MockError(404)
@@ -53,8 +56,9 @@ def update(ctx: Context) -> Reply:
 
 def delete(ctx: Context) -> Reply:
     collection, resource = bound(ctx)
-    current = find(ctx, collection, resource)
-    ctx.services.store.delete(collection, current[resource.key])
+    current, held = find(ctx, collection, resource)
+    if held:
+        ctx.services.store.delete(collection, current[resource.key])
     status = ctx.plan.success_status
     if ctx.replies.operation.response_media(status)[0]:
         reply = ctx.replies.documented(status, ctx.preference, ctx.headers)

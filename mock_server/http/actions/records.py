@@ -11,6 +11,7 @@ from typing import Any
 
 from mock_server.contracts.schemas import deref
 from mock_server.http.context import Context
+from mock_server.http.error_status import documents
 from mock_server.http.errors import MockError
 from mock_server.http.exchange import Reply
 from mock_server.http.parameters import schema_types
@@ -39,15 +40,42 @@ def bound(ctx: Context) -> tuple[str, Resource]:
     return collection, resource
 
 
-def find(ctx: Context, collection: str, resource: Resource) -> dict[str, Any]:
+def find(ctx: Context, collection: str, resource: Resource) -> tuple[dict[str, Any], bool]:
+    """The record the request's id names and whether the store holds it (see `unheld`)."""
     if resource.id_param is None:
         raise MockError(404)
     record_id = ctx.request.path_params.get(resource.id_param)
     record = ctx.services.store.get(collection, record_id)
+    if record is None and not says_not_found(ctx):
+        return unheld(ctx, resource, record_id), False
     if record is None:
         name = resource.name if resource.collection == collection or not collection else _singular(collection)
         raise MockError(404, f"{name.replace('_', ' ').capitalize()} {record_id} not found")
-    return record
+    return record, True
+
+
+def says_not_found(ctx: Context) -> bool:
+    """Whether the operation documents an answer for an id that names nothing: 404, ``4XX``
+    or ``default``."""
+    responses = ctx.replies.operation.responses
+    return "default" in responses or documents(responses, 404)
+
+
+def unheld(ctx: Context, resource: Resource, record_id: Any) -> dict[str, Any]:
+    """A record for an id the store does not hold, where the operation documents no way to say
+    "not found": a stateless mock's answer (as Prism gives), generated from the success schema
+    and carrying the id asked for where the key's schema takes it. Never stored: an update or a
+    delete of it answers its documented success and leaves the store as it was."""
+    document = ctx.services.document
+    schema = ctx.plan.success_schema
+    shape = schema if isinstance(schema, dict) and schema and describes_record(schema, document) else {"type": "object"}
+    properties = schema_properties(schema, document)
+    overrides: dict[str, Any] = {}
+    for name in (resource.key, resource.id_param):  # the record's key, or a field the path names
+        if name in properties and ctx.services.compiler.is_valid(properties[name], record_id):
+            overrides[name] = record_id
+    record = ctx.services.generator.record(shape, root=document, overrides=overrides)
+    return record if isinstance(record, dict) else {}
 
 
 def describes_record(schema: Any, document: Any) -> bool:

@@ -282,6 +282,9 @@ class AuthSession:
         if not token:
             raise AuthFailed(f"no access token in the login answer: {str(data)[:200]}")
         self.token = token
+        self.refresh_token = find_key(data, REFRESH_KEYS) or self.refresh_token
+        self.obtained_at = time.monotonic()
+        self.failure = None
         self.issued.add(token)
         self.principal.from_login(data, token)
         self.principal.learn(self._login_names(), "login credentials")
@@ -296,9 +299,6 @@ class AuthSession:
         if not self.credentials.client_id and client.get("user_id") is not None:
             names.add(str(client["user_id"]))
         return names
-        self.refresh_token = find_key(data, REFRESH_KEYS) or self.refresh_token
-        self.obtained_at = time.monotonic()
-        self.failure = None
 
 
 FORM = "application/x-www-form-urlencoded"

@@ -18,6 +18,7 @@ from typing import Any
 import requests
 
 from conformance.contract import Contract, Operation
+from conformance.http import transport as http_transport
 
 RETRY_LOGIN_AFTER = 30.0
 MAX_RATE_LIMIT_WAIT = 10.0
@@ -196,11 +197,11 @@ class AuthSession:
         url = self.base_url + operation.path
         kwargs: dict[str, Any] = {"json": payload} if "json" in media_type else {"data": payload}
         try:
-            answer = requests.request(operation.method.upper(), url, timeout=self.timeout, **kwargs)
+            answer = http_transport.request(operation.method.upper(), url, timeout=self.timeout, **kwargs)
             wait = _retry_after(answer)
             if answer.status_code == 429 and wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
                 time.sleep(wait)  # the login is rate limited too: wait once, as a client would
-                answer = requests.request(operation.method.upper(), url, timeout=self.timeout, **kwargs)
+                answer = http_transport.request(operation.method.upper(), url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise AuthFailed(f"{operation.id}: {exc}") from None
         if not 200 <= answer.status_code < 300:

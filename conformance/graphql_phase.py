@@ -14,10 +14,9 @@ import time
 from typing import Any
 
 import schemathesis
-from schemathesis.engine import from_schema
 
 from conformance.auth import AuthSession
-from conformance.http.runner import collect, install_auth, registered
+from conformance.http.runner import collect, drive, install_auth, registered
 from conformance.registry import REGISTRY, Violation, register
 from conformance.results import Report
 from conformance.settings import CheckSettings
@@ -92,8 +91,7 @@ def run_graphql(target: Target, settings: CheckSettings, enabled: set[str], sess
     started = time.monotonic()
     graph_report = Report(api=report.api, base_url=url)
     with registered(own, state=None):  # type: ignore[arg-type]
-        for event in from_schema(schema).execute():
-            collect(event, graph_report, progress, transport="graphql")
+        drive(schema, lambda event: collect(event, graph_report, progress, transport="graphql"))
     graph_report.duration = time.monotonic() - started
     for finding in graph_report.findings:
         report.add_finding(finding)

@@ -43,10 +43,11 @@ class Report:
     errors: list[str] = field(default_factory=list)  # problems running a phase, not violations
     phases: dict[str, str] = field(default_factory=dict)  # phase -> passed | failed | skipped: why
     duration: float = 0.0
+    stopped: str | None = None  # why the run ended early (the target stopped answering): exit 2
 
     @property
     def conforms(self) -> bool:
-        return not self.findings and not self.errors
+        return not self.findings and not self.errors and not self.stopped
 
     def add_finding(self, finding: Finding) -> None:
         """Record a violation once: the same fault seen on many inputs is one finding."""
@@ -80,6 +81,7 @@ class Report:
             "api": self.api,
             "base_url": self.base_url,
             "conforms": self.conforms,
+            "stopped": self.stopped,
             "duration_seconds": round(self.duration, 3),
             "phases": dict(self.phases),
             "findings": [asdict(finding) for finding in self.findings],

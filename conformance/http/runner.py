@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 from conformance.auth import AuthSession
 from conformance.contract import Contract
+from conformance.http import transport as http_transport
 from conformance.http.checks import HttpCheckState
+from conformance.http.transport import NoAnswer, ResponseTooLarge, TargetStopped
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
 from conformance.settings import CheckSettings, SettingsError
@@ -98,6 +100,23 @@ def registered(checks: list[CheckInfo], state: HttpCheckState) -> Iterator[None]
             CHECKS.unregister(name)
 
 
+def drive(schema: Any, handle: Callable[[Any], None]) -> None:
+    """Run Schemathesis on `schema`, handing each event over; stop once the transport has
+    stopped (the target stopped answering, or the run's deadline passed)."""
+    schema.hook("filter_failure")(not_about_rate_limits)
+    stream = from_schema(schema).execute()
+    for event in stream:
+        handle(event)
+        if http_transport.current().stopped:
+            stream.stop()
+
+
+def not_about_rate_limits(context: Any, failure: Any, case: Any, response: Any) -> bool:
+    """A 429 the transport could not wait out is evidence of nothing but the rate limit: only
+    apitwin's own checks (the envelope, the rate-limit headers) judge it."""
+    return response is None or response.status_code != 429 or isinstance(failure, Violation)
+
+
 def install_auth(schema: Any, session: AuthSession) -> None:
     class ContractAuth:
         """Credentials from the contract's own login (see conformance.auth)."""
@@ -147,8 +166,7 @@ def run_http(
     state = HttpCheckState(contract=target.contract, timeout=settings.request_timeout)
     started = time.monotonic()
     with registered(apitwin_checks, state):
-        for event in from_schema(schema).execute():
-            collect(event, report, progress, contract=target.contract)
+        drive(schema, lambda event: collect(event, report, progress, contract=target.contract))
     report.duration = time.monotonic() - started
     if session.failure and "auth_login" in enabled:
         report.add_finding(
@@ -224,6 +242,8 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
         if progress is not None:
             progress(str(event.phase.value), recorder.label, len(report.findings))
     elif isinstance(event, events.NonFatalError):
+        if isinstance(event.value, (NoAnswer, ResponseTooLarge, TargetStopped)):
+            return  # the transport keeps these as incidents: findings on their operation, or the stop
         report.errors.append(f"{event.label}: {event.info.title}: {event.info.message}".strip())
     elif isinstance(event, events.FatalError):
         report.errors.append(f"Schemathesis stopped: {event.exception}")

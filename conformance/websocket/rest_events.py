@@ -9,8 +9,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-import requests
-
+from conformance.http import transport as http_transport
 from conformance.websocket.asyncapi import Channel, WsOperation
 from conformance.websocket.connection import Connection, Violated
 
@@ -44,7 +43,7 @@ async def rest_event(run: WsContext, channel: Channel, op: WsOperation, opened: 
     connection.transcript.append(f"# {http.method.upper()} {url} {json.dumps(body)}")
     # only the status matters: the body is never read (stream=True), so no answer can be too large
     answer = await asyncio.to_thread(
-        requests.request, http.method.upper(), url, json=body, headers=run.session.headers(), timeout=run.wait, stream=True
+        http_transport.request, http.method.upper(), url, json=body, headers=run.session.headers(), timeout=run.wait, stream=True
     )
     answer.close()
     connection.transcript.append(f"# -> {answer.status_code}")

@@ -39,6 +39,9 @@ SAFETY = 1.05
 EPOCH_THRESHOLD = 1_000_000_000
 UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 CREDENTIAL_HEADERS = ("authorization", "cookie", "x-api-key")
+#: an operation whose declared allowance is below this many requests a minute is "scarce": the
+#: suite generates few cases for it instead of waiting minutes for its window (see scarce_operations)
+SCARCE_PER_MINUTE = 30
 
 
 class RateLimitError(ValueError):
@@ -272,3 +275,26 @@ class Pacer:
             window.remaining, window.reset_at = 0, now + wait
             self.retried += 1
             return wait
+
+
+def scarce_operations(contract: Contract | None) -> dict[str, int]:
+    """operationId -> how many cases to generate, for operations whose declared limit allows
+    fewer than SCARCE_PER_MINUTE requests a minute (a login at 5 a minute): fuzzing them as
+    widely as the rest would spend the whole run waiting for their window. The first request of
+    each minute's allowance goes to the contract's examples; what is left, split over the
+    operations sharing the limit, sizes their fuzzing."""
+    if contract is None:
+        return {}
+    rules = [rule for rule in declared_rules(contract) if rule.name != "plan"]
+    sharing: dict[str, list[Operation]] = {}
+    for operation in contract.operations.values():
+        rule = next((rule for rule in rules if rule.covers(operation)), None)
+        if rule is not None and rule.limit * 60.0 / rule.period < SCARCE_PER_MINUTE:
+            sharing.setdefault(rule.name, []).append(operation)
+    budget: dict[str, int] = {}
+    for name, operations in sharing.items():
+        rule = next(rule for rule in rules if rule.name == name)
+        per_minute = rule.limit * 60.0 / rule.period
+        for operation in operations:
+            budget[operation.id] = max(1, int(per_minute // (2 * len(operations))))
+    return budget

@@ -24,6 +24,7 @@ from conformance.auth import AuthSession
 from conformance.contract import Contract
 from conformance.http import transport as http_transport
 from conformance.http.checks import HttpCheckState
+from conformance.http.pacing import scarce_operations
 from conformance.http.transport import NoAnswer, ResponseTooLarge, TargetStopped
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
@@ -42,8 +43,9 @@ PHASE_MAP = {
 Progress = Callable[[str, str, int], None]  # (phase, operation label, failures so far)
 
 
-def engine_config(settings: CheckSettings, enabled: set[str]) -> dict[str, Any]:
-    """The Schemathesis configuration (the same keys as its TOML file) for this run."""
+def engine_config(settings: CheckSettings, enabled: set[str], contract: Contract | None = None) -> dict[str, Any]:
+    """The Schemathesis configuration (the same keys as its TOML file) for this run; operations
+    the contract limits to a few requests a minute get a few cases (pacing.scarce_operations)."""
     wanted = {phase for ours in settings.phases for phase in PHASE_MAP.get(ours, ())}
     config: dict[str, Any] = {
         "workers": settings.workers,
@@ -59,6 +61,11 @@ def engine_config(settings: CheckSettings, enabled: set[str]) -> dict[str, Any]:
         config["seed"] = settings.seed
     if settings.time_budget:
         config["max-time"] = max(1, int(settings.time_budget))
+    if contract is not None:
+        config["operations"] = [
+            {"include-operation-id": operation_id, "generation": {"max-examples": min(cases, settings.max_examples)}, "phases": {"coverage": {"enabled": False}}}
+            for operation_id, cases in scarce_operations(contract).items()
+        ]
     return config
 
 
@@ -134,7 +141,7 @@ def install_auth(schema: Any, session: AuthSession) -> None:
 
 
 def load_schema(target: Target, settings: CheckSettings, enabled: set[str]) -> Any:
-    config = schemathesis.Config.from_dict(engine_config(settings, enabled))
+    config = schemathesis.Config.from_dict(engine_config(settings, enabled, target.contract))
     try:
         schema = schemathesis.openapi.from_path(str(target.contract.openapi_path), config=config)
     except Exception as exc:  # Schemathesis raises several loader errors; all mean "cannot use this file"

@@ -19,6 +19,7 @@ of Schemathesis is re-implemented.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 
@@ -206,12 +208,66 @@ class BoundedBody:
         return b"".join(self.stream(CHUNK, decode_content))
 
 
+class WatchedHeaders:
+    """A connection whose wait for the status line and headers is bounded in total, not only
+    per read: a server sending its headers a byte at a time is cut off when the read timeout
+    has passed, as `socket.timeout` (which urllib3 and requests report as a read timeout)."""
+
+    timeout: Any
+    sock: Any
+
+    def getresponse(self) -> Any:
+        total = self.timeout if isinstance(self.timeout, (int, float)) else None
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except (OSError, AttributeError):
+                pass
+
+        timer = threading.Timer(total, expire) if total else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        try:
+            return super().getresponse()  # type: ignore[misc]
+        except Exception:
+            if expired.is_set():
+                raise TimeoutError("no status line and headers in time") from None
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+
+class WatchedHTTPConnection(WatchedHeaders, urllib3.connection.HTTPConnection):
+    pass
+
+
+class WatchedHTTPSConnection(WatchedHeaders, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = WatchedHTTPConnection
+
+
+class WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = WatchedHTTPSConnection
+
+
 class BoundedAdapter(HTTPAdapter):
     """Sends with the run's timeouts and pacing, retries 429s, and caps what is read."""
 
     def __init__(self, client: HttpClient) -> None:
-        super().__init__()
         self.client = client
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         client = self.client

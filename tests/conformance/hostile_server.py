@@ -10,6 +10,7 @@ fault MODE names, until killed:
 - `garbage`     answers with bytes that are not HTTP
 - `endless`     200, `application/json`, a chunked body that never ends
 - `drip`        200 with a Content-Length, then the body one byte every 0.5 s
+- `drip-head`   the status line and headers one byte every 0.5 s
 - `reset`       resets the connection (RST) as soon as the request arrives
 - `tls`         speaks TLS (a self-signed certificate) on its port: plain HTTP gets nothing usable,
                 and https:// fails the certificate check
@@ -96,6 +97,11 @@ class Hostile:
             chunk = f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
             while True:
                 conn.sendall(chunk)
+        if mode == "drip-head":
+            for byte in GOOD:
+                conn.sendall(bytes([byte]))
+                time.sleep(0.5)
+            return False
         if mode == "drip":
             body = b'{"items": [' + b"1," * 200 + b"1]}"
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))

@@ -37,6 +37,7 @@ MAX_TOTAL_WAIT = 150.0
 SAFETY = 1.05
 #: a Unix time, not a number of seconds, when a reset value is this large
 EPOCH_THRESHOLD = 1_000_000_000
+PLAN = "(plan)"  # the rule standing for a contract's plan rules
 UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 CREDENTIAL_HEADERS = ("authorization", "cookie", "x-api-key")
 #: an operation whose declared allowance is below this many requests a minute is "scarce": the
@@ -177,7 +178,7 @@ def declared_rules(contract: Contract | None) -> list[Rule]:
         (plan_rules if entry.get("plan") else rules).append(rule)
     if plan_rules:
         strictest = min(plan_rules, key=lambda rule: rule.limit / rule.period)
-        rules.append(Rule("plan", strictest.limit, strictest.period, frozenset(), frozenset()))
+        rules.append(Rule(PLAN, strictest.limit, strictest.period, frozenset(), frozenset()))
     return rules
 
 
@@ -227,7 +228,12 @@ class Pacer:
     def _window(self, method: str, path: str, credentialed: bool) -> Window:
         operation = self.index.find(method, path)
         rule = next((rule for rule in self.rules if rule.covers(operation)), None)
-        name = rule.name if rule else (operation.label if operation else "*")
+        label = operation.label if operation else "*"
+        # A plan's limit depends on who calls: anonymous callers share one, but with credentials
+        # an operation may still count under another plan (a login under the free one), so each
+        # operation learns its own figures from the answers.
+        shared = rule is not None and (rule.name != PLAN or not credentialed)
+        name = rule.name if shared else label
         key = (name, credentialed)
         window = self.windows.get(key)
         if window is None:
@@ -285,7 +291,7 @@ def scarce_operations(contract: Contract | None) -> dict[str, int]:
     operations sharing the limit, sizes their fuzzing."""
     if contract is None:
         return {}
-    rules = [rule for rule in declared_rules(contract) if rule.name != "plan"]
+    rules = [rule for rule in declared_rules(contract) if rule.name != PLAN]
     sharing: dict[str, list[Operation]] = {}
     for operation in contract.operations.values():
         rule = next((rule for rule in rules if rule.covers(operation)), None)

@@ -76,7 +76,7 @@ def test_declared_rules_match_operations_and_plans_count_as_the_strictest() -> N
     assert next(rule for rule in rules if rule.covers(login)).limit == 5
     assert index.find("GET", "/api/users/123") is not None
     enterprise = declared_rules(contract("enterprise"))
-    assert [(rule.name, rule.limit) for rule in enterprise] == [("plan", 60)]
+    assert [(rule.name, rule.limit) for rule in enterprise] == [("(plan)", 60)]
 
 
 def test_operations_with_a_few_requests_a_minute_get_a_few_cases() -> None:

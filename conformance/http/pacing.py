@@ -5,7 +5,7 @@ learns nothing from the 429 pages it gets back. So every request the suite sends
 
 - `--rate-limit N/s` (or `N/m`, `N/h`) caps the whole run from its first request;
 - limits the contract declares (`x-apitwin.rate_limits`) cap the requests of the operations they
-  cover, per caller (with credentials or without: servers count the two apart);
+  cover, per caller (the credentials a request carries, or none: servers count callers apart);
 - what the server says (`X-RateLimit-*`, `RateLimit-*`, the `RateLimit` field) overrides what the
   contract declares: a caller with nothing left waits for the reset, and a limit the server
   reports replaces the declared one;
@@ -17,6 +17,7 @@ Whether the server enforces its limits is the `rate_limit_headers` check's job, 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -142,6 +143,15 @@ def retry_after(headers: Mapping[str, Any]) -> float | None:
     return server_window(headers)[2]
 
 
+def caller_of(headers: Mapping[str, Any]) -> str:
+    """Who the server will count a request against: its credentials ('' for none). A server
+    counts per user or per address; a bad token counts like no token, not like the good one."""
+    values = [header(headers, name) for name in CREDENTIAL_HEADERS]
+    if not any(values):
+        return ""
+    return hashlib.sha256("\n".join(value or "" for value in values).encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Rule:
     """A declared limit (`x-apitwin.rate_limits` entry) and the operations it covers."""
@@ -220,21 +230,21 @@ class Pacer:
         self.rules = rules
         self.index = index
         self.overall = Window(*overall) if overall else None
-        self.windows: dict[tuple[str, bool], Window] = {}
+        self.windows: dict[tuple[str, str], Window] = {}
         self.waited = 0.0  # seconds spent waiting, for the report
         self.retried = 0  # 429 answers waited out
         self._lock = threading.Lock()
 
-    def _window(self, method: str, path: str, credentialed: bool) -> Window:
+    def _window(self, method: str, path: str, caller: str) -> Window:
         operation = self.index.find(method, path)
         rule = next((rule for rule in self.rules if rule.covers(operation)), None)
         label = operation.label if operation else "*"
         # A plan's limit depends on who calls: anonymous callers share one, but with credentials
         # an operation may still count under another plan (a login under the free one), so each
         # operation learns its own figures from the answers.
-        shared = rule is not None and (rule.name != PLAN or not credentialed)
+        shared = rule is not None and (rule.name != PLAN or not caller)
         name = rule.name if shared else label
-        key = (name, credentialed)
+        key = (name, caller)
         window = self.windows.get(key)
         if window is None:
             window = self.windows[key] = Window(rule.limit if rule else None, rule.period if rule else 60.0)
@@ -242,12 +252,12 @@ class Pacer:
 
     def wait_turn(self, method: str, path: str, headers: Mapping[str, Any], budget: float = MAX_TOTAL_WAIT) -> float:
         """Block until this request may be sent (at most `budget` seconds); the time waited."""
-        credentialed = any(header(headers, name) for name in CREDENTIAL_HEADERS)
+        caller = caller_of(headers)
         waited = 0.0
         while True:
             with self._lock:
                 now = time.monotonic()
-                window = self._window(method, path, credentialed)
+                window = self._window(method, path, caller)
                 delay = max(window.delay(now), self.overall.delay(now) if self.overall else 0.0)
                 if delay <= 0 or waited >= budget:
                     window.take(now)
@@ -262,10 +272,10 @@ class Pacer:
     def observe(self, method: str, path: str, request_headers: Mapping[str, Any], status: int, headers: Mapping[str, Any]) -> float | None:
         """Learn from an answer's rate-limit headers; for a 429, how long to wait before retrying
         (None: not a 429, or no hint how long to wait)."""
-        credentialed = any(header(request_headers, name) for name in CREDENTIAL_HEADERS)
+        caller = caller_of(request_headers)
         limit, remaining, reset = server_window(headers)
         with self._lock:
-            window = self._window(method, path, credentialed)
+            window = self._window(method, path, caller)
             now = time.monotonic()
             if remaining is not None:
                 window.remaining = remaining

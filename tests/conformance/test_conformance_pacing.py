@@ -166,3 +166,26 @@ def test_sizes_read_as_people_write_them() -> None:
     for bad in ("ten", "5 parsecs", "0"):
         with pytest.raises(SettingsError):
             parse_size(bad)
+
+
+def test_the_rate_limit_flag_holds_on_the_wire_against_the_mock() -> None:
+    """`apitwin check --rate-limit 4/s`: no second of the mock's journal holds more than 4."""
+    import subprocess
+    import sys
+
+    import requests
+
+    from tests.support.servers import run_mock
+
+    with run_mock("accounts", "--rate-limits", "off") as mock:
+        result = subprocess.run(
+            [sys.executable, "-m", "mock_server", "check", "accounts", "--base-url", mock.url, "--quiet",
+             "--phases", "examples", "--rate-limit", "4/s"],
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )
+        journal = requests.get(mock.url + "/__mock/requests", timeout=10).json()["requests"]
+    assert result.returncode in (0, 1), result.stderr
+    times = sorted(entry["time"] for entry in journal)
+    assert len(times) >= 8
+    busiest = max(sum(1 for other in times if moment <= other < moment + 1.0) for moment in times)
+    assert busiest <= 4 + 1  # one of slack: the server sees arrivals, the client paces departures

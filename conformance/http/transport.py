@@ -43,6 +43,8 @@ DEFAULT_RUN_DEADLINE = 1800.0
 #: with `--time-budget`, the run may overrun it by this much before it is stopped
 DEADLINE_GRACE = 120.0
 CHUNK = 64 * 1024
+#: incidents kept for the report (a long run against a broken target would otherwise keep all)
+MAX_INCIDENTS = 1000
 
 
 class NoAnswer(requests.exceptions.ReadTimeout):
@@ -135,7 +137,8 @@ class HttpClient:
 
     def record(self, kind: str, request: requests.PreparedRequest, message: str) -> None:
         with self._lock:
-            self.incidents.append(Incident(kind, str(request.method), str(request.url), message))
+            if len(self.incidents) < MAX_INCIDENTS:
+                self.incidents.append(Incident(kind, str(request.method), str(request.url), message))
             if kind != "timeout":
                 return
             self.consecutive_timeouts += 1

@@ -2,8 +2,9 @@
 
 A bundled name with no URL means "that API's mock on this machine": the contract's
 `x-apitwin.port` on localhost with the contract's own base path. An unreachable target is a
-usage-level problem (exit 2) described in one line (DNS, refused, TLS, timeout), found by one
-probe before any test starts, so a typo in a URL never turns into hundreds of failures.
+usage-level problem (exit 2) described in one line (DNS, refused, TLS, timeout, a reset, an
+answer that is not HTTP), found by one probe (a connection, then one GET through the bounded
+transport) before any test starts, so a typo in a URL never turns into hundreds of failures.
 """
 
 from __future__ import annotations

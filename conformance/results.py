@@ -47,7 +47,7 @@ class Report:
 
     @property
     def conforms(self) -> bool:
-        return not self.findings and not self.errors and not self.stopped
+        return not self.findings and not self.errors
 
     def add_finding(self, finding: Finding) -> None:
         """Record a violation once: the same fault seen on many inputs is one finding."""

@@ -30,6 +30,8 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
     with http_transport.active(client):
         report = _run_phases(target, settings, progress, client)
     report.stopped = client.stopped
+    if client.stopped:
+        report.errors.append(f"the run stopped early: {client.stopped}")
     if "bounded_response" in settings.enabled_checks(checks_registry.load_all().names()):
         index = OperationIndex(target.contract, urlsplit(target.base_url).path)
         for finding in http_transport.incident_findings(client, index):

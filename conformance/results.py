@@ -41,9 +41,9 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     tallies: dict[tuple[str, str], Tally] = field(default_factory=dict)  # (operation, check) -> tally
     errors: list[str] = field(default_factory=list)  # problems running a phase, not violations
+    stopped: str | None = None  # why the run ended early (the target stopped answering): exit 2
     phases: dict[str, str] = field(default_factory=dict)  # phase -> passed | failed | skipped: why
     duration: float = 0.0
-    stopped: str | None = None  # why the run ended early (the target stopped answering): exit 2
 
     @property
     def conforms(self) -> bool:

@@ -6,9 +6,9 @@ learns nothing from the 429 pages it gets back. So every request the suite sends
 - `--rate-limit N/s` (or `N/m`, `N/h`) caps the whole run from its first request;
 - limits the contract declares (`x-apitwin.rate_limits`) cap the requests of the operations they
   cover, per caller (the credentials a request carries, or none: servers count callers apart);
-- what the server says (`X-RateLimit-*`, `RateLimit-*`, the `RateLimit` field) overrides what the
-  contract declares: a caller with nothing left waits for the reset, and a limit the server
-  reports replaces the declared one;
+- what the server says (`X-RateLimit-*`, `RateLimit-*`, the `RateLimit` field) replaces what the
+  contract declares: once a caller's answers carry the figures, it sends while the server says
+  requests remain and waits for the reset the server names when none do;
 - a 429 is retried after `Retry-After` (or the reset the headers name), a bounded number of times
   with a bounded wait; only then does the caller see it.
 
@@ -68,18 +68,21 @@ class Window:
     sent: deque = field(default_factory=deque)
     remaining: int | None = None
     reset_at: float | None = None  # monotonic time the server's window resets
+    told: bool = False  # the server reports its figures: they replace the declared limit
 
     def delay(self, now: float) -> float:
         """How long a new request must wait before this window lets it through."""
-        wait = 0.0
-        if self.remaining is not None and self.remaining <= 0 and self.reset_at is not None:
-            wait = max(wait, self.reset_at - now)
-        if self.limit:
-            while self.sent and now - self.sent[0] >= self.period * SAFETY:
-                self.sent.popleft()
-            if len(self.sent) >= self.limit:
-                wait = max(wait, self.sent[-self.limit] + self.period * SAFETY - now)
-        return wait
+        if self.told:
+            if self.remaining is not None and self.remaining <= 0 and self.reset_at is not None:
+                return max(0.0, self.reset_at - now)
+            return 0.0
+        if not self.limit:
+            return 0.0
+        while self.sent and now - self.sent[0] >= self.period * SAFETY:
+            self.sent.popleft()
+        if len(self.sent) < self.limit:
+            return 0.0
+        return max(0.0, self.sent[-self.limit] + self.period * SAFETY - now)
 
     def take(self, at: float) -> None:
         self.sent.append(at)
@@ -171,8 +174,8 @@ class Rule:
 
 
 def declared_rules(contract: Contract | None) -> list[Rule]:
-    """The contract's rules; of the plan rules, the strictest stands for them all (which plan a
-    caller is on is learnt from the answers' headers, which then replace it)."""
+    """The contract's rules; of the plan rules, the strictest stands for them all (until the
+    answers' headers tell a caller's own figures, which then replace it)."""
     rules: list[Rule] = []
     plan_rules: list[Rule] = []
     for entry in (contract.rate_limits if contract else []):
@@ -273,22 +276,21 @@ class Pacer:
         """Learn from an answer's rate-limit headers; for a 429, how long to wait before retrying
         (None: not a 429, or no hint how long to wait)."""
         caller = caller_of(request_headers)
-        limit, remaining, reset = server_window(headers)
+        _, remaining, reset = server_window(headers)
         with self._lock:
             window = self._window(method, path, caller)
             now = time.monotonic()
             if remaining is not None:
+                window.told = True
                 window.remaining = remaining
                 window.reset_at = now + reset * SAFETY if reset is not None else None
-                if limit and window.limit:  # the server's own figure for a declared window
-                    window.limit = limit
             if status != 429:
                 return None
             wait = retry_after(headers)
             if wait is None:
                 return None
             wait = min(wait * SAFETY + 0.05, MAX_WAIT)
-            window.remaining, window.reset_at = 0, now + wait
+            window.told, window.remaining, window.reset_at = True, 0, now + wait
             self.retried += 1
             return wait
 

@@ -63,8 +63,12 @@ def test_a_window_holds_a_caller_to_its_limit_and_to_the_servers_reset() -> None
     window.take(1.0)
     assert window.delay(2.0) > 8.0  # the third request waits for the first to leave the window
     assert window.delay(11.0) == 0.0
-    told = Window(limit=None, period=60.0, remaining=0, reset_at=5.0)
-    assert told.delay(1.0) == 4.0
+    told = Window(limit=2, period=10.0, remaining=0, reset_at=5.0, told=True)
+    told.take(0.0)
+    told.take(0.5)
+    assert told.delay(1.0) == 4.0  # the server's reset, not the declared window
+    told.remaining = 50
+    assert told.delay(1.0) == 0.0  # the server says requests remain: the declaration gives way
 
 
 def test_declared_rules_match_operations_and_plans_count_as_the_strictest() -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from conformance.contract import Contract, Operation
+from conformance.http import transport as http_transport
 from conformance.session.identity import Principal
 
 RETRY_LOGIN_AFTER = 30.0
@@ -270,11 +271,11 @@ class AuthSession:
         """One request (`body` None: none at all), waiting once for a short rate limit."""
         url = self.base_url + operation.path
         kwargs: dict[str, Any] = {} if body is None else {"json": body} if "json" in media_type else {"data": body}
-        answer = requests.request(operation.method.upper(), url, headers=headers, timeout=self.timeout, **kwargs)
+        answer = http_transport.request(operation.method.upper(), url, headers=headers, timeout=self.timeout, **kwargs)
         wait = _retry_after(answer)
         if answer.status_code == 429 and wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
             time.sleep(wait)  # the login is rate limited too: wait once, as a client would
-            answer = requests.request(operation.method.upper(), url, headers=headers, timeout=self.timeout, **kwargs)
+            answer = http_transport.request(operation.method.upper(), url, headers=headers, timeout=self.timeout, **kwargs)
         return answer
 
     def _take(self, data: dict) -> None:

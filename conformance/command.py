@@ -63,6 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fail (exit 1) when fewer than PCT%% of the documented operation×status pairs were observed",
     )
     parser.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop generating new cases after this long")
+    bounds = parser.add_argument_group("transport bounds and pacing")
+    bounds.add_argument("--request-timeout", type=float, metavar="SECONDS", help="connect, read and total time for one answer (default 10)")
+    bounds.add_argument("--max-response-size", metavar="SIZE", help="larger bodies are a finding and not read further (default 10MiB)")
+    bounds.add_argument("--rate-limit", metavar="N/s|N/m", help="never send faster than this (the contract's declared limits apply too)")
+    bounds.add_argument("--deadline", type=float, metavar="SECONDS", help="stop the whole run after this long (default 1800, or the time budget + 120)")
     parser.add_argument("--config", help="config file (default: ./apitwin.toml or [tool.apitwin] in ./pyproject.toml)")
     parser.add_argument(
         "--spend-quota", action="store_true", default=None,
@@ -136,6 +141,9 @@ def check(settings, console: Console) -> int:
     for kind, path in settings.report_files():
         reports.write(kind, [report], path)
         console.print(f"{kind} report written to {path}")
+    if report.stopped:
+        print(f"apitwin check: {target.base_url}: {report.stopped}", file=sys.stderr)
+        return EXIT_USAGE
     if report.session_lost:
         print(f"apitwin check: {report.session_lost}", file=sys.stderr)
         return EXIT_USAGE

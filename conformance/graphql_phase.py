@@ -14,11 +14,10 @@ import time
 from typing import Any
 
 import schemathesis
-from schemathesis.engine import from_schema
 
 from conformance.auth import AuthSession
 from conformance.coverage import EngineFollower, GraphqlCoverage
-from conformance.http.runner import collect, install_auth, registered
+from conformance.http.runner import collect, drive, install_auth, registered
 from conformance.registry import REGISTRY, Violation, register
 from conformance.results import Report
 from conformance.settings import CheckSettings
@@ -95,9 +94,12 @@ def run_graphql(target: Target, settings: CheckSettings, enabled: set[str], sess
     sdl = target.contract.graphql_path.read_text(encoding="utf-8")
     follow = EngineFollower(GraphqlCoverage(report.coverage, sdl))  # the phase is timed as a whole
     with registered(own, state=None):  # type: ignore[arg-type]
-        for event in from_schema(schema).execute():
+
+        def handle(event: Any) -> None:
             collect(event, graph_report, progress, transport="graphql")
             follow(event)
+
+        drive(schema, handle)
     graph_report.duration = time.monotonic() - started
     report.timings["graphql"] = graph_report.duration
     for finding in graph_report.findings:

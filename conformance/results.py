@@ -47,6 +47,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     tallies: dict[tuple[str, str], Tally] = field(default_factory=dict)  # (operation, check) -> tally
     errors: list[str] = field(default_factory=list)  # problems running a phase, not violations
+    stopped: str | None = None  # why the run ended early (the target stopped answering): exit 2
     phases: dict[str, str] = field(default_factory=dict)  # phase -> passed | failed | skipped: why
     duration: float = 0.0
     #: operation -> {"sent": n, "reached": m}: requests that got past auth and rate limits
@@ -149,6 +150,7 @@ class Report:
             "api": self.api,
             "base_url": self.base_url,
             "conforms": self.conforms,
+            "stopped": self.stopped,
             "duration_seconds": round(self.duration, 3),
             "phases": dict(self.phases),
             "auth": self.auth,

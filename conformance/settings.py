@@ -70,6 +70,9 @@ class CheckSettings:
     reports: list[str] = field(default_factory=list)
     time_budget: float | None = None
     request_timeout: float = 10.0
+    max_response_size: int | str = 10 * 1024 * 1024
+    rate_limit: str | None = None
+    deadline: float | None = None
     quiet: bool = False
     #: findings that rest only on an assumption fail the run too
     strict: bool = False
@@ -127,11 +130,42 @@ class CheckSettings:
             isinstance(self.min_coverage, (int, float)) and not isinstance(self.min_coverage, bool) and 0 <= self.min_coverage <= 100
         ):
             raise SettingsError(f"--min-coverage must be a percentage from 0 to 100, not {self.min_coverage!r}")
+        check_bounds(self)
         self.report_files()
 
     def enabled_checks(self, known_checks: list[str]) -> set[str]:
         chosen = set(self.checks) if self.checks else set(known_checks)
         return chosen - set(self.exclude_checks)
+
+
+def check_bounds(settings: CheckSettings) -> None:
+    """The transport's bounds (see conformance.http.transport): positive, and sizes in bytes."""
+    from conformance.http.pacing import RateLimitError, parse_rate
+
+    if settings.request_timeout <= 0:
+        raise SettingsError("--request-timeout must be positive")
+    if settings.deadline is not None and settings.deadline <= 0:
+        raise SettingsError("--deadline must be positive")
+    settings.max_response_size = parse_size(settings.max_response_size)
+    if settings.rate_limit:
+        try:
+            parse_rate(settings.rate_limit)
+        except RateLimitError as exc:
+            raise SettingsError(str(exc)) from None
+
+
+SIZE_UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
+
+
+def parse_size(value: int | str) -> int:
+    """`10485760`, `10MiB`, `512 KiB`, `2mb` -> bytes."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(value))
+    unit = match.group(2).lower() if match else ""
+    if not match or unit not in SIZE_UNITS or float(match.group(1)) * SIZE_UNITS[unit] < 1:
+        raise SettingsError(f"--max-response-size {value!r}: expected a size such as 10MiB, 512KiB or a number of bytes")
+    return int(float(match.group(1)) * SIZE_UNITS[unit])
 
 
 def find_config_file(explicit: str | None, directory: Path) -> tuple[Path, dict] | None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from urllib.parse import urlsplit
 
 from conformance import registry as checks_registry
 from conformance.auth import AuthSession
 from conformance.coverage import count_checks
+from conformance.http import transport as http_transport
+from conformance.http.pacing import OperationIndex
 from conformance.http.runner import PHASE_MAP, Progress, run_http
 from conformance.results import Report
 from conformance.session.guard import SessionGuard
@@ -24,6 +27,22 @@ GRAPHQL_SHARE = 0.2
 
 
 def run_suite(target: Target, settings: CheckSettings, progress: Progress | None = None) -> Report:
+    """Every phase through one bounded, paced transport (conformance.http.transport); a target
+    that stops answering ends the run early with `Report.stopped` set."""
+    client = http_transport.for_run(settings, target.contract, target.base_url)
+    with http_transport.active(client):
+        report = _run_phases(target, settings, progress, client)
+    report.stopped = client.stopped
+    if client.stopped:
+        report.errors.append(f"the run stopped early: {client.stopped}")
+    if "bounded_response" in settings.enabled_checks(checks_registry.load_all().names()):
+        index = OperationIndex(target.contract, urlsplit(target.base_url).path)
+        for finding in http_transport.incident_findings(client, index):
+            report.add_finding(finding)
+    return report
+
+
+def _run_phases(target: Target, settings: CheckSettings, progress: Progress | None, client: http_transport.HttpClient) -> Report:
     registry = checks_registry.load_all()
     enabled = settings.enabled_checks(registry.names())
     session = AuthSession(target.contract, target.base_url, settings.credentials, timeout=settings.request_timeout)
@@ -36,15 +55,15 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
         http_settings = dataclasses.replace(settings, time_budget=settings.time_budget * share * 0.9)
     http_checks = [info for info in registry.select("http", enabled) if info.function]
     report = run_http(target, http_settings, enabled, session, http_checks, progress, guard=guard)
-    if "behaviour" in settings.phases:
+    if "behaviour" in settings.phases and not client.stopped:
         from conformance.behaviour.runner import run_behaviour
 
         report.merge(run_behaviour(target, settings, enabled, session, progress))
-    if "websocket" in settings.phases:
+    if "websocket" in settings.phases and not client.stopped:
         from conformance.websocket.runner import run_websocket
 
         report.merge(run_websocket(target, settings, enabled, session, progress))
-    if with_graphql:
+    if with_graphql and not client.stopped:
         from conformance.graphql_phase import run_graphql
 
         graphql_settings = settings
@@ -52,7 +71,7 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
             left = settings.time_budget - (time.monotonic() - started)
             graphql_settings = dataclasses.replace(settings, time_budget=max(1.0, left))
         report.merge(run_graphql(target, graphql_settings, enabled, session, progress))
-    elif "graphql" in settings.phases:
+    elif "graphql" in settings.phases and not with_graphql:
         report.phases["graphql"] = "skipped: no GraphQL schema"
     report.duration = time.monotonic() - started
     record_reach(report, guard.reach, target, settings)

@@ -2,8 +2,9 @@
 
 A bundled name with no URL means "that API's mock on this machine": the contract's
 `x-apitwin.port` on localhost with the contract's own base path. An unreachable target is a
-usage-level problem (exit 2) described in one line (DNS, refused, TLS, timeout), found by one
-probe before any test starts, so a typo in a URL never turns into hundreds of failures.
+usage-level problem (exit 2) described in one line (DNS, refused, TLS, timeout, a reset, an
+answer that is not HTTP), found by one probe (a connection, then one GET through the bounded
+transport) before any test starts, so a typo in a URL never turns into hundreds of failures.
 """
 
 from __future__ import annotations
@@ -89,10 +90,8 @@ def probe(url: str, timeout: float = 5.0) -> None:
                 sock.settimeout(timeout)
                 sock.connect(address)
                 if parts.scheme in ("https", "wss"):
-                    context = ssl.create_default_context()
-                    with context.wrap_socket(sock, server_hostname=host):
-                        pass
-                return
+                    handshake(sock, host, port)
+            break
         except ssl.SSLError as exc:
             raise Unreachable(f"TLS handshake with {host}:{port} failed: {exc.reason or exc}") from None
         except TimeoutError:
@@ -101,4 +100,70 @@ def probe(url: str, timeout: float = 5.0) -> None:
             last = f"connection to {host}:{port} refused (is the server running?)"
         except OSError as exc:
             last = f"cannot connect to {host}:{port}: {exc.strerror or exc}"
-    raise Unreachable(last or f"cannot connect to {host}:{port}")
+    else:
+        raise Unreachable(last or f"cannot connect to {host}:{port}")
+    if parts.scheme in ("http", "https"):
+        speaks_http(url, timeout)
+
+
+def handshake(sock: socket.socket, host: str, port: int) -> None:
+    context = ssl.create_default_context()
+    try:
+        with context.wrap_socket(sock, server_hostname=host):
+            pass
+    except TimeoutError:
+        raise Unreachable(f"TLS handshake with {host}:{port} got no answer (is it an HTTPS server?)") from None
+    except ConnectionResetError:
+        raise Unreachable(f"TLS handshake with {host}:{port}: the server reset the connection (is it an HTTPS server?)") from None
+
+
+def speaks_http(url: str, timeout: float) -> None:
+    """One GET to the base URL through the bounded transport: any HTTP answer will do (its body is
+    not read); no answer, a reset, or bytes that are not HTTP are named in one line."""
+    import requests
+
+    from conformance.http.transport import HttpClient, Limits
+
+    client = HttpClient(limits=Limits(timeout=timeout))
+    try:
+        client.request("GET", url, stream=True, allow_redirects=False).close()
+    except requests.exceptions.SSLError as exc:
+        raise Unreachable(f"TLS with {urlsplit(url).netloc} failed: {innermost(exc)}") from None
+    except requests.exceptions.Timeout:
+        raise Unreachable(f"no answer to GET {url} within {timeout:g} s") from None
+    except requests.exceptions.RequestException as exc:
+        hint = " (if it serves HTTPS, use an https:// URL)" if urlsplit(url).scheme == "http" else ""
+        raise Unreachable(describe_broken_answer(exc) + hint) from None
+
+
+def innermost(exc: BaseException) -> str:
+    """The deepest cause's message (requests nests urllib3's, which nests the socket's)."""
+    seen: set[int] = set()
+    current: BaseException = exc
+    while id(current) not in seen:
+        seen.add(id(current))
+        nested = current.__cause__ or current.__context__ or next((arg for arg in current.args if isinstance(arg, BaseException)), None)
+        if nested is None:
+            break
+        current = nested
+    return str(getattr(current, "reason", None) or current) or type(current).__name__
+
+
+def describe_broken_answer(exc: BaseException) -> str:
+    from http.client import BadStatusLine, RemoteDisconnected
+
+    chain: list[BaseException] = []
+    pending: list[object] = [exc]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, BaseException) and all(current is not seen for seen in chain):
+            chain.append(current)
+            pending.extend((current.__cause__, current.__context__, getattr(current, "reason", None), *current.args))
+    if any(isinstance(item, RemoteDisconnected) for item in chain):
+        return "the server closed the connection without answering"
+    bad = next((item for item in chain if isinstance(item, BadStatusLine)), None)
+    if bad is not None:
+        return f"the server does not speak HTTP: it answered {str(bad)[:60]!r}"
+    if any(isinstance(item, ConnectionResetError) for item in chain):
+        return "the server reset the connection instead of answering"
+    return f"no usable HTTP answer: {innermost(exc)}"

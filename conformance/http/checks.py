@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 
 from conformance.contract import Contract, Operation, dig, has_path
+from conformance.http import transport as http_transport
 from conformance.registry import REGISTRY, Violation, register
 
 RATE_LIMIT_MARK = "ratelimit"
@@ -105,7 +106,7 @@ def replay(
         if key.lower() not in {name.lower() for name in drop_headers} and key.lower() != "content-length"
     }
     headers.update(add_headers or {})
-    return requests.request(prepared.method, url, headers=headers, data=prepared.body, timeout=state.timeout)
+    return http_transport.request(prepared.method, url, headers=headers, data=prepared.body, timeout=state.timeout)
 
 
 def as_curl(request: Any) -> str:
@@ -497,6 +498,9 @@ def auth_required(state: HttpCheckState, response: Any, case: Any) -> None:
         return
     headers, query = credential_carriers(state.contract, operation)
     without = replay(state, response, drop_headers=headers, drop_query=query)
+    if without.status_code == 429:
+        state.auth_probed.discard(operation.id)  # rate limited, not answered: probe again later
+        return
     if without.status_code != 401:
         raise Violation(
             "protected operation does not answer 401 without credentials",
@@ -512,6 +516,9 @@ def auth_required(state: HttpCheckState, response: Any, case: Any) -> None:
         drop_query=query,
         add_headers={"Authorization": f"Bearer {BAD_TOKEN}", **{name: BAD_TOKEN for name in headers if name not in ("Authorization", "Cookie")}},
     )
+    if bad.status_code == 429:
+        state.auth_probed.discard(operation.id)
+        return
     if bad.status_code != 401:
         raise Violation(
             "protected operation does not answer 401 with a bad token",
@@ -521,5 +528,8 @@ def auth_required(state: HttpCheckState, response: Any, case: Any) -> None:
 
 
 REGISTRY.declare("auth_login", "http", "the contract's own login (or client-credentials) operation yields a working token")
+REGISTRY.declare(
+    "bounded_response", "http", "every answer arrives within --request-timeout and is no larger than --max-response-size"
+)
 
 HTTP_CHECKS = (error_envelope, rate_limit_headers, pagination_headers, pagination_consistency, auth_required)

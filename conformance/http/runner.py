@@ -26,9 +26,12 @@ from conformance.assumptions import NO_BODY, assumption
 from conformance.auth import AuthSession
 from conformance.contract import Contract
 from conformance.coverage import EngineFollower, HttpCoverage
-from conformance.http.checks import HttpCheckState
 from conformance.http import offline
+from conformance.http import transport as http_transport
+from conformance.http.checks import HttpCheckState
 from conformance.http.datarefs import without_data_refs
+from conformance.http.pacing import scarce_operations
+from conformance.http.transport import NoAnswer, ResponseTooLarge, TargetStopped
 from conformance.registry import BUILTIN_CHECKS, CheckInfo, Violation
 from conformance.results import Finding, Report
 from conformance.session.guard import SessionGuard
@@ -50,8 +53,9 @@ PHASE_MAP = {
 Progress = Callable[[str, str, int], None]  # (phase, operation label, failures so far)
 
 
-def engine_config(settings: CheckSettings, enabled: set[str]) -> dict[str, Any]:
-    """The Schemathesis configuration (the same keys as its TOML file) for this run."""
+def engine_config(settings: CheckSettings, enabled: set[str], contract: Contract | None = None) -> dict[str, Any]:
+    """The Schemathesis configuration (the same keys as its TOML file) for this run; operations
+    the contract limits to a few requests a minute get a few cases (pacing.scarce_operations)."""
     wanted = {phase for ours in settings.phases for phase in PHASE_MAP.get(ours, ())}
     config: dict[str, Any] = {
         "workers": settings.workers,
@@ -67,6 +71,11 @@ def engine_config(settings: CheckSettings, enabled: set[str]) -> dict[str, Any]:
         config["seed"] = settings.seed
     if settings.time_budget:
         config["max-time"] = max(1, int(settings.time_budget))
+    if contract is not None:
+        config["operations"] = [
+            {"include-operation-id": operation_id, "generation": {"max-examples": min(cases, settings.max_examples)}, "phases": {"coverage": {"enabled": False}}}
+            for operation_id, cases in scarce_operations(contract).items()
+        ]
     return config
 
 
@@ -108,6 +117,22 @@ def registered(checks: list[CheckInfo], state: HttpCheckState) -> Iterator[None]
             CHECKS.unregister(name)
 
 
+def drive(schema: Any, handle: Callable[[Any], bool | None]) -> None:
+    """Run Schemathesis on `schema`, handing each event over; stop once the transport has
+    stopped (the target stopped answering, or the run's deadline passed) or `handle` says so."""
+    schema.hook("filter_failure")(not_about_rate_limits)
+    stream = from_schema(schema).execute()
+    for event in stream:
+        if handle(event) or http_transport.current().stopped:
+            stream.stop()
+
+
+def not_about_rate_limits(context: Any, failure: Any, case: Any, response: Any) -> bool:
+    """A 429 the transport could not wait out is evidence of nothing but the rate limit: only
+    apitwin's own checks (the envelope, the rate-limit headers) judge it."""
+    return response is None or response.status_code != 429 or isinstance(failure, Violation)
+
+
 def install_auth(schema: Any, session: AuthSession) -> None:
     class ContractAuth:
         """Credentials from the contract's own login (see conformance.auth)."""
@@ -125,7 +150,7 @@ def install_auth(schema: Any, session: AuthSession) -> None:
 
 
 def load_schema(target: Target, settings: CheckSettings, enabled: set[str]) -> Any:
-    config = schemathesis.Config.from_dict(engine_config(settings, enabled))
+    config = schemathesis.Config.from_dict(engine_config(settings, enabled, target.contract))
     offline.install()
     path = Path(target.contract.openapi_path)
     try:
@@ -167,9 +192,13 @@ def run_http(
     if guard is None:
         install_auth(schema, session)
         with registered(apitwin_checks, state):
-            for event in from_schema(schema).execute():
+
+            def handle(event: Any) -> bool:
                 collect(event, report, progress, contract=target.contract)
                 follow(event)
+                return False
+
+            drive(schema, handle)
     else:
         run_guarded(schema, guard, target, report, apitwin_checks, state, progress, follow)
     report.duration = time.monotonic() - started
@@ -213,15 +242,18 @@ def run_guarded(
         )
     install_guarded_auth(schema, guard)
     with registered(apitwin_checks, state), guarding(guard, schema):
-        stream = from_schema(schema).execute()
-        for event in stream:
+
+        def handle(event: Any) -> bool:
             collect(event, report, progress, contract=contract)
             if follow is not None:
                 follow(event)
             if guard.lost and not report.session_lost:
                 report.session_lost = guard.lost
                 report.errors.append(f"HTTP phases stopped: {guard.lost}")
-                stream.stop()
+                return True
+            return False
+
+        drive(schema, handle)
     deleted, left = guard.cleanup(target.base_url)
     if deleted or left:
         report.notes.append(f"cleanup: deleted {deleted} record(s) the run created" + (f", {left} left (no DELETE, or it failed)" if left else ""))
@@ -363,6 +395,8 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
         if progress is not None:
             progress(str(event.phase.value), recorder.label, len(report.failures))
     elif isinstance(event, events.NonFatalError):
+        if isinstance(event.value, (NoAnswer, ResponseTooLarge, TargetStopped)):
+            return  # the transport keeps these as incidents: findings on their operation, or the stop
         report.errors.append(f"{event.label}: {event.info.title}: {event.info.message}".strip())
     elif isinstance(event, events.FatalError):
         report.errors.append(f"Schemathesis stopped: {event.exception}")

@@ -21,7 +21,6 @@ from conformance.settings import CheckSettings
 
 #: close code a client sends when a frame exceeds its `max_size` (RFC 6455 "message too big")
 MESSAGE_TOO_BIG = 1009
-DEFAULT_MAX_FRAME = 10 * 1024 * 1024
 #: queued in place of a frame when the client refused one over its cap
 TOO_LARGE = object()
 
@@ -37,7 +36,7 @@ class Violated(Exception):
 
 def max_frame_size(settings: CheckSettings) -> int:
     """The largest frame the suite reads: the response size cap, which bounds HTTP bodies too."""
-    return int(getattr(settings, "max_response_size", DEFAULT_MAX_FRAME))
+    return int(settings.max_response_size)
 
 
 async def open_client(

@@ -9,8 +9,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-import requests
-
+from conformance.http import transport as http_transport
 from conformance.websocket.asyncapi import Channel, WsOperation
 from conformance.websocket.connection import Connection, Violated
 
@@ -50,7 +49,7 @@ async def trigger(run: WsContext, channel: Channel, op: WsOperation, opened: lis
     url = run.target.base_url + http.path
     connection.transcript.append(f"# {http.method.upper()} {url} {json.dumps(body)}")
     answer = await asyncio.to_thread(
-        requests.request, http.method.upper(), url, json=body, headers=run.session.headers(), timeout=run.wait, stream=True
+        http_transport.request, http.method.upper(), url, json=body, headers=run.session.headers(), timeout=run.wait, stream=True
     )
     try:
         raw = answer.raw.read(MAX_ANSWER, decode_content=True) if 200 <= answer.status_code < 300 else b""

@@ -15,7 +15,7 @@ from conformance import registry as checks_registry
 from conformance.auth import AuthSession
 from conformance.coverage import count_checks
 from conformance.http import transport as http_transport
-from conformance.http.pacing import OperationIndex
+from conformance.http.pacing import OperationIndex, paced_budget
 from conformance.http.runner import PHASE_MAP, Progress, run_http
 from conformance.results import Report
 from conformance.session.guard import SessionGuard
@@ -29,9 +29,13 @@ GRAPHQL_SHARE = 0.2
 def run_suite(target: Target, settings: CheckSettings, progress: Progress | None = None) -> Report:
     """Every phase through one bounded, paced transport (conformance.http.transport); a target
     that stops answering ends the run early with `Report.stopped` set."""
+    budget, sized = paced_budget(settings, target.contract)
+    settings = dataclasses.replace(settings, time_budget=budget)
     client = http_transport.for_run(settings, target.contract, target.base_url)
     with http_transport.active(client):
         report = _run_phases(target, settings, progress, client)
+    if sized:
+        report.notes.append(sized)
     report.stopped = client.stopped
     if client.stopped:
         report.errors.append(f"the run stopped early: {client.stopped}")

@@ -44,6 +44,9 @@ CREDENTIAL_HEADERS = ("authorization", "cookie", "x-api-key")
 #: an operation whose declared allowance is below this many requests a minute is "scarce": the
 #: suite generates few cases for it instead of waiting minutes for its window (see scarce_operations)
 SCARCE_PER_MINUTE = 30
+#: the generation budget of a run the contract's declared limits pace, unless --time-budget says
+#: otherwise: at the declared rate a default run would take minutes, most of them spent waiting
+PACED_TIME_BUDGET = 20.0
 
 
 class RateLimitError(ValueError):
@@ -316,3 +319,14 @@ def scarce_operations(contract: Contract | None) -> dict[str, int]:
         for operation in operations:
             budget[operation.id] = max(1, int(per_minute // (2 * len(operations))))
     return budget
+
+
+def paced_budget(settings: Any, contract: Contract | None) -> tuple[float | None, str]:
+    """The time budget a run gets, and a note saying why when pacing chose it: a contract that
+    declares rate limits (or a `--rate-limit`) sizes a run with no `--time-budget` of its own."""
+    if settings.time_budget is not None or not (settings.rate_limit or declared_rules(contract)):
+        return settings.time_budget, ""
+    return PACED_TIME_BUDGET, (
+        f"paced: the contract declares rate limits, so case generation stopped after "
+        f"{PACED_TIME_BUDGET:g} s (--time-budget N runs longer)"
+    )

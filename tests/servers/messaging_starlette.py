@@ -288,7 +288,7 @@ async def send_message(request: Request, caller: dict[str, Any]) -> Response:
         if receiver not in USERS:
             raise Refusal(404, "not_found", "Receiver not found", {"id": receiver})
         message.update(receiver_id=receiver, conversation_id=conversation_of(caller["id"], receiver))
-        audience = {receiver} - {caller["id"]}
+        audience = {receiver}  # a note to oneself reaches one's own connections too
     message.update(content=content, type=kind, status="sent", created_at=now())
     if metadata is not None:
         message["metadata"] = metadata
@@ -340,14 +340,13 @@ async def list_messages(request: Request, caller: dict[str, Any]) -> Response:
         stop = moment(query["to"], "to", end=True)
         items = [m for m in items if moment(m["created_at"], "created_at", False) <= stop]
     ids = [m["id"] for m in items]
-    first = 0
-    if "before" in query:
-        first = ids.index(query["before"]) + 1 if query["before"] in ids else len(ids)
-    elif "after" in query:
+    if "after" in query:  # the window of newer items just above the cursor
         end = ids.index(query["after"]) if query["after"] in ids else 0
         first = max(end - limit, 0)
         page = items[first:end]
-    if "after" not in query:
+    else:  # `before`: the items older than the cursor; neither: the newest
+        cursor = query.get("before")
+        first = 0 if cursor is None else ids.index(cursor) + 1 if cursor in ids else len(ids)
         page = items[first:first + limit]
     has_more = first + len(page) < len(items)
     headers = {"X-Pagination-Total": str(len(items)), "X-Pagination-Pages": str(math.ceil(len(items) / limit)),

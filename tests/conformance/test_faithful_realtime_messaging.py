@@ -90,3 +90,14 @@ def test_messaging_conforms_with_its_assumptions_as_warnings(tmp_path: Path) -> 
     code, output, _ = run("messaging", "messaging_starlette", tmp_path, "--strict")
     assert code == 1, output[-4000:]
     assert "[ws_reply]" in output and "[status_code_conformance]" in output
+
+
+def test_messaging_websocket_alone_delivers_the_rest_event(tmp_path: Path) -> None:
+    """The full run spends the document's 100 requests a minute long before its WebSocket
+    phase, so its POST /api/messages may be refused (429) and the event never asked for. On a
+    fresh server the WebSocket phase alone sends few requests: the event is really awaited."""
+    code, output, data = run("messaging", "messaging_starlette", tmp_path, "--phases", "websocket")
+    assert code == 0, (data.get("findings"), output[-2000:])
+    passed = {(row["operation"], row["check"]) for row in data["checks"] if row["passed"]}
+    assert ("sendMessageEvent", "ws_rest_events") in passed
+    assert {w["check"] for w in data["warnings"]} == {"ws_reply"}  # no ping: the document names no heartbeat

@@ -13,8 +13,8 @@ and goes.
 Where the document is silent it does what Starlette does by default: every success is 200
 (deletions and creations alike; the document gives no status codes), invalid input is 400
 `validation_error`, an unknown route or id is 404, no heartbeat of its own, and only the
-operations the document shows (no group or webhook listing, reading or deletion). A token
-names its user and dies when a newer refresh replaces its session.
+operations the document shows (no group or webhook listing, reading or deletion). An access
+token names its user and dies with it; a refresh token works once (rotation).
 
     python tests/servers/messaging_starlette.py --port 8765
 """
@@ -68,6 +68,8 @@ MESSAGES: list[dict[str, Any]] = []  # oldest first
 GROUPS: dict[str, dict[str, Any]] = {}
 WEBHOOKS: dict[str, dict[str, Any]] = {}
 REFRESH: dict[str, str] = {}  # live refresh token id -> user id; rotation retires the old one
+# Access tokens are plain signed JWTs: they name their user and live until they expire (or the
+# user is gone); rotating the refresh token does not end them.
 SOCKETS: dict[str, set[WebSocket]] = defaultdict(set)
 COUNTERS: dict[tuple[str, str], tuple[int, int]] = {}  # (class, caller) -> (window start, count)
 
@@ -116,7 +118,7 @@ def token_user(token: str | None) -> dict[str, Any]:
     except jwt.PyJWTError:
         raise Refusal(401, "unauthorized", "Invalid or expired token", {"token_expired": False}) from None
     user = USERS.get(claims.get("sub", ""))
-    if claims.get("type") != "access" or user is None or REFRESH.get(claims.get("rid", "")) != user["id"]:
+    if claims.get("type") != "access" or user is None:
         raise Refusal(401, "unauthorized", "Invalid or expired token", {"token_expired": False})
     return user
 
@@ -149,7 +151,7 @@ def pair(user: dict[str, Any]) -> dict[str, Any]:
     refresh_id = uuid.uuid4().hex
     REFRESH[refresh_id] = user["id"]
     return {
-        "access_token": jwt.encode({"sub": user["id"], "type": "access", "rid": refresh_id, "iat": issued, "exp": issued + ACCESS_TTL}, SECRET),
+        "access_token": jwt.encode({"sub": user["id"], "type": "access", "jti": uuid.uuid4().hex, "iat": issued, "exp": issued + ACCESS_TTL}, SECRET),
         "refresh_token": jwt.encode({"sub": user["id"], "type": "refresh", "rid": refresh_id, "iat": issued, "exp": issued + REFRESH_TTL}, SECRET),
         "expires_in": ACCESS_TTL, "token_type": "Bearer",
     }

@@ -112,13 +112,25 @@ def assumption(
         return f"the document does not say how {sent_method.upper()}, a method it does not list here, is answered"
     if check == "status_code_conformance" and isinstance(status, int) and status in UNLISTED_ANSWERS:
         listed = {str(code) for code in getattr(failure, "defined_status_codes", ()) or ()}
-        if status in VALIDATION_STATUSES and listed & {str(code) for code in VALIDATION_STATUSES}:
+        if status in VALIDATION_STATUSES and stated_refusals(contract, operation, listed & {str(code) for code in VALIDATION_STATUSES}):
             return ""  # the document says how invalid input is refused, and this is not it
         return f"the document does not say how this case is answered; the target chose {status}"
     found = operation_of(contract, operation)
     if contract is None or found is None:
         return ""
     return first(marked(contract, operation), finer(contract, found, check, failure, case, status, NO_BODY if body is None else body))
+
+
+def stated_refusals(contract: Contract | None, operation: str, codes: set[str]) -> set[str]:
+    """Of the listed answers to invalid input (`codes`), those the document states: a listed
+    400 or 422 the contract marks as assumed (the document gives no status for invalid input)
+    says nothing about how the target must refuse it."""
+    found = operation_of(contract, operation)
+    if contract is None or found is None:
+        return codes
+    responses = found.definition.get("responses") or {}
+    return {code for code in codes
+            if not first(note(found.definition, code), note(contract.resolve(responses.get(code) or responses.get(int(code)))))}
 
 
 def operation_of(contract: Contract | None, operation: str) -> Operation | None:

@@ -64,6 +64,19 @@ def test_an_operation_marked_assumed_in_the_contract_warns() -> None:
     assert assumption(contract, "response_schema_conformance", "GET /b", SimpleNamespace()) == ""
 
 
+def test_the_other_validation_status_fails_only_where_the_listed_one_is_not_assumed() -> None:
+    """A 400 where the contract lists 422 contradicts the document, unless that 422 is the
+    contract's own choice (marked): then the document gave no status for invalid input."""
+    contract = Contract(name="t", openapi_path=None, document={
+        "openapi": "3.1.0",
+        "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}, "422": {"$ref": "#/components/responses/Invalid"}}}},
+                  "/b": {"get": {"responses": {"200": {"description": "ok"}, "422": {"description": "stated"}}}}},
+        "components": {"responses": {"Invalid": {"description": "ours", "x-apitwin-assumed": "the document gives no status"}}},
+    })
+    assert "target chose 400" in assumption(contract, "status_code_conformance", "GET /a", undocumented(400, "200", "422"))
+    assert assumption(contract, "status_code_conformance", "GET /b", undocumented(400, "200", "422")) == ""
+
+
 def test_warnings_do_not_fail_a_report_unless_strict() -> None:
     report = Report(api="t", base_url="http://x")
     report.add_finding(Finding("unsupported_method", "GET /a", "http", "coverage", "405 expected", assumption="nicety"))

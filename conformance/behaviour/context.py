@@ -19,6 +19,7 @@ import requests
 from conformance.assumptions import marked
 from conformance.auth import AuthSession
 from conformance.contract import Contract, Operation
+from conformance.http import transport as http_transport
 from conformance.http.checks import as_curl
 from conformance.registry import Violation
 from conformance.results import Finding, Report
@@ -112,7 +113,7 @@ class BehaviourRun:
         if body is not None:
             kwargs = {"data": body} if form else {"json": body}
         try:
-            response = requests.request(method.upper(), url, headers=headers, timeout=self.timeout, stream=True, **kwargs)
+            response = http_transport.request(method.upper(), url, headers=headers, timeout=self.timeout, stream=True, **kwargs)
         except requests.RequestException as exc:
             raise Inapplicable(f"{method.upper()} {url}: {exc}") from None
         try:

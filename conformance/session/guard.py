@@ -19,6 +19,7 @@ import requests
 
 from conformance.auth import AuthSession
 from conformance.contract import Contract, Operation
+from conformance.http import transport as http_transport
 from conformance.session.identity import ME_PATH, names_in
 from conformance.session.ownership import OwnRecords, Shape, absent_value, created_ids, fits_string, is_mutating, path_params
 from conformance.session.reach import ReachCounter
@@ -140,7 +141,7 @@ class SessionGuard:
             if not headers:
                 return
             try:
-                answer = requests.get(self.session.base_url + operation.path, headers=headers, timeout=min(self.timeout, CLEANUP_TIMEOUT))
+                answer = http_transport.request("GET", self.session.base_url + operation.path, headers=headers, timeout=min(self.timeout, CLEANUP_TIMEOUT))
                 data = answer.json() if answer.status_code == 200 else None
             except (requests.RequestException, ValueError):
                 continue
@@ -264,7 +265,7 @@ class SessionGuard:
             return None
         url = self.session.base_url + fill(lister.path, [str(values.get(name, "")) for name in path_params(lister.path)])
         try:
-            answer = requests.get(url, headers=self.session.headers(), timeout=min(self.timeout, CLEANUP_TIMEOUT))
+            answer = http_transport.request("GET", url, headers=self.session.headers(), timeout=min(self.timeout, CLEANUP_TIMEOUT))
             data = answer.json() if answer.status_code == 200 else None
         except (requests.RequestException, ValueError):
             return None
@@ -306,7 +307,7 @@ class SessionGuard:
             try:
                 # credentials(): a DELETE that ends a session (DELETE /sessions/{id}) goes with a
                 # login of its own, so the cleanup never ends the suite's own session.
-                answer = requests.delete(url, headers=self.credentials(operation), timeout=min(self.timeout, CLEANUP_TIMEOUT))
+                answer = http_transport.request("DELETE", url, headers=self.credentials(operation), timeout=min(self.timeout, CLEANUP_TIMEOUT))
                 if answer.status_code < 300 and ending_kind(operation) == "logout":
                     with self._lock:
                         self._spare = None

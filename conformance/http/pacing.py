@@ -47,6 +47,8 @@ SCARCE_PER_MINUTE = 30
 #: the generation budget of a run the contract's declared limits pace, unless --time-budget says
 #: otherwise: at the declared rate a default run would take minutes, most of them spent waiting
 PACED_TIME_BUDGET = 20.0
+#: requests a second below which declared limits size a run (a default run sends about a thousand)
+SLOW_RATE = 10.0
 
 
 class RateLimitError(ValueError):
@@ -322,11 +324,18 @@ def scarce_operations(contract: Contract | None) -> dict[str, int]:
 
 
 def paced_budget(settings: Any, contract: Contract | None) -> tuple[float | None, str]:
-    """The time budget a run gets, and a note saying why when pacing chose it: a contract that
-    declares rate limits (or a `--rate-limit`) sizes a run with no `--time-budget` of its own."""
-    if settings.time_budget is not None or not (settings.rate_limit or declared_rules(contract)):
+    """The time budget a run gets, and a note saying why when pacing chose it: limits slower
+    than `SLOW_RATE` (declared by the contract, or `--rate-limit`) size a run that has no
+    `--time-budget` of its own."""
+    if settings.time_budget is not None:
         return settings.time_budget, ""
+    rates = [rule.limit / rule.period for rule in declared_rules(contract)]
+    if settings.rate_limit:
+        count, period = parse_rate(settings.rate_limit)
+        rates.append(count / period)
+    if not rates or min(rates) >= SLOW_RATE:
+        return None, ""
     return PACED_TIME_BUDGET, (
-        f"paced: the contract declares rate limits, so case generation stopped after "
-        f"{PACED_TIME_BUDGET:g} s (--time-budget N runs longer)"
+        f"paced: the contract's rate limits allow {min(rates) * 60:g} requests a minute, so case "
+        f"generation stopped after {PACED_TIME_BUDGET:g} s (--time-budget N runs longer)"
     )

@@ -2,8 +2,10 @@
 `apitwin check API --base-url URL` with no other option, exits 0 for every bundled API.
 
 The suite paces itself to the limits each contract declares (and the mock enforces), so no
-check is judged on a 429. A paced run mostly waits, so the five runs go side by side: the first
-test starts them all, each parametrized case then collects its own API's outcome.
+check is judged on a 429. A paced run mostly waits, so the five runs go side by side, started
+as soon as collection selects this module (see `start_runs`, called from conftest): they wait
+out their rate-limit windows while the rest of the suite runs, and each parametrized case then
+collects its own API's outcome.
 """
 
 from __future__ import annotations
@@ -54,13 +56,27 @@ def mock_then_check(api: str) -> tuple[int, float, str]:
             mock.wait()
 
 
+_pool: ThreadPoolExecutor | None = None
+_futures: dict[str, Future] = {}
+
+
+def start_runs() -> None:
+    """Start the five runs in the background (once): the selected tests collect them."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=len(APIS), thread_name_prefix="own-mock")
+        _futures.update({api: _pool.submit(mock_then_check, api) for api in APIS})
+
+
+def stop_runs() -> None:
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.fixture(scope="module")
 def runs() -> Iterator[dict[str, Future]]:
-    with ThreadPoolExecutor(max_workers=len(APIS)) as pool:
-        futures = {api: pool.submit(mock_then_check, api) for api in APIS}
-        yield futures
-        for future in futures.values():
-            future.cancel()
+    start_runs()  # already running when collection started them
+    yield _futures
 
 
 @pytest.mark.parametrize("api", APIS)

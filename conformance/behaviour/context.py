@@ -100,9 +100,11 @@ class BehaviourRun:
         query: dict[str, Any] | None = None,
         credentials: dict[str, str] | None = None,
         authenticated: bool = True,
+        paced: bool = True,
     ) -> Answer:
         """One request to `path` (relative to the base URL). Credentials: the run's own session
-        unless given (`credentials`) or switched off."""
+        unless given (`credentials`) or switched off. `paced=False` leaves the run's pacing out
+        (its timeout and size cap stay): a probe of the rate limit itself must reach it."""
         url = self.target.base_url + path
         params = dict(self.session.query()) if authenticated and credentials is None else {}
         params.update({key: str(value) for key, value in (query or {}).items()})
@@ -113,7 +115,8 @@ class BehaviourRun:
         if body is not None:
             kwargs = {"data": body} if form else {"json": body}
         try:
-            response = http_transport.request(method.upper(), url, headers=headers, timeout=self.timeout, stream=True, **kwargs)
+            send = http_transport.request if paced else requests.request
+            response = send(method.upper(), url, headers=headers, timeout=self.timeout, stream=True, **kwargs)
         except requests.RequestException as exc:
             raise Inapplicable(f"{method.upper()} {url}: {exc}") from None
         try:

@@ -15,6 +15,7 @@ from typing import Any
 
 from mock_server.contracts.schemas import deref
 
+from conformance.assumptions import marked
 from conformance.behaviour.context import Answer, BehaviourRun, Inapplicable, fail
 from conformance.behaviour.listing import key_of, walk
 from conformance.behaviour.resources import (
@@ -237,16 +238,29 @@ def persistence(run: BehaviourRun, collection: Collection, values: dict[str, str
         created = create(run, collection, values, seed=secrets.randbelow(10**6))
     except Inapplicable:
         return
-    run.perform("write_read_back", collection.op("create"), lambda: write_read_back(run, collection, created))
+    # each probe reads back through the item and list operations: where the contract filled
+    # those in (marked assumed), what the probe expects of them rests on that assumption too
+    reads = read_assumption(run, collection)
+    run.perform("write_read_back", collection.op("create"), lambda: write_read_back(run, collection, created), assumption=reads)
     for action in ("patch", "replace"):
         operation = collection.op(action)
         if operation is None:
             continue
-        run.perform("write_update_seen", operation, lambda action=action: write_update_seen(run, collection, created, action))
+        run.perform("write_update_seen", operation, lambda action=action: write_update_seen(run, collection, created, action), assumption=reads)
         mode, declared = update_mode(collection, action)
         run.perform(
             "write_update_mode", operation, lambda action=action: write_update_mode(run, collection, created, action),
-            assumption="" if declared or action == "patch" else PUT_ASSUMED, declarations=("update",),
+            assumption=reads or ("" if declared or action == "patch" else PUT_ASSUMED), declarations=("update",),
         )
     if collection.op("delete") is not None:
-        run.perform("write_delete_gone", collection.op("delete"), lambda: write_delete_gone(run, collection, created))
+        run.perform("write_delete_gone", collection.op("delete"), lambda: write_delete_gone(run, collection, created), assumption=reads)
+
+
+def read_assumption(run: BehaviourRun, collection: Collection) -> str:
+    """The `x-apitwin-assumed` note of the item read or the list a write probe checks through."""
+    for action in ("get", "list"):
+        operation = collection.op(action)
+        note = marked(run.contract, operation.label) if operation is not None else ""
+        if note:
+            return note
+    return ""

@@ -59,7 +59,7 @@ def rate_limit_enforced(run: BehaviourRun, operation: Operation, header: str) ->
     exhausted = waited = False
     stalls, last_reset = 0, None
     for count in range(1, MAX_REQUESTS + 1):
-        answer = run.send(operation.method, operation.path)
+        answer = run.send(operation.method, operation.path, paced=False)
         if answer.status == 429:
             retry = answer.header("Retry-After")
             if retry is None or (as_int(retry) is None and "," not in retry):

@@ -23,21 +23,6 @@ def servers() -> Iterator[Servers]:
     pool.stop()
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the own-mock proof runs at once when they are selected: they mostly wait for
-    rate-limit windows, which then overlaps the rest of the suite instead of adding to it."""
-    if any(item.nodeid.startswith("tests/conformance/test_conformance_own_mock.py") for item in session.items):
-        from tests.conformance import test_conformance_own_mock
-
-        test_conformance_own_mock.start_runs()
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    from tests.conformance import test_conformance_own_mock
-
-    test_conformance_own_mock.stop_runs()
-
-
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
     """The baseline comparison: what apitwin check and plain Schemathesis caught."""
     if not ROWS:

@@ -38,7 +38,7 @@ lint: install
 	$(BIN)/apitwin lint
 
 test: install test-deps
-	$(BIN)/python -m pytest -q -n 4 --dist load
+	$(BIN)/python -m pytest -q -n 4 --dist worksteal
 
 # Regenerate fixtures/<api>/*.json from each recipe.yaml and the contracts (deterministic).
 fixtures: install

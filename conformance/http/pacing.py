@@ -47,8 +47,9 @@ SCARCE_PER_MINUTE = 30
 #: the generation budget of a run the contract's declared limits pace, unless --time-budget says
 #: otherwise: at the declared rate a default run would take minutes, most of them spent waiting
 PACED_TIME_BUDGET = 20.0
-#: requests a second below which declared limits size a run (a default run sends about a thousand)
-SLOW_RATE = 10.0
+#: requests a second below which declared limits size a run (a default run sends about a thousand,
+#: and at this rate those would take longer than the budget)
+SLOW_RATE = 50.0
 
 
 class RateLimitError(ValueError):

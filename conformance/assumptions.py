@@ -257,9 +257,29 @@ def coerce(value: Any, schema: dict) -> Any:
 
 
 def keyword_notes(contract: Contract, schema: dict, value: Any) -> list[str]:
-    """For each way `value` breaks `schema`, the note on that keyword ("" where unmarked)."""
+    """For each way `value` breaks `schema`, the note on that keyword, or on a keyword of a schema
+    enclosing it ("" where unmarked): an array marking its `items` as assumed covers whatever
+    breaks inside one of its items."""
     errors = islice(contract.validator(schema).iter_errors(value), 50)  # a huge body: its first ways suffice
-    return [note(error.schema, str(error.validator)) for error in errors]
+    return [first(note(error.schema, str(error.validator)), enclosing_note(contract, schema, error.relative_schema_path))
+            for error in errors]
+
+
+def enclosing_note(contract: Contract, schema: Any, path: Iterable[Any]) -> str:
+    """The first note met walking `path` down from `schema`, each schema's note on the keyword
+    the path takes next (local `$ref`s followed on the way)."""
+    node = schema
+    for step in path:
+        if not isinstance(node, (dict, list)):
+            return ""
+        if isinstance(node, dict):
+            why = note(node, str(step))
+            if why:
+                return why
+            node = contract.resolve({"$ref": node[step]}) if step == "$ref" and isinstance(node.get(step), str) else node.get(step)
+        else:
+            node = node[step] if isinstance(step, int) and 0 <= step < len(node) else None
+    return ""
 
 
 def sent_parameters(operation_params: list[dict], case: Any, only: tuple[str, str] | None) -> Iterable[tuple[dict, Any]]:

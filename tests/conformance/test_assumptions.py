@@ -77,6 +77,31 @@ def test_the_other_validation_status_fails_only_where_the_listed_one_is_not_assu
     assert assumption(contract, "status_code_conformance", "GET /b", undocumented(400, "200", "422")) == ""
 
 
+def test_an_array_marking_its_items_covers_what_breaks_inside_an_item() -> None:
+    """A batch whose document counts bad entries as failed: one invalid entry accepted with the
+    request is a warning, while a broken envelope around the entries still fails."""
+    contract = Contract(name="t", openapi_path=None, document={
+        "openapi": "3.1.0",
+        "paths": {"/batch": {"post": {
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}},
+            "responses": {"201": {"description": "ok"}}}}},
+        "components": {"schemas": {
+            "Batch": {"type": "object", "required": ["records"], "properties": {"records": {
+                "type": "array", "x-apitwin-assumed": {"items": "bad entries are counted, not refused"},
+                "items": {"$ref": "#/components/schemas/Entry"}}}},
+            "Entry": {"type": "object", "required": ["data"], "properties": {"data": {"type": "object"}}},
+        }},
+    })
+
+    def case(body: object) -> SimpleNamespace:
+        return SimpleNamespace(body=body, media_type="application/json", query=None, path_parameters=None, headers=None, cookies=None, meta=None)
+
+    failure = SimpleNamespace()
+    assert assumption(contract, "negative_data_rejection", "POST /batch", failure, case=case({"records": [{"data": 5}]})) == "bad entries are counted, not refused"
+    assert assumption(contract, "negative_data_rejection", "POST /batch", failure, case=case({"records": [{}]})) == "bad entries are counted, not refused"
+    assert assumption(contract, "negative_data_rejection", "POST /batch", failure, case=case({"records": 3})) == ""
+
+
 def test_warnings_do_not_fail_a_report_unless_strict() -> None:
     report = Report(api="t", base_url="http://x")
     report.add_finding(Finding("unsupported_method", "GET /a", "http", "coverage", "405 expected", assumption="nicety"))

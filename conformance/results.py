@@ -77,6 +77,8 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     #: --min-coverage: the headline coverage percentage below which the run fails
     min_coverage: float | None = None
+    #: phases with an error of their own (the transport's incidents and unsent requests aside)
+    errored_phases: set[str] = field(default_factory=set)
 
     @property
     def failures(self) -> list[Finding]:
@@ -144,6 +146,7 @@ class Report:
         self.auth = self.auth or other.auth
         self.coverage.merge(other.coverage)
         self.timings.update(other.timings)
+        self.errored_phases |= other.errored_phases
 
     def to_dict(self) -> dict:
         return {

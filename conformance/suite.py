@@ -1,14 +1,20 @@
 """One conformance run against one API: every selected phase, merged into one `Report`.
 
-With `--time-budget`, Schemathesis' HTTP phases get most of it (they keep generating until
-their share runs out), GraphQL a fifth when the API has a schema, and the WebSocket phase,
-which is bounded by the contract's messages, whatever is left.
+The behaviour and WebSocket phases run first (bounded by the contract's declarations and
+messages), then Schemathesis' HTTP phases, then GraphQL. With a time budget (`--time-budget`,
+or the one pacing chose), the first two may wait for the target's rate limit only within the
+first `FIRST_SHARE` of it; Schemathesis keeps generating until what is left runs out (less a
+fifth for GraphQL when the API has a schema). No request waits for the rate limit past the
+budget (`HttpClient.waits_end`): one that would is not sent, and the summary counts it, so a
+budgeted run ends close to its budget however strict the target's limits are.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from conformance import registry as checks_registry
@@ -23,7 +29,10 @@ from conformance.session.reach import ReachCounter
 from conformance.settings import CheckSettings
 from conformance.target import Target
 
+#: of a time budget, what GraphQL gets of what the first phases leave
 GRAPHQL_SHARE = 0.2
+#: of a time budget, how far into it the behaviour and WebSocket phases may wait for their turn
+FIRST_SHARE = 0.3
 
 
 def run_suite(target: Target, settings: CheckSettings, progress: Progress | None = None) -> Report:
@@ -36,6 +45,11 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
         report = _run_phases(target, settings, progress, client)
     if sized:
         report.notes.append(sized)
+    if client.unsent:
+        report.notes.append(
+            f"{client.unsent} request(s) not sent: the target's rate limit would have held them past the "
+            f"run's time budget of {budget:g} s (--time-budget N runs longer)"
+        )
     report.stopped = client.stopped
     if client.stopped:
         report.errors.append(f"the run stopped early: {client.stopped}")
@@ -49,24 +63,35 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
 def _run_phases(target: Target, settings: CheckSettings, progress: Progress | None, client: http_transport.HttpClient) -> Report:
     registry = checks_registry.load_all()
     enabled = settings.enabled_checks(registry.names())
-    session = AuthSession(target.contract, target.base_url, settings.credentials, timeout=settings.request_timeout)
+    session = AuthSession(target.contract, target.base_url, settings.credentials, timeout=settings.request_timeout, patient=True)
     guard = SessionGuard(target.contract, session, destructive=settings.destructive, timeout=settings.request_timeout)
     started = time.monotonic()
     with_graphql = "graphql" in settings.phases and target.contract.graphql_path is not None
-    http_settings = settings
+    # The behaviour and WebSocket phases go first: a few purposeful requests each, which a
+    # target with strict rate limits would otherwise never answer once generation had spent its
+    # allowance. Within a time budget they may wait for their turn only within their share.
+    first = Report(api=target.contract.name, base_url=target.base_url)
     if settings.time_budget:
-        share = (1 - GRAPHQL_SHARE) if with_graphql else 1.0
-        http_settings = dataclasses.replace(settings, time_budget=settings.time_budget * share * 0.9)
-    http_checks = [info for info in registry.select("http", enabled) if info.function]
-    report = run_http(target, http_settings, enabled, session, http_checks, progress, guard=guard)
+        client.waits_end = settings.time_budget * FIRST_SHARE
     if "behaviour" in settings.phases and not client.stopped:
         from conformance.behaviour.runner import run_behaviour
 
-        report.merge(run_behaviour(target, settings, enabled, session, progress))
+        with timed(first, "behaviour"):
+            first.merge(run_behaviour(target, settings, enabled, session, progress))
     if "websocket" in settings.phases and not client.stopped:
         from conformance.websocket.runner import run_websocket
 
-        report.merge(run_websocket(target, settings, enabled, session, progress))
+        with timed(first, "websocket"):
+            first.merge(run_websocket(target, settings, enabled, session, progress))
+    http_settings = settings
+    if settings.time_budget:
+        client.waits_end = settings.time_budget
+        left = settings.time_budget - (time.monotonic() - started)
+        share = 1 - (GRAPHQL_SHARE if with_graphql else 0.0)
+        http_settings = dataclasses.replace(settings, time_budget=max(1.0, left * share))
+    http_checks = [info for info in registry.select("http", enabled) if info.function]
+    report = run_http(target, http_settings, enabled, session, http_checks, progress, guard=guard)
+    report.merge(first)
     if with_graphql and not client.stopped:
         from conformance.graphql_phase import run_graphql
 
@@ -74,7 +99,8 @@ def _run_phases(target: Target, settings: CheckSettings, progress: Progress | No
         if settings.time_budget:
             left = settings.time_budget - (time.monotonic() - started)
             graphql_settings = dataclasses.replace(settings, time_budget=max(1.0, left))
-        report.merge(run_graphql(target, graphql_settings, enabled, session, progress))
+        with timed(report, "graphql"):
+            report.merge(run_graphql(target, graphql_settings, enabled, session, progress))
     elif "graphql" in settings.phases and not with_graphql:
         report.phases["graphql"] = "skipped: no GraphQL schema"
     report.duration = time.monotonic() - started
@@ -91,6 +117,16 @@ def _run_phases(target: Target, settings: CheckSettings, progress: Progress | No
     count_checks(report.coverage, checks, report.tallies)
     report.min_coverage = settings.min_coverage
     return report
+
+
+@contextmanager
+def timed(report: Report, phase: str) -> Iterator[None]:
+    """Time a phase into the report (Schemathesis' phases are timed from its own events)."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        report.timings[phase] = round(time.monotonic() - started, 3)
 
 
 def record_reach(report: Report, counter: ReachCounter, target: Target, settings: CheckSettings) -> None:

@@ -147,7 +147,7 @@ class BehaviourRun:
         self.trail = []
         try:
             probe()
-        except Inapplicable as why:
+        except (Inapplicable, requests.RequestException) as why:  # a request not sent or not answered tests nothing
             if check in self.settings.checks:
                 self.untested[check] = str(why)
             return

@@ -18,6 +18,7 @@ from conformance.behaviour import auth_lifecycle, listing, persistence, rate_lim
 from conformance.behaviour.checks import BEHAVIOUR_CHECKS, OPT_IN
 from conformance.behaviour.context import BehaviourRun, Inapplicable
 from conformance.behaviour.resources import collections, fill, path_values
+from conformance.http import transport as http_transport
 from conformance.results import Report
 from conformance.settings import CheckSettings
 from conformance.target import Target
@@ -73,13 +74,15 @@ def wanted_checks(settings: CheckSettings, enabled: set[str]) -> set[str]:
 
 
 def clean_up(run: BehaviourRun) -> None:
-    """Delete what the run created and did not delete itself (best effort)."""
-    for collection, values, record_id in list(run.created):
-        bound = collection.bound.get("delete")
-        if bound is None or bound.resource is None or not bound.resource.id_param:
-            continue
-        try:
-            run.send("delete", fill(bound.path, {**values, bound.resource.id_param: record_id}))
-        except Inapplicable:
-            pass
+    """Delete what the run created and did not delete itself (best effort, waiting for the
+    target's rate limit past the time budget if need be)."""
+    with http_transport.current().patient(http_transport.CLEANUP_GRACE):
+        for collection, values, record_id in list(run.created):
+            bound = collection.bound.get("delete")
+            if bound is None or bound.resource is None or not bound.resource.id_param:
+                continue
+            try:
+                run.send("delete", fill(bound.path, {**values, bound.resource.id_param: record_id}))
+            except Inapplicable:
+                pass
     run.created.clear()

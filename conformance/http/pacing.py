@@ -52,6 +52,14 @@ PACED_TIME_BUDGET = 20.0
 SLOW_RATE = 50.0
 
 
+class NoTurn(Exception):
+    """This request's turn would come after the instant it may wait until."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(f"its turn comes in {delay:.0f} s")
+        self.delay = delay
+
+
 class RateLimitError(ValueError):
     """A `--rate-limit` value that is not N/s, N/m or N/h."""
 
@@ -259,8 +267,12 @@ class Pacer:
             window = self.windows[key] = Window(rule.limit if rule else None, rule.period if rule else 60.0)
         return window
 
-    def wait_turn(self, method: str, path: str, headers: Mapping[str, Any], budget: float = MAX_TOTAL_WAIT) -> float:
-        """Block until this request may be sent (at most `budget` seconds); the time waited."""
+    def wait_turn(
+        self, method: str, path: str, headers: Mapping[str, Any], budget: float = MAX_TOTAL_WAIT, until: float | None = None
+    ) -> float:
+        """Block until this request may be sent (at most `budget` seconds, then it goes anyway);
+        the time waited. A turn that comes after the monotonic instant `until` raises `NoTurn`
+        at once: waiting part of the way would spend time and still not send."""
         caller = caller_of(headers)
         waited = 0.0
         while True:
@@ -268,6 +280,9 @@ class Pacer:
                 now = time.monotonic()
                 window = self._window(method, path, caller)
                 delay = max(window.delay(now), self.overall.delay(now) if self.overall else 0.0)
+                if until is not None and delay > 0 and now + delay > until:
+                    self.waited += waited
+                    raise NoTurn(delay)
                 if delay <= 0 or waited >= budget:
                     window.take(now)
                     if self.overall:
@@ -337,6 +352,6 @@ def paced_budget(settings: Any, contract: Contract | None) -> tuple[float | None
     if not rates or min(rates) >= SLOW_RATE:
         return None, ""
     return PACED_TIME_BUDGET, (
-        f"paced: the contract's rate limits allow {min(rates) * 60:g} requests a minute, so case "
-        f"generation stopped after {PACED_TIME_BUDGET:g} s (--time-budget N runs longer)"
+        f"paced: the rate limits allow {min(rates) * 60:g} requests a minute, so the run had a time "
+        f"budget of {PACED_TIME_BUDGET:g} s (--time-budget N runs longer)"
     )

@@ -254,9 +254,10 @@ def run_guarded(
             return False
 
         drive(schema, handle)
-    deleted, left = guard.cleanup(target.base_url)
+    with http_transport.current().patient(http_transport.CLEANUP_GRACE):
+        deleted, left = guard.cleanup(target.base_url)
     if deleted or left:
-        report.notes.append(f"cleanup: deleted {deleted} record(s) the run created" + (f", {left} left (no DELETE, or it failed)" if left else ""))
+        report.notes.append(f"cleanup: deleted {deleted} record(s) the run created" + (f", {left} left (no DELETE, it failed, or the rate limit held it past the time budget)" if left else ""))
     if guard.rewrites:
         report.notes.append(f"{guard.rewrites} state-changing request(s) aimed at data the run did not create were pointed at its own records or at ids that name nothing")
 
@@ -395,9 +396,10 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
         if progress is not None:
             progress(str(event.phase.value), recorder.label, len(report.failures))
     elif isinstance(event, events.NonFatalError):
-        if isinstance(event.value, (NoAnswer, ResponseTooLarge, TargetStopped)):
+        if from_transport(event.value):
             return  # the transport keeps these as incidents: findings on their operation, or the stop
         report.errors.append(f"{event.label}: {event.info.title}: {event.info.message}".strip())
+        report.errored_phases.add(str(getattr(event.phase, "value", event.phase)))
     elif isinstance(event, events.FatalError):
         report.errors.append(f"Schemathesis stopped: {event.exception}")
     elif isinstance(event, events.PhaseFinished) and event.phase.name.value in ("examples", "coverage", "fuzzing", "stateful"):
@@ -409,7 +411,17 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
             status = event.status.value
             if status == "failure" and not any(finding.phase == name for finding in report.failures):
                 status = "success"  # its only failures were documented exceptions or assumptions
+            if status == "error" and name not in report.errored_phases:
+                status = "success"  # its only errors were the transport's: incidents, or requests not sent
             report.phases[name] = status
+
+
+def from_transport(error: BaseException | None) -> bool:
+    """An error the transport raised on purpose (no answer, too large, not sent), alone or as
+    every one of the errors a stateful run gathered into a group."""
+    if isinstance(error, BaseExceptionGroup):
+        return all(from_transport(inner) for inner in error.exceptions)
+    return isinstance(error, (NoAnswer, ResponseTooLarge, TargetStopped))
 
 
 def sent(recorder: Any, info: Any) -> tuple[str, Any, int | None, Any]:

@@ -33,7 +33,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 
-from conformance.http.pacing import MAX_RETRIES, MAX_TOTAL_WAIT, Pacer
+from conformance.http.pacing import MAX_RETRIES, MAX_TOTAL_WAIT, NoTurn, Pacer
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_RESPONSE_SIZE = 10 * 1024 * 1024
@@ -42,6 +42,8 @@ MAX_CONSECUTIVE_TIMEOUTS = 5
 DEFAULT_RUN_DEADLINE = 1800.0
 #: with `--time-budget`, the run may overrun it by this much before it is stopped
 DEADLINE_GRACE = 120.0
+#: how long past the time budget deleting what the run created may wait for the rate limit
+CLEANUP_GRACE = 15.0
 CHUNK = 64 * 1024
 #: incidents kept for the report (a long run against a broken target would otherwise keep all)
 MAX_INCIDENTS = 1000
@@ -64,6 +66,10 @@ class ResponseTooLarge(requests.exceptions.ChunkedEncodingError):
 
 class TargetStopped(requests.exceptions.ConnectionError):
     """The run stopped sending: its target stopped answering, or its deadline passed."""
+
+
+class OutOfTime(TargetStopped):
+    """Not sent: the target's rate limit would hold it past the run's time budget."""
 
 
 def size_text(size: int) -> str:
@@ -102,6 +108,11 @@ class HttpClient:
     stopped: str | None = None
     consecutive_timeouts: int = 0
     started: float = field(default_factory=time.monotonic)
+    #: seconds from the start past which no request waits for the target's rate limit (None:
+    #: it waits as long as pacing allows); set from the time budget of a run that has one
+    waits_end: float | None = None
+    #: requests not sent because their turn came past `waits_end`
+    unsent: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _local: threading.local = field(default_factory=threading.local)
 
@@ -128,6 +139,32 @@ class HttpClient:
     @property
     def deadline(self) -> float:
         return self.started + self.limits.run_seconds
+
+    @property
+    def wait_until(self) -> float | None:
+        """The monotonic instant this thread's requests may wait for their turn until."""
+        if self.waits_end is None:
+            return None
+        grace = getattr(self._local, "grace", 0.0)
+        return None if grace is None else self.started + self.waits_end + grace
+
+    @contextmanager
+    def patient(self, grace: float | None = None) -> Iterator[None]:
+        """Requests of this thread may wait their turn `grace` seconds past the time budget
+        (None: as long as pacing allows): the run's login, or cleaning up what it created, is
+        worth a wait that a new test case is not."""
+        before = getattr(self._local, "grace", 0.0)
+        self._local.grace = grace
+        try:
+            yield
+        finally:
+            self._local.grace = before
+
+    def out_of_time(self, request: requests.PreparedRequest, delay: float) -> OutOfTime:
+        with self._lock:
+            self.unsent += 1
+        return OutOfTime(f"not sent: the target's rate limit would hold {request.method} {urlsplit(str(request.url)).path} "
+                         f"{delay:.0f} s, past the run's time budget")
 
     def check_running(self) -> None:
         if self.stopped is None and time.monotonic() >= self.deadline:
@@ -283,7 +320,10 @@ class BoundedAdapter(HTTPAdapter):
         while True:
             client.check_running()
             if client.pacer is not None:
-                waited += client.pacer.wait_turn(str(request.method), path, request.headers, MAX_TOTAL_WAIT - waited)
+                try:
+                    waited += client.pacer.wait_turn(str(request.method), path, request.headers, MAX_TOTAL_WAIT - waited, client.wait_until)
+                except NoTurn as late:
+                    raise client.out_of_time(request, late.delay) from None
                 client.check_running()
             started = time.monotonic()
             try:
@@ -298,6 +338,10 @@ class BoundedAdapter(HTTPAdapter):
                 retry = client.pacer.observe(str(request.method), path, request.headers, response.status_code, response.headers)
             if retry is None or attempt >= MAX_RETRIES or waited + retry > MAX_TOTAL_WAIT:
                 return response
+            until = client.wait_until
+            if until is not None and time.monotonic() + retry > until:
+                response.close()
+                raise client.out_of_time(request, retry)
             response.close()  # the pacer now holds this caller until the server's reset
             attempt += 1
 
@@ -364,7 +408,7 @@ def for_run(settings: Any, contract: Any, base_url: str) -> HttpClient:
     )
     overall = parse_rate(settings.rate_limit) if settings.rate_limit else None
     pacer = Pacer(declared_rules(contract), OperationIndex(contract, urlsplit(base_url).path), overall)
-    return HttpClient(limits=limits, pacer=pacer)
+    return HttpClient(limits=limits, pacer=pacer, waits_end=settings.time_budget)
 
 
 def incident_findings(client: HttpClient, index: Any) -> list[Any]:

@@ -34,6 +34,11 @@ class Violated(Exception):
         self.title, self.expected, self.actual, self.assumption = title, expected, actual, assumption
 
 
+class NotTested(Exception):
+    """A check that could not be performed: the call that would set it up was refused or not
+    sent (a 429, the run's time budget), so it neither passes nor fails."""
+
+
 def max_frame_size(settings: CheckSettings) -> int:
     """The largest frame the suite reads: the response size cap, which bounds HTTP bodies too."""
     return int(settings.max_response_size)

@@ -36,6 +36,8 @@ class WsContext:
         self.address_params: dict[str, dict[str, str]] = {}
         #: addresses that need a token the run does not have (only their refusal was tested)
         self.untested: list[str] = []
+        #: check -> why it could not be performed (its setup refused or not sent)
+        self.not_tested: dict[str, str] = {}
         #: why the probe running now rests on an assumption ("" when on the document)
         self.assumed = ""
         document_asyncapi(report.coverage, self.contract)

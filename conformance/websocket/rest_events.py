@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.http import transport as http_transport
 from conformance.websocket.asyncapi import Channel, WsOperation
-from conformance.websocket.connection import Connection, Violated
+from conformance.websocket.connection import Connection, NotTested, Violated
 
 if TYPE_CHECKING:
     from conformance.websocket.context import WsContext
@@ -26,8 +26,8 @@ ID_KEYS = ("id", "message_id", "uuid", "_id")
 
 async def trigger(run: WsContext, channel: Channel, op: WsOperation, opened: list[Connection]) -> tuple[Any, Any, str] | None:
     """Make the REST call that emits `op`'s event with a connection open: (the REST answer's
-    body, the event frame or None, the call's label); None when there is nothing to call or the
-    call is refused."""
+    body, the event frame or None, the call's label); None when there is nothing to call.
+    A refused call (`NotTested`) tests nothing: no event is due after it."""
     http = next(
         (
             candidate
@@ -57,7 +57,7 @@ async def trigger(run: WsContext, channel: Channel, op: WsOperation, opened: lis
         answer.close()
     connection.transcript.append(f"# -> {answer.status_code}")
     if not 200 <= answer.status_code < 300:
-        return None
+        raise NotTested(f"{http.method.upper()} {http.path}, the call that emits it, was answered {answer.status_code}")
     try:
         written = json.loads(raw or b"null")
     except ValueError:

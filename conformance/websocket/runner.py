@@ -11,10 +11,10 @@ its connections.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import requests
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from conformance.auth import AuthSession
@@ -24,7 +24,7 @@ from conformance.target import Target
 from conformance.assumptions import ws_assumption
 from conformance.websocket import delivery, exchange, handshake, promises, protocol, rest_events
 from conformance.websocket.asyncapi import Channel, Message, WsOperation
-from conformance.websocket.connection import Connection, Violated
+from conformance.websocket.connection import Connection, NotTested, Violated
 from conformance.websocket.context import WsContext
 
 Probe = Callable[[list[Connection]], Awaitable[None]]
@@ -40,6 +40,10 @@ async def perform(run: WsContext, check: str, operation: str, probe: Probe, assu
     try:
         await probe(opened)
         run.report.count(operation, check, passed=True)
+    except NotTested as why:
+        run.not_tested.setdefault(check, str(why))
+    except requests.RequestException as exc:  # a REST call of the probe, not sent or not answered
+        run.not_tested.setdefault(check, str(exc))
     except (Violated, ConnectionClosed, InvalidHandshake, OSError, asyncio.TimeoutError) as exc:
         # a frame the client refused explains whatever went wrong after it
         oversized = next((c for c in opened if c.oversized), None)
@@ -128,12 +132,12 @@ def run_websocket(target: Target, settings: CheckSettings, enabled: set[str], se
         report.phases["websocket"] = "skipped: no AsyncAPI contract"
         return report
     run = WsContext(target, settings, enabled, session, report)
-    started = time.monotonic()
     asyncio.run(check_channels(run))
-    report.timings["websocket"] = time.monotonic() - started
     report.phases["websocket"] = "failure" if report.failures else "success"
     if run.untested:
         report.phases["websocket"] += f" (only the handshake refusal tested at {', '.join(run.untested)}: no token; pass --token)"
+    if run.not_tested:
+        report.phases["websocket"] += " (not tested: " + "; ".join(f"{check}: {why}" for check, why in run.not_tested.items()) + ")"
     if progress is not None:
         progress("websocket", "done", len(report.failures))
     return report

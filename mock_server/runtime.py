@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mock_server.contracts.discriminators import express_discriminators
 from mock_server.contracts.downgrade import downgrade
 from mock_server.contracts.refs import refuse_remote_refs
 from mock_server.events import EventBus
@@ -26,7 +27,7 @@ from mock_server.state.store import Store
 @dataclass
 class ApiRuntime:
     name: str
-    document: dict[str, Any]          # the contract as written (OpenAPI 3.0 or 3.1)
+    document: dict[str, Any]          # the contract (OpenAPI 3.0 or 3.1), discriminators spelled out
     view: dict[str, Any]              # its OpenAPI 3.0 view, for Connexion
     settings: MockSettings
     store: Store
@@ -40,6 +41,7 @@ class ApiRuntime:
     spec_path: Path | None = None
     api: Any = None                   # mock_server.contracts.bundle.Api when known
     fixtures: dict[str, list[dict]] = field(default_factory=dict)
+    written: dict[str, Any] | None = None  # the contract as written, when `document` differs from it
 
     @property
     def declarations(self) -> dict[str, Any]:
@@ -78,7 +80,10 @@ class ApiRuntime:
     ) -> ApiRuntime:
         """Build from a loaded document; the keyword arguments replace parts (unit tests)."""
         refuse_remote_refs(document, spec_path or name)
-        view = downgrade(document, source=str(spec_path) if spec_path else name)
+        written = document
+        # validation, generation and routing read one meaning of `discriminator`: spelled in JSON Schema
+        document = express_discriminators(document)
+        view = downgrade(written, source=str(spec_path) if spec_path else name)
         declarations = document.get("x-apitwin") or {}
         store = Store(settings.state_file)
         if fixtures is None:
@@ -117,6 +122,7 @@ class ApiRuntime:
             spec_path=spec_path,
             api=api,
             fixtures=fixtures,
+            written=written if written is not document else None,
         )
         return runtime
 

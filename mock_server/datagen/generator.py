@@ -302,8 +302,52 @@ class DataGenerator:
                                 value.pop(key, None)
                         if [i for i, v in enumerate(validators) if v.is_valid(value)] == [index]:
                             return value
+                        if self._set_apart(value, index, branches, validators, root):
+                            return value
             return value
         return exclusive
+
+    #: values tried, in order, to make a property another branch declares fail that branch
+    _OFF_TYPE = (0, "x", True, [], {})
+
+    def _set_apart(self, value: Any, index: int, branches: list[Any], validators: list, root: dict | None) -> bool:
+        """Make an object that matches its own `oneOf` branch and others match its own only.
+
+        Branches that constrain nothing they do not declare (`{a: string}` and `{c: string}`)
+        accept the same objects; an object of one of them must then hold a property another
+        declares with a value that other refuses (`c: 0`). Done only when the own branch still
+        accepts the object, so the value stays valid; False when no such property is found.
+        """
+        if not isinstance(value, dict):
+            return False
+        for _ in range(len(branches)):
+            matches = [i for i, v in enumerate(validators) if v.is_valid(value)]
+            if matches == [index]:
+                return True
+            if index not in matches:
+                return False
+            progressed = False
+            for other in (i for i in matches if i != index):
+                try:
+                    declared = self._flatten(branches[other], root)
+                except DataGenError:
+                    continue
+                for name in (declared.get("properties") or {}) if isinstance(declared, dict) else ():
+                    if name in value:
+                        continue
+                    for wrong in self._OFF_TYPE:
+                        value[name] = copy.deepcopy(wrong)
+                        if validators[index].is_valid(value) and not validators[other].is_valid(value):
+                            progressed = True
+                            break
+                        del value[name]
+                    if progressed:
+                        break
+                if progressed:
+                    break
+            if not progressed:
+                return False
+        return [i for i, v in enumerate(validators) if v.is_valid(value)] == [index]
 
     def _compile_object(self, schema: dict, root: dict | None, mode: str, full: bool = False) -> Gen:
         required = list(schema.get("required") or ())

@@ -91,6 +91,7 @@ class _Expresser:
         self.schemas: dict[str, Any] = schemas if isinstance(schemas, dict) else {}
         # inheritance: a component schema whose `allOf` holds `{$ref: #/components/schemas/Base}`
         self.children: dict[str, list[str]] = {}
+        self.tags: dict[str, tuple[str, list[str]]] = {}  # an inheriting schema -> (tag, its values)
         for name, schema in self.schemas.items():
             for part in (schema.get("allOf") or []) if isinstance(schema, dict) else []:
                 ref = part.get("$ref") if isinstance(part, dict) else None
@@ -161,6 +162,39 @@ class _Expresser:
             bases[name].mark_children(self)
         for plan in plans:
             plan.apply(self)
+        self.tag_inherited_choices({id(plan.schema) for plan in plans})
+
+    def tag_inherited_choices(self, discriminated: set[int]) -> None:
+        """A `oneOf`/`anyOf` of schemas that inherit one discriminator (`oneOf: [Cat, Dog]`, each
+        an `allOf` of `Pet`) requires the tag among their values too: a wrong one is then said."""
+        if not self.tags:
+            return
+        stack: list[tuple[Any, tuple[str, ...], int]] = [(self.document, (), 0)]
+        while stack:
+            value, parents, depth = stack.pop()
+            if depth > 4 * _MAX_DEPTH:
+                continue
+            if isinstance(value, dict):
+                named = bool(parents) and parents[-1] in _NAME_MAPS
+                if not named and id(value) not in discriminated:
+                    self.tag_choice(value)
+                for key, item in value.items():
+                    if isinstance(item, (dict, list)) and (named or not is_data(key, parents, item)):
+                        stack.append((item, (*parents[-1:], key), depth + 1))
+            elif isinstance(value, list):
+                stack.extend((item, parents, depth + 1) for item in value if isinstance(item, (dict, list)))
+
+    def tag_choice(self, schema: dict[str, Any]) -> None:
+        for keyword in ("oneOf", "anyOf"):
+            branches = schema.get(keyword)
+            if not isinstance(branches, list) or not branches:
+                continue
+            refs = [b.get("$ref") if isinstance(b, dict) and len(b) == 1 else None for b in branches]
+            if not all(isinstance(r, str) and r.startswith(SCHEMAS_PREFIX) for r in refs):
+                continue
+            tags = [self.tags.get(_name_of(r)) for r in refs]
+            if all(t is not None for t in tags) and len({t[0] for t in tags}) == 1:
+                require_tag(schema, tags[0][0], list(dict.fromkeys(v for t in tags for v in t[1])))
 
     def ancestors_first(self, names: list[str]) -> list[str]:
         depth: dict[str, int] = {}
@@ -247,7 +281,9 @@ class _Plan:
                 continue
             parts = [copy.deepcopy(base) if isinstance(p, dict) and p.get("$ref") == own_ref and len(p) == 1 else p
                      for p in schema["allOf"]]
-            schema["allOf"] = [*parts, self.tag(self.values_for(expresser, child))]
+            values = self.values_for(expresser, child)
+            schema["allOf"] = [*parts, self.tag(values)]
+            expresser.tags[child] = (self.prop, values)
 
     def apply(self, expresser: _Expresser) -> None:
         schema = self.schema
@@ -277,11 +313,19 @@ class _Plan:
         if self.keyword is None:  # a base used directly: the choice among what its values name
             rest = {k: v for k, v in rest.items() if k in (*_ANNOTATIONS, "discriminator") or k.startswith("x-")}
         schema.clear()
-        if all_named:  # the tag first: an unknown or missing value is reported on the tag itself
-            props = dict(rest.pop("properties", None) or {})
-            own = props.get(self.prop)
-            props[self.prop] = {"allOf": [own, {"enum": everything}]} if isinstance(own, dict) and own else {"enum": everything}
-            schema["properties"] = props
-            schema["required"] = list(dict.fromkeys([*(rest.pop("required", None) or []), self.prop]))
         schema.update(rest)
         schema[self.keyword or "oneOf"] = choice
+        if all_named:
+            require_tag(schema, self.prop, everything)
+
+
+def require_tag(schema: dict[str, Any], prop: str, values: list[str]) -> None:
+    """`schema` (changed in place) requiring `prop` among `values`, that constraint first: an
+    unknown or missing value is then reported on the tag itself, before "matches no branch"."""
+    rest = dict(schema)
+    props = dict(rest.pop("properties", None) or {})
+    own = props.get(prop)
+    props[prop] = {"allOf": [own, {"enum": list(values)}]} if isinstance(own, dict) and own else {"enum": list(values)}
+    required = list(dict.fromkeys([*(rest.pop("required", None) or []), prop]))
+    schema.clear()
+    schema.update({"properties": props, "required": required, **rest})

@@ -82,6 +82,8 @@ class DataGenerator:
     def record(self, schema: Any, *, root: dict | None = None, overrides: dict | None = None,
                mode: str = "response") -> dict:
         """A stored-looking object: every property, an id in the API's style, ordered timestamps."""
+        if overrides:
+            schema = self._branch_agreeing(schema, root, overrides)
         value = self._compiled_for(schema, None, root, mode, full=True)(0)
         if not isinstance(value, dict):
             return value
@@ -91,6 +93,45 @@ class DataGenerator:
             value.update(copy.deepcopy(overrides))
         constraints.order_timestamps(value, fixed=set(overrides or ()))
         return value
+
+    def _branch_agreeing(self, schema: Any, root: dict | None, overrides: dict) -> Any:
+        """For a `oneOf`/`anyOf` record, the branch (merged with what surrounds it) that the
+        values laid over it do not contradict: a record sent as `{"kind": "cat"}` is made a cat,
+        not a dog relabelled. `schema` itself when no branch stands out."""
+        try:
+            resolved = deref(schema, root)
+        except DataGenError:
+            return schema
+        keyword = next((k for k in ("oneOf", "anyOf") if isinstance(resolved, dict) and isinstance(resolved.get(k), list)), None)
+        if keyword is None:
+            return schema
+        base = {k: v for k, v in resolved.items() if k not in ("oneOf", "anyOf", "discriminator")}
+        agreeing = []
+        for branch in resolved[keyword]:
+            try:
+                merged = merge_all([base, branch], root)
+            except DataGenError:
+                continue
+            props = merged.get("properties") if isinstance(merged.get("properties"), dict) else {}
+            if all(self._admits(props[name], value, root) for name, value in overrides.items() if name in props):
+                agreeing.append(merged)
+        if not agreeing or len(agreeing) == len(resolved[keyword]):
+            return schema
+        chosen = self.rng.choice(agreeing)
+        self._keep.append(chosen)
+        return chosen
+
+    def _admits(self, schema: Any, value: Any, root: dict | None) -> bool:
+        """Does a property's `enum`/`const` (the constants a branch is told apart by) allow `value`?"""
+        try:
+            flat = self._flatten(schema, root)
+        except DataGenError:
+            return True
+        if not isinstance(flat, dict):
+            return flat is not False
+        if "const" in flat:
+            return flat["const"] == value
+        return value in flat["enum"] if isinstance(flat.get("enum"), list) else True
 
     def sequence(self, key: str) -> int:
         """The next integer id for `key` (1, 2, 3, ...): integer ids look like database keys."""

@@ -33,9 +33,12 @@ from typing import Any
 
 from mock_server.contracts.refs import is_data, pointer_join
 
-__all__ = ["express_discriminators", "has_discriminators"]
+__all__ = ["TAG", "express_discriminators", "has_discriminators", "branch_named"]
 
 SCHEMAS_PREFIX = "#/components/schemas/"
+#: marks a choice told apart by a tag, naming the tag: a validator explains a failure by the
+#: branch the tag names (`mock_server.http.validation`)
+TAG = "x-apitwin-tag"
 #: how deep property lookups follow `$ref`/`allOf` (a depth limit for every walk of the contract)
 _MAX_DEPTH = 16
 #: keywords that keep their meaning on a base schema turned into a choice
@@ -55,6 +58,21 @@ def express_discriminators(document: dict[str, Any]) -> dict[str, Any]:
     document = pickle.loads(pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
     _Expresser(document).run()
     return document
+
+
+def branch_named(choice: dict[str, Any], keyword: str, value: Any, document: dict[str, Any]) -> Any:
+    """The branch of a tagged choice (marked `TAG` here) that the tag's value names, or None."""
+    prop = choice.get(TAG)
+    for branch in choice.get(keyword) or []:
+        parts = [branch]
+        if isinstance(branch, dict) and isinstance(branch.get("$ref"), str):
+            target = _Expresser.target_in(document, branch["$ref"])
+            parts = [target, *((target.get("allOf") or []) if isinstance(target, dict) else [])]
+        for part in parts:
+            tag = ((part.get("properties") or {}).get(prop) or {}) if isinstance(part, dict) else {}
+            if isinstance(tag, dict) and isinstance(tag.get("enum"), list) and value in tag["enum"]:
+                return branch
+    return None
 
 
 def _discriminated(document: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -101,7 +119,11 @@ class _Expresser:
     # -- lookups -----------------------------------------------------------------------------
 
     def target(self, ref: str) -> Any:
-        node: Any = self.document
+        return self.target_in(self.document, ref)
+
+    @staticmethod
+    def target_in(document: Any, ref: str) -> Any:
+        node: Any = document
         for part in ref.lstrip("#").strip("/").split("/") if ref.startswith("#/") else [None]:
             if part is None:
                 return None
@@ -328,4 +350,4 @@ def require_tag(schema: dict[str, Any], prop: str, values: list[str]) -> None:
     props[prop] = {"allOf": [own, {"enum": list(values)}]} if isinstance(own, dict) and own else {"enum": list(values)}
     required = list(dict.fromkeys([*(rest.pop("required", None) or []), prop]))
     schema.clear()
-    schema.update({"properties": props, "required": required, **rest})
+    schema.update({"properties": props, "required": required, **rest, TAG: prop})

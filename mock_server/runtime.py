@@ -9,6 +9,7 @@ global; two runtimes in one process (one per API) never see each other's state.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,9 @@ class ApiRuntime:
     spec_path: Path | None = None
     api: Any = None                   # mock_server.contracts.bundle.Api when known
     fixtures: dict[str, list[dict]] = field(default_factory=dict)
-    written: dict[str, Any] | None = None  # the contract as written, when `document` differs from it
+    #: the contract as written, as `/openapi.json` serves it, when `document` differs from it (JSON
+    #: text, not a second tree of objects: a vendor-sized contract must stay small in memory)
+    written_json: bytes | None = None
 
     @property
     def declarations(self) -> dict[str, Any]:
@@ -122,7 +125,7 @@ class ApiRuntime:
             spec_path=spec_path,
             api=api,
             fixtures=fixtures,
-            written=written if written is not document else None,
+            written_json=json.dumps(written, ensure_ascii=False, default=str).encode() if written is not document else None,
         )
         return runtime
 

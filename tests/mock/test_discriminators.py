@@ -210,3 +210,8 @@ def test_the_suite_finds_nothing_wrong_with_the_mock(server: ServerProcess) -> N
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_the_contract_is_served_as_written(server: ServerProcess, written: dict[str, Any]) -> None:
+    served = httpx.get(server.url + "/openapi.json", timeout=10).json()
+    assert served["components"]["schemas"] == written["components"]["schemas"]

@@ -332,7 +332,8 @@ class _Plan:
         else:
             all_named = True
         rest = {k: v for k, v in schema.items() if k != self.keyword}
-        if self.keyword is None:  # a base used directly: the choice among what its values name
+        if self.keyword is None and self.name is not None:
+            # a base used directly: the choice among the schemas its values name (each holds a copy of it)
             rest = {k: v for k, v in rest.items() if k in (*_ANNOTATIONS, "discriminator") or k.startswith("x-")}
         schema.clear()
         schema.update(rest)

@@ -128,6 +128,20 @@ def test_generated_values_carry_the_tag_of_their_branch() -> None:
     assert seen == {"c", "d"}
 
 
+def test_a_oneof_of_overlapping_branches_gets_values_only_one_accepts() -> None:
+    # the corpus' nested oneOf: `{a, b}` and `{c, d}` (all optional strings) accept the same
+    # objects; a value of one must hold a property of the other that the other refuses
+    schemas = {"One": {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}},
+               "Two": {"type": "object", "properties": {"c": {"type": "string"}, "d": {"type": "string"}}}}
+    document = document_with(schemas)
+    choice = {"oneOf": [ref("One"), ref("Two")]}
+    check = validator(document, choice)
+    generator = DataGenerator(seed=3)
+    for _ in range(20):
+        value = generator.value(choice, root=document, mode="request")
+        assert check.is_valid(value), value
+
+
 # -- the mock -----------------------------------------------------------------------------------------
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from mock_server.contracts.refs import is_data, pointer_join
 
-__all__ = ["TAG", "express_discriminators", "has_discriminators", "branch_named"]
+__all__ = ["TAG", "express_discriminators", "branch_named"]
 
 SCHEMAS_PREFIX = "#/components/schemas/"
 #: marks a choice told apart by a tag, naming the tag: a validator explains a failure by the
@@ -45,10 +45,6 @@ _MAX_DEPTH = 16
 _ANNOTATIONS = ("title", "description", "deprecated", "readOnly", "writeOnly", "externalDocs")
 #: keys under which names, not schemas, are written: a property called `discriminator` is no keyword
 _NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas"})
-
-
-def has_discriminators(document: Any) -> bool:
-    return bool(_discriminated(document))
 
 
 def express_discriminators(document: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,9 @@ every `$ref` that names an embedded `$id` (resolved against the `$id`s around it
 JSON pointer into that schema or an `$anchor` in it) is rewritten to the JSON pointer of what it
 names, and the absolute `$id`s are then dropped, so no tool resolves a `#/...` reference inside
 such a schema against the URL instead of the document. References that name no embedded `$id`
-are left exactly as written (a remote one is still refused when the contract is loaded).
+are left exactly as written (a remote one is still refused when the contract is loaded); a
+`#/...` pointer inside a schema with an `$id` keeps meaning the document, as contract authors
+write it and as apitwin always read it.
 
 OpenAPI 3.0's Schema Object has no `$id`; a 3.0 document is left as it is.
 """

@@ -18,6 +18,7 @@ import referencing
 import referencing.jsonschema
 
 from mock_server.contracts.loader import load_document
+from mock_server.contracts.discriminators import express_discriminators
 from mock_server.contracts.refs import is_data, refuse_remote_refs
 from mock_server.contracts.schemas import anchored_schemas
 
@@ -109,6 +110,7 @@ class Contract:
         document = load_document(openapi) if openapi else {}
         if openapi:
             refuse_remote_refs(document, openapi)  # the suite, like the mock, never fetches a contract part
+            document = express_discriminators(document)  # the mock's reading of `discriminator`, the spec's
         return cls(name=name, openapi_path=openapi, asyncapi_path=asyncapi, graphql_path=graphql, document=document)
 
     # ---- root declarations -------------------------------------------------------------

@@ -9,10 +9,12 @@ global; two runtimes in one process (one per API) never see each other's state.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mock_server.contracts.discriminators import express_discriminators
 from mock_server.contracts.downgrade import downgrade
 from mock_server.contracts.refs import refuse_remote_refs
 from mock_server.events import EventBus
@@ -26,7 +28,7 @@ from mock_server.state.store import Store
 @dataclass
 class ApiRuntime:
     name: str
-    document: dict[str, Any]          # the contract as written (OpenAPI 3.0 or 3.1)
+    document: dict[str, Any]          # the contract (OpenAPI 3.0 or 3.1), discriminators spelled out
     view: dict[str, Any]              # its OpenAPI 3.0 view, for Connexion
     settings: MockSettings
     store: Store
@@ -40,6 +42,9 @@ class ApiRuntime:
     spec_path: Path | None = None
     api: Any = None                   # mock_server.contracts.bundle.Api when known
     fixtures: dict[str, list[dict]] = field(default_factory=dict)
+    #: the contract as written, as `/openapi.json` serves it, when `document` differs from it (JSON
+    #: text, not a second tree of objects: a vendor-sized contract must stay small in memory)
+    written_json: bytes | None = None
 
     @property
     def declarations(self) -> dict[str, Any]:
@@ -78,7 +83,10 @@ class ApiRuntime:
     ) -> ApiRuntime:
         """Build from a loaded document; the keyword arguments replace parts (unit tests)."""
         refuse_remote_refs(document, spec_path or name)
-        view = downgrade(document, source=str(spec_path) if spec_path else name)
+        written = document
+        # validation, generation and routing read one meaning of `discriminator`: spelled in JSON Schema
+        document = express_discriminators(document)
+        view = downgrade(written, source=str(spec_path) if spec_path else name)
         declarations = document.get("x-apitwin") or {}
         store = Store(settings.state_file)
         if fixtures is None:
@@ -117,6 +125,7 @@ class ApiRuntime:
             spec_path=spec_path,
             api=api,
             fixtures=fixtures,
+            written_json=json.dumps(written, ensure_ascii=False, default=str).encode() if written is not document else None,
         )
         return runtime
 

@@ -38,6 +38,7 @@ from conformance.session.guard import SessionGuard
 from conformance.http.form_reading import is_valid_on_the_wire
 from conformance.settings import CheckSettings, SettingsError
 from conformance.target import Target
+from mock_server.contracts.discriminators import express_discriminators
 from mock_server.contracts.inline import inline_files
 from mock_server.contracts.loader import load_document
 
@@ -158,6 +159,8 @@ def load_schema(target: Target, settings: CheckSettings, enabled: set[str]) -> A
         # YAML 1.2 (`18:00` is a string), and a remote $ref is never fetched. `$ref` keys in data,
         # which Schemathesis would follow, are put out of its way first.
         document = inline_files(load_document(path), base=path)
+        # `discriminator` in JSON Schema's words: a tagged choice, not "valid under several oneOf"
+        document = express_discriminators(document)
         schema = schemathesis.openapi.from_dict(without_data_refs(document) or document, config=config)
         schema.location = path.resolve().as_uri()
     except Exception as exc:  # Schemathesis raises several loader errors; all mean "cannot use this file"

@@ -92,6 +92,10 @@ def _parse_document(path: Path, text: str) -> tuple[bytes, bytes]:
     """The parsed document and its head, pickled: unpickling a copy is several times faster
     than deepcopy."""
     document = _parse_text(path, text)
+    if "$id" in text:  # a `$ref` to an embedded `$id` is local: spelled as its pointer, for every reader
+        from mock_server.contracts.embedded_ids import localize_id_refs
+
+        localize_id_refs(document)
     head = {name: document[name] for name in HEAD_FIELDS if name in document}
     return pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL), pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL)
 

@@ -118,7 +118,7 @@ def refuse_remote_refs(document: dict[str, Any], path: Path | str) -> None:
             place = locate(path, "#" + pointer) if Path(path).is_file() else None
             line, column = place if place else (None, None)
             embedded = _embedded_ids(document).get(ref.partition("#")[0])
-            hint = (f"it names the $id of {embedded}, which is not supported: refer to it by its JSON pointer"
+            hint = (f"it names the $id of {embedded}, but its fragment is neither a JSON pointer nor an $anchor there"
                     if embedded else "remote references are not fetched (download the file next to the "
                     "contract and refer to it by a relative path)")
             raise ContractError(path, f"$ref '{ref}' at #{pointer}: {hint}", line=line, column=column)

@@ -82,6 +82,8 @@ class DataGenerator:
     def record(self, schema: Any, *, root: dict | None = None, overrides: dict | None = None,
                mode: str = "response") -> dict:
         """A stored-looking object: every property, an id in the API's style, ordered timestamps."""
+        if overrides:
+            schema = self._branch_agreeing(schema, root, overrides)
         value = self._compiled_for(schema, None, root, mode, full=True)(0)
         if not isinstance(value, dict):
             return value
@@ -91,6 +93,45 @@ class DataGenerator:
             value.update(copy.deepcopy(overrides))
         constraints.order_timestamps(value, fixed=set(overrides or ()))
         return value
+
+    def _branch_agreeing(self, schema: Any, root: dict | None, overrides: dict) -> Any:
+        """For a `oneOf`/`anyOf` record, the branch (merged with what surrounds it) that the
+        values laid over it do not contradict: a record sent as `{"kind": "cat"}` is made a cat,
+        not a dog relabelled. `schema` itself when no branch stands out."""
+        try:
+            resolved = deref(schema, root)
+        except DataGenError:
+            return schema
+        keyword = next((k for k in ("oneOf", "anyOf") if isinstance(resolved, dict) and isinstance(resolved.get(k), list)), None)
+        if keyword is None:
+            return schema
+        base = {k: v for k, v in resolved.items() if k not in ("oneOf", "anyOf", "discriminator")}
+        agreeing = []
+        for branch in resolved[keyword]:
+            try:
+                merged = merge_all([base, branch], root)
+            except DataGenError:
+                continue
+            props = merged.get("properties") if isinstance(merged.get("properties"), dict) else {}
+            if all(self._admits(props[name], value, root) for name, value in overrides.items() if name in props):
+                agreeing.append(merged)
+        if not agreeing or len(agreeing) == len(resolved[keyword]):
+            return schema
+        chosen = self.rng.choice(agreeing)
+        self._keep.append(chosen)
+        return chosen
+
+    def _admits(self, schema: Any, value: Any, root: dict | None) -> bool:
+        """Does a property's `enum`/`const` (the constants a branch is told apart by) allow `value`?"""
+        try:
+            flat = self._flatten(schema, root)
+        except DataGenError:
+            return True
+        if not isinstance(flat, dict):
+            return flat is not False
+        if "const" in flat:
+            return flat["const"] == value
+        return value in flat["enum"] if isinstance(flat.get("enum"), list) else True
 
     def sequence(self, key: str) -> int:
         """The next integer id for `key` (1, 2, 3, ...): integer ids look like database keys."""
@@ -302,8 +343,52 @@ class DataGenerator:
                                 value.pop(key, None)
                         if [i for i, v in enumerate(validators) if v.is_valid(value)] == [index]:
                             return value
+                        if self._set_apart(value, index, branches, validators, root):
+                            return value
             return value
         return exclusive
+
+    #: values tried, in order, to make a property another branch declares fail that branch
+    _OFF_TYPE = (0, "x", True, [], {})
+
+    def _set_apart(self, value: Any, index: int, branches: list[Any], validators: list, root: dict | None) -> bool:
+        """Make an object that matches its own `oneOf` branch and others match its own only.
+
+        Branches that constrain nothing they do not declare (`{a: string}` and `{c: string}`)
+        accept the same objects; an object of one of them must then hold a property another
+        declares with a value that other refuses (`c: 0`). Done only when the own branch still
+        accepts the object, so the value stays valid; False when no such property is found.
+        """
+        if not isinstance(value, dict):
+            return False
+        for _ in range(len(branches)):
+            matches = [i for i, v in enumerate(validators) if v.is_valid(value)]
+            if matches == [index]:
+                return True
+            if index not in matches:
+                return False
+            progressed = False
+            for other in (i for i in matches if i != index):
+                try:
+                    declared = self._flatten(branches[other], root)
+                except DataGenError:
+                    continue
+                for name in (declared.get("properties") or {}) if isinstance(declared, dict) else ():
+                    if name in value:
+                        continue
+                    for wrong in self._OFF_TYPE:
+                        value[name] = copy.deepcopy(wrong)
+                        if validators[index].is_valid(value) and not validators[other].is_valid(value):
+                            progressed = True
+                            break
+                        del value[name]
+                    if progressed:
+                        break
+                if progressed:
+                    break
+            if not progressed:
+                return False
+        return [i for i, v in enumerate(validators) if v.is_valid(value)] == [index]
 
     def _compile_object(self, schema: dict, root: dict | None, mode: str, full: bool = False) -> Gen:
         required = list(schema.get("required") or ())

@@ -312,7 +312,7 @@ class MockApp:
 
     def docs(self, kind: str) -> Reply:
         if kind == "spec":
-            return Reply(200, docs.as_json(self.runtime.document), {}, "application/json")
+            return Reply(200, self.runtime.written_json or docs.as_json(self.runtime.document), {}, "application/json")
         if kind == "ui":
             return Reply(200, docs.swagger_ui_page(self.title), {}, "text/html; charset=utf-8")
         spec_path = next((p for p, k in self.docs_paths.items() if k == "spec"), docs.VIEW_PATH)

@@ -16,6 +16,7 @@ import jsonschema_rs
 
 from mock_server.http import bounded_json, xml_bodies
 from mock_server.http.errors import MockError, validation_error
+from mock_server.contracts.discriminators import TAG, branch_named
 from mock_server.contracts.operations import Operation
 from mock_server.contracts.schemas import anchored_schemas, deref
 from mock_server.http.bodies import parse_form, parse_multipart
@@ -60,22 +61,61 @@ class SchemaCompiler:
             self._cache[key] = (validator, schema)  # the schema is kept so its id stays unique
         return self._cache[key][0]
 
-    def problems(self, schema: Any, instance: Any, location: Sequence[str | int]) -> list[dict[str, Any]]:
+    def problems(self, schema: Any, instance: Any, location: Sequence[str | int], _depth: int = 0) -> list[dict[str, Any]]:
         validator = self.compile(schema)
         try:
             if validator.is_valid(instance):
                 return []
-            return [_problem(error, location) for error in validator.iter_errors(instance)]
+            found: list[dict[str, Any]] = []
+            for error in validator.iter_errors(instance):
+                named = self._named_branch_problems(schema, error, instance, location, _depth)
+                found.extend(named if named is not None else [_problem(error, location)])
+            return found or [_problem(error, location) for error in validator.iter_errors(instance)]
         except UnicodeEncodeError:
             # JSON may spell a lone surrogate ("\ud800"); it is no Unicode text, so no string
             # schema can accept it. The client's mistake, answered as one.
             return [{"loc": list(location), "msg": "string is not valid Unicode (lone surrogate)", "type": "value_error.unicode"}]
+
+    def _named_branch_problems(self, schema: Any, error: Any, instance: Any, location: Sequence[str | int],
+                               depth: int) -> list[dict[str, Any]] | None:
+        """A tagged choice that failed (a `discriminator`, marked by `contracts.discriminators`) is
+        explained by the branch its tag names ("batteryKwh: field required"), not by "valid under
+        none of oneOf" (nothing is added when the tag itself is wrong: its own error says so);
+        None when the failure is no such choice."""
+        path = list(error.schema_path)
+        if depth > 8 or not path or path[-1] not in ("oneOf", "anyOf"):
+            return None
+        holder = _walk(schema, path[:-1])
+        if holder is None:
+            holder = _walk(self.document, path[:-1])
+        value = _walk(instance, list(error.instance_path))
+        prop = holder.get(TAG) if isinstance(holder, dict) else None
+        if not isinstance(prop, str) or not isinstance(value, dict):
+            return None
+        branch = branch_named(holder, path[-1], value[prop], self.document) if prop in value else None
+        if branch is None:  # a missing or unknown tag: the tag's own `required`/`enum` error says it
+            return []
+        return self.problems(branch, value, [*location, *error.instance_path], depth + 1) or None
 
     def is_valid(self, schema: Any, instance: Any) -> bool:
         try:
             return self.compile(schema).is_valid(instance)
         except UnicodeEncodeError:
             return False
+
+
+def _walk(node: Any, path: Sequence[Any]) -> Any:
+    """The value at `path` (keys and indexes) inside `node`; None when it leads nowhere."""
+    for step in path:
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, str) and step.isdigit() and int(step) < len(node):
+            node = node[int(step)]
+        else:
+            return None
+    return node
 
 
 def _no_retrieval(uri: str) -> Any:

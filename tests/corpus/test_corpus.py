@@ -20,12 +20,6 @@ ROOT = CORPUS.parents[1]
 
 #: contract (relative to the corpus) -> the cause of a known, not yet fixed failure
 KNOWN: dict[str, str] = {
-    "openapi/readme-30-discriminators.yaml": (
-        "oneOf with a discriminator: the data generator ignores the discriminator (the harness's "
-        "bodies name no mapped schema and match several branches) and request validation does not "
-        "pick the branch by it, so a body valid under more than one branch is refused "
-        "(mock_server/datagen, mock_server/http/validation.py)"
-    ),
 }
 
 

@@ -106,15 +106,3 @@ def test_schemathesis_gets_data_refs_out_of_its_way_meaning_the_same():
     for instance in ({"c": {"$ref": "a", "n": [1, {"$ref": "b"}]}}, {"c": {"$ref": "a", "n": [1, {"$ref": "c"}]}},
                      {"c": {"$ref": "a"}}, {"e": {"$ref": "x"}}, {"e": 2}, {"e": None}, {"e": {"$ref": "y"}}, {"e": 3}):
         assert original.is_valid(instance) == spelled.is_valid(instance), instance
-
-
-def test_a_ref_to_an_embedded_id_says_to_use_its_pointer():
-    document = {
-        "openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {},
-        "components": {"schemas": {
-            "Money": {"$id": "https://example.com/schemas/money", "type": "object"},
-            "Price": {"type": "object", "properties": {"m": {"$ref": "https://example.com/schemas/money"}}},
-        }},
-    }
-    with pytest.raises(ContractError, match="names the \\$id of #/components/schemas/Money.*JSON pointer"):
-        refuse_remote_refs(document, "contract.yaml")

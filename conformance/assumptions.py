@@ -337,14 +337,22 @@ def invalid_part(contract: Contract, operation: Operation, case: Any) -> str:
 
 
 def valid_part(contract: Contract, operation: Operation, case: Any) -> str:
-    """Valid data refused where the request carried a part the contract marks as assumed (the
-    target may draw the line the document never drew elsewhere)."""
+    """Valid data refused where the request carried a part the contract marks as assumed: a
+    parameter, or a body property with a bound of ours (the target may draw the line the
+    document never drew elsewhere)."""
     if case is None:
         return ""
     for param, _value in sent_parameters(parameters(contract, operation), case, named_part(case)):
         why = first(any_note(param), any_note(contract.resolve(param.get("schema") or {})))
         if why:
             return why
+    body, schema = getattr(case, "body", None), request_schema(contract, operation, case)
+    if isinstance(body, dict) and isinstance(schema, dict):
+        properties = schema.get("properties") or {}
+        for name in body:
+            why = any_note(contract.resolve(properties.get(name))) if isinstance(name, str) else ""
+            if why:
+                return why
     return ""
 
 

@@ -76,7 +76,7 @@ def wanted_checks(settings: CheckSettings, enabled: set[str]) -> set[str]:
 def clean_up(run: BehaviourRun) -> None:
     """Delete what the run created and did not delete itself (best effort, waiting for the
     target's rate limit past the time budget if need be)."""
-    with http_transport.current().patient(http_transport.CLEANUP_GRACE):
+    with http_transport.current().patient(http_transport.CLEANUP_GRACE, try_late=True):
         for collection, values, record_id in list(run.created):
             bound = collection.bound.get("delete")
             if bound is None or bound.resource is None or not bound.resource.id_param:

@@ -244,6 +244,7 @@ def run_guarded(
             lambda ctx: f"{ctx.operation.method.upper()} {ctx.operation.path}" in report.not_tested
         )
     install_guarded_auth(schema, guard)
+    guard.open_spare()
     with registered(apitwin_checks, state), guarding(guard, schema):
 
         def handle(event: Any) -> bool:
@@ -257,7 +258,7 @@ def run_guarded(
             return False
 
         drive(schema, handle)
-    with http_transport.current().patient(http_transport.CLEANUP_GRACE):
+    with http_transport.current().patient(http_transport.CLEANUP_GRACE, try_late=True):
         deleted, left = guard.cleanup(target.base_url)
     if deleted or left:
         report.notes.append(f"cleanup: deleted {deleted} record(s) the run created" + (f", {left} left (no DELETE, it failed, or the rate limit held it past the time budget)" if left else ""))

@@ -149,16 +149,18 @@ class HttpClient:
         return None if grace is None else self.started + self.waits_end + grace
 
     @contextmanager
-    def patient(self, grace: float | None = None) -> Iterator[None]:
+    def patient(self, grace: float | None = None, *, try_late: bool = False) -> Iterator[None]:
         """Requests of this thread may wait their turn `grace` seconds past the time budget
         (None: as long as pacing allows): the run's login, or cleaning up what it created, is
-        worth a wait that a new test case is not."""
-        before = getattr(self._local, "grace", 0.0)
-        self._local.grace = grace
+        worth a wait that a new test case is not. `try_late`: a request whose turn comes later
+        still is sent anyway, until the target answers one of them 429 (a server that reports
+        its limits without enforcing them lets the run delete what it created)."""
+        before = getattr(self._local, "grace", 0.0), getattr(self._local, "try_late", False)
+        self._local.grace, self._local.try_late = grace, try_late
         try:
             yield
         finally:
-            self._local.grace = before
+            self._local.grace, self._local.try_late = before
 
     def out_of_time(self, request: requests.PreparedRequest, delay: float) -> OutOfTime:
         with self._lock:
@@ -319,11 +321,14 @@ class BoundedAdapter(HTTPAdapter):
         attempt = 0
         while True:
             client.check_running()
+            late = False
             if client.pacer is not None:
                 try:
                     waited += client.pacer.wait_turn(str(request.method), path, request.headers, MAX_TOTAL_WAIT - waited, client.wait_until)
-                except NoTurn as late:
-                    raise client.out_of_time(request, late.delay) from None
+                except NoTurn as turn:
+                    if not getattr(client._local, "try_late", False):
+                        raise client.out_of_time(request, turn.delay) from None
+                    late = True
                 client.check_running()
             started = time.monotonic()
             try:
@@ -336,6 +341,10 @@ class BoundedAdapter(HTTPAdapter):
             retry = None
             if client.pacer is not None:
                 retry = client.pacer.observe(str(request.method), path, request.headers, response.status_code, response.headers)
+                if late and response.status_code == 429:
+                    client._local.try_late = False  # it enforces its limits: the rest wait their turn
+                    response.close()
+                    raise client.out_of_time(request, retry or 0.0)
             if retry is None or attempt >= MAX_RETRIES or waited + retry > MAX_TOTAL_WAIT:
                 return response
             until = client.wait_until

@@ -112,6 +112,14 @@ class SessionGuard:
             return {**self.session.token_headers(spare), **self.session.credentials.extra_headers()}
         return self.session.headers()
 
+    def open_spare(self) -> None:
+        """Take the login a session-ending operation goes with before the run starts, as the
+        run's own login is: later, a target's strict rate limit may leave no turn for it."""
+        if any(ending_kind(op) == "logout" and op.is_protected and not self.excluded(op) for op in self.contract.operations.values()):
+            with http_transport.current().patient(), self._lock:
+                if self._spare is None:
+                    self._spare = self.session.fresh_token()
+
     def prepare(self, operation: Operation | None, case: Any) -> None:
         """Point a state-changing request at the run's own data (see the module docstring)."""
         if operation is None or not is_mutating(operation.method):

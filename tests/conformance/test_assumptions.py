@@ -102,6 +102,24 @@ def test_an_array_marking_its_items_covers_what_breaks_inside_an_item() -> None:
     assert assumption(contract, "negative_data_rejection", "POST /batch", failure, case=case({"records": 3})) == ""
 
 
+def test_valid_data_refused_warns_where_the_body_carried_a_property_with_a_bound_of_ours() -> None:
+    contract = Contract(name="t", openapi_path=None, document={
+        "openapi": "3.1.0",
+        "paths": {"/keys": {"post": {
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                "days": {"type": "integer", "minimum": 1, "x-apitwin-assumed": {"minimum": "no bound in the document"}},
+                "label": {"type": "string"}}}}}},
+            "responses": {"201": {"description": "ok"}}}}},
+    })
+
+    def case(body: object) -> SimpleNamespace:
+        return SimpleNamespace(body=body, media_type="application/json", query=None, path_parameters=None, headers=None, cookies=None, meta=None)
+
+    refused = SimpleNamespace(status_code=400)
+    assert assumption(contract, "positive_data_acceptance", "POST /keys", refused, case=case({"days": 10**8, "label": "x"})) == "no bound in the document"
+    assert assumption(contract, "positive_data_acceptance", "POST /keys", refused, case=case({"label": "x"})) == ""
+
+
 def test_warnings_do_not_fail_a_report_unless_strict() -> None:
     report = Report(api="t", base_url="http://x")
     report.add_finding(Finding("unsupported_method", "GET /a", "http", "coverage", "405 expected", assumption="nicety"))

@@ -148,6 +148,40 @@ def test_rate_limit_paces_from_the_first_request(limited: str) -> None:
     assert client.pacer.retried == 0  # never needed to be told
 
 
+def test_past_the_time_budget_a_request_is_not_sent_rather_than_waited_for(limited: str) -> None:
+    """A run with a time budget: a request whose turn comes after it fails at once (OutOfTime)
+    and is counted; inside `patient()` (the run's login) it waits its turn."""
+    from conformance.http.transport import OutOfTime
+
+    client = HttpClient(limits=Limits(timeout=5), pacer=Pacer([], OperationIndex(None), parse_rate("1/s")), waits_end=0.0)
+    assert client.request("GET", limited + "/x").status_code == 200  # the first needs no wait
+    started = time.monotonic()
+    with pytest.raises(OutOfTime):
+        client.request("GET", limited + "/x")
+    assert time.monotonic() - started < 0.5 and client.unsent == 1
+    with client.patient():
+        assert client.request("GET", limited + "/x").status_code == 200
+    assert time.monotonic() - started >= 0.9
+
+
+def test_a_late_cleanup_request_goes_anyway_until_the_target_answers_429(limited: str) -> None:
+    """`try_late`: a server that reports limits without enforcing them still gets the run's
+    deletions; one that enforces them answers 429 once, and the rest are not sent."""
+    from conformance.http.transport import OutOfTime
+
+    client = HttpClient(limits=Limits(timeout=5), pacer=Pacer([], OperationIndex(None), parse_rate("1/m")), waits_end=0.0)
+    outcomes = []
+    with client.patient(0.0, try_late=True):
+        for _ in range(4):
+            try:
+                outcomes.append(client.request("GET", limited + "/x").status_code)
+            except OutOfTime:
+                outcomes.append("stopped")
+    # the server allows two a second: the third is refused, and after that nothing goes
+    assert outcomes == [200, 200, "stopped", "stopped"]
+    assert len(Limited.sent) == 2
+
+
 def test_a_429_is_evidence_only_for_apitwins_own_checks() -> None:
     from types import SimpleNamespace
 

@@ -160,8 +160,9 @@ class WebSocketApp:
             return
         operation = live.channel.receive_for(message)
         if operation is not None:
+            live.feeds.stop_for(connection, operation.operation_id)
             await live.effects.run(connection, operation, frame, message=message)
-            live.feeds.received(connection, operation.operation_id)
+            live.feeds.start_for(connection, operation.operation_id)
 
     async def _binary(self, live: ChannelRuntime, connection: Connection, data: bytes) -> None:
         if live.dispatch.binary is None:
@@ -169,8 +170,9 @@ class WebSocketApp:
             return
         operation = live.channel.receive_for(live.dispatch.binary)
         if operation is not None:
+            live.feeds.stop_for(connection, operation.operation_id)
             await live.effects.run(connection, operation, None, size=len(data))
-            live.feeds.received(connection, operation.operation_id)
+            live.feeds.start_for(connection, operation.operation_id)
 
     async def error(self, live: ChannelRuntime, connection: Connection, kind: str, message: str | None = None, **kwargs: Any) -> None:
         """The channel's error frame; where the contract documents none, no frame (one would

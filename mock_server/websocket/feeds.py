@@ -65,7 +65,7 @@ class Session:
     def __init__(self, owner: ChannelFeeds, connection: Connection) -> None:
         self.owner = owner
         self.connection = connection
-        self.queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_FRAMES)
+        self.queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue(QUEUE_FRAMES)  # (operation id, frame)
         self.streams: dict[str, asyncio.Task[Any]] = {}
         self.writer: asyncio.Task[Any] | None = None
         self.sent = 0
@@ -100,7 +100,7 @@ class Session:
                 message = messages[index % len(messages)]
                 try:
                     frame = self.owner.frames.make(send, message, index // len(messages), self.owner.context(self.connection))
-                    self.queue.put_nowait(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+                    self.queue.put_nowait((send.operation_id, json.dumps(frame, ensure_ascii=False, separators=(",", ":"))))
                 except Exception:  # the mock's own bug: say so once, and stop this feed only
                     logger.exception("feed %s failed to make a frame", send.operation_id)
                     return
@@ -109,7 +109,9 @@ class Session:
 
     async def _write(self) -> None:
         while True:
-            text = await self.queue.get()
+            operation_id, text = await self.queue.get()
+            if operation_id not in self.streams:  # made before its feed stopped: not sent after the stop
+                continue
             while _unsent(self.connection) > TRANSPORT_HIGH_WATER and not self.connection.closed:
                 await asyncio.sleep(DRAIN_POLL)
             if not await self.connection.send_text(text):
@@ -138,15 +140,21 @@ class ChannelFeeds:
             if not send.feed.start:
                 self._session(connection).start(send)
 
-    def received(self, connection: Connection, operation_id: str) -> None:
-        """A client message of receive operation `operation_id` arrived: start or stop feeds."""
+    def stop_for(self, connection: Connection, operation_id: str) -> None:
+        """A client message of receive operation `operation_id` arrived: stop the feeds it
+        stops (before its reply is sent, so no frame of theirs follows the reply)."""
+        session = self.sessions.get(connection.id)
         for send in self.sends:
             assert send.feed is not None
-            if operation_id in send.feed.stop:
-                session = self.sessions.get(connection.id)
-                if session is not None:
-                    session.stop(send.operation_id)
-            elif operation_id in send.feed.start:
+            if session is not None and operation_id in send.feed.stop:
+                session.stop(send.operation_id)
+
+    def start_for(self, connection: Connection, operation_id: str) -> None:
+        """The client message of `operation_id` was answered: start the feeds it starts (their
+        first frames follow the reply)."""
+        for send in self.sends:
+            assert send.feed is not None
+            if operation_id in send.feed.start and operation_id not in send.feed.stop:
                 self._session(connection).start(send)
 
     def closed(self, connection: Connection) -> None:

@@ -212,8 +212,8 @@ class AsyncContract:
             found = find_feeds(self.document)
         except ValueError:
             return []
-        return [(feed, [self.channels[feed.channel].messages[key] for key in feed.messages
-                        if key in self.channels[feed.channel].messages]) for feed in found]
+        messages = {feed.operation: [self.channels[feed.channel].messages.get(key) for key in feed.messages] for feed in found}
+        return [(feed, [m for m in messages[feed.operation] if m is not None and not m.binary]) for feed in found]
 
     def feeds_at(self, channel: Channel) -> list[tuple[Feed, list[Message]]]:
         ids = self.sharing(channel)

@@ -72,8 +72,8 @@ class SendOperation:
 
     @property
     def feed_messages(self) -> list[Message]:
-        """The messages its feed sends in turn (those no client message prompts)."""
-        return [m for m in self.messages if self.feed is not None and m.key in self.feed.messages]
+        """The messages its feed sends in turn (those no client message prompts; text ones)."""
+        return [m for m in self.messages if self.feed is not None and m.key in self.feed.messages and not m.binary]
 
 
 @dataclass

@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from mock_server.datagen import DataGenerator
 from mock_server.http import bounded_json
 from mock_server.websocket.audience import Conversations, Presence
 from mock_server.websocket.contract import AsyncContract, Channel
@@ -64,8 +63,7 @@ class WebSocketApp:
         self.timing = timing
         self.registry: Hub = Registry()
         self.builder = FrameBuilder(runtime.generator, contract.document)
-        seed = getattr(getattr(runtime, "settings", None), "seed", 0) or 0
-        self.feed_frames = FeedFrames(DataGenerator(seed, stream="feed"), contract.document)
+        self.feed_frames = FeedFrames(getattr(getattr(runtime, "settings", None), "seed", 0) or 0, contract.document)
         self.channels = {c.key: ChannelRuntime(self, c) for c in contract.channels}
         self.tasks: set[asyncio.Task[Any]] = set()
         self.sweeper: asyncio.Task[Any] | None = None

@@ -24,6 +24,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+from mock_server.datagen import DataGenerator
 from mock_server.websocket.contract import Message, SendOperation
 from mock_server.websocket.frames import FrameBuilder
 from mock_server.websocket.registry import Connection
@@ -43,20 +44,24 @@ DRAIN_POLL = 0.05
 
 class FeedFrames:
     """Makes feed frames: a whole generated payload (optional properties too, as a real feed's
-    messages carry them), completed and checked like every frame the mock sends."""
+    messages carry them), completed and checked like every frame the mock sends. Its generator
+    (a Faker of its own) is made on the first frame: a contract without feeds never pays for it."""
 
-    def __init__(self, generator: Any, document: dict[str, Any]) -> None:
-        self.generator = generator
+    def __init__(self, seed: int, document: dict[str, Any]) -> None:
+        self.seed = seed
         self.document = document
-        self.builder = FrameBuilder(generator, document)
+        self.generator: DataGenerator | None = None
+        self.builder: FrameBuilder | None = None
 
     def make(self, send: SendOperation, message: Message, index: int, context: Any) -> Any:
+        if self.generator is None or self.builder is None:
+            self.generator = DataGenerator(self.seed, stream="feed")
+            self.builder = FrameBuilder(self.generator, self.document)
         self.generator.reseed(f"feed:{send.operation_id}:{message.key}:{index}")
         generated = self.generator.value(message.schema, root=self.document)
-        frame = self.builder.build(message, send.fill, context, start=generated)
-        if message.errors(frame):  # a schema generation cannot meet: the required part only
-            frame = self.builder.build(message, send.fill, context)
-        return frame
+        # a payload generation could not make valid (a rare schema): its required part only
+        start = generated if message.validator.is_valid(generated) else None
+        return self.builder.build(message, send.fill, context, start=start)
 
 
 class Session:
@@ -90,9 +95,12 @@ class Session:
             self.writer.cancel()
 
     async def _stream(self, send: SendOperation) -> None:
+        """A frame now, then one every interval (a late tick is not made up for: no bursts)."""
         assert send.feed is not None
+        loop = asyncio.get_running_loop()
         messages = send.feed_messages
         index = 0
+        due = loop.time()
         while not self.connection.closed:
             if self.queue.full():
                 self.dropped += 1
@@ -105,7 +113,8 @@ class Session:
                     logger.exception("feed %s failed to make a frame", send.operation_id)
                     return
                 index += 1
-            await asyncio.sleep(send.feed.interval)
+            due = max(due + send.feed.interval, loop.time())
+            await asyncio.sleep(due - loop.time())
 
     async def _write(self) -> None:
         while True:

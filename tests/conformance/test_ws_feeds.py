@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import yaml
+
 from tests.conformance.test_conformance_command import apitwin
 from tests.support.servers import ROOT, ServerProcess, free_port, run_mock, start_process
 
@@ -29,9 +31,9 @@ def market(fault: str) -> Iterator[ServerProcess]:
         server.stop()
 
 
-def check(url: str, tmp_path: Path) -> tuple[int, dict, str]:
+def check(url: str, tmp_path: Path, contract: Path = CONTRACT) -> tuple[int, dict, str]:
     out = tmp_path / "report.json"
-    result = apitwin(str(CONTRACT), "--base-url", url, "--phases", "websocket", "--seed", "1", "--quiet",
+    result = apitwin(str(contract), "--base-url", url, "--phases", "websocket", "--seed", "1", "--quiet",
                      "--report", f"json:{out}")
     return result.returncode, json.loads(out.read_text())["apis"][0], result.stdout + result.stderr
 
@@ -70,3 +72,15 @@ def test_a_silent_feed_fails_where_declared_and_warns_where_inferred(tmp_path: P
     assert [(f["check"], f["operation"]) for f in data["findings"]] == [("ws_feed", "sendTicker")]
     warned = {(w["check"], w["operation"]): w["assumption"] for w in data["warnings"]}
     assert "x-apitwin-feed" in warned[("ws_feed", "sendTrade")]
+
+
+def test_a_declared_feed_marked_assumed_only_warns(tmp_path: Path) -> None:
+    document = yaml.safe_load(CONTRACT.read_text())
+    document["operations"]["sendTicker"]["x-apitwin-assumed"] = {"feed": "The exchange documents no ticker cadence."}
+    marked = tmp_path / "asyncapi.yaml"
+    marked.write_text(yaml.safe_dump(document, sort_keys=False))
+    with market("silent") as server:
+        code, data, output = check(server.url, tmp_path, marked)
+    assert code == 0, output[-3000:]
+    warned = {(w["check"], w["operation"]): w["assumption"] for w in data["warnings"]}
+    assert warned[("ws_feed", "sendTicker")] == "The exchange documents no ticker cadence."

@@ -43,7 +43,12 @@ _MAX_HOPS = 32
 
 
 class FeedDeclarationError(ValueError):
-    """An ``x-apitwin-feed`` declaration the mock cannot follow (says where and why)."""
+    """An ``x-apitwin-feed`` declaration the mock cannot follow: where (`pointer`, a JSON
+    pointer into the document) and why."""
+
+    def __init__(self, where: tuple[str, ...], problem: str) -> None:
+        super().__init__(f"{'.'.join(where)}: {problem}")
+        self.pointer = "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in where)
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,15 @@ def find_feeds(document: dict[str, Any]) -> list[Feed]:
         shared = channel.get("x-apitwin-feed")
         if own is False or (own is None and shared is False):
             continue
-        where = f"operations.{op_id}.x-apitwin-feed"
+        where = ("operations", op_id, "x-apitwin-feed")
         declaration = _declaration(own, where)
-        defaults = _declaration(shared, f"channels.{channel_id}.x-apitwin-feed")
+        defaults = _declaration(shared, ("channels", channel_id, "x-apitwin-feed"))
+
+        def declared(key: str) -> tuple[Any, tuple[str, ...]]:
+            """The operation's value for `key`, else its channel's; and where it is written."""
+            if key in declaration:
+                return declaration[key], (*where, key)
+            return defaults.get(key), ("channels", channel_id, "x-apitwin-feed", key)
         messages = reader.operation_messages(op, channel_id)
         if own is None:
             if any(key in op for key in _BINDINGS) or op.get("reply") is not None:
@@ -86,15 +97,15 @@ def find_feeds(document: dict[str, Any]) -> list[Feed]:
             if not messages:
                 continue
         if not messages:
-            raise FeedDeclarationError(f"{where}: the operation sends no message")
+            raise FeedDeclarationError(where, "the operation sends no message")
         address = channel.get("address")
-        start = reader.moments(declaration.get("start", defaults.get("start")), address, "subscribe", f"{where}.start")
-        stop = reader.moments(declaration.get("stop", defaults.get("stop")), address, "unsubscribe", f"{where}.stop")
+        start = reader.moments(*declared("start"), address, "subscribe")
+        stop = reader.moments(*declared("stop"), address, "unsubscribe")
         found.append(Feed(
             operation=op_id,
             channel=channel_id,
             messages=tuple(messages),
-            interval=_interval(declaration.get("interval_seconds", defaults.get("interval_seconds")), where),
+            interval=_interval(*declared("interval_seconds")),
             start=start,
             stop=stop,
             declared=own is not None or shared is not None,
@@ -102,22 +113,22 @@ def find_feeds(document: dict[str, Any]) -> list[Feed]:
     return found
 
 
-def _declaration(value: Any, where: str) -> dict[str, Any]:
+def _declaration(value: Any, where: tuple[str, ...]) -> dict[str, Any]:
     if value is None or value is True or value is False:
         return {}
     if not isinstance(value, dict):
-        raise FeedDeclarationError(f"{where}: expected a mapping, true or false, got {type(value).__name__}")
+        raise FeedDeclarationError(where, f"expected a mapping, true or false, got {type(value).__name__}")
     unknown = sorted(set(value) - {"interval_seconds", "start", "stop"})
     if unknown:
-        raise FeedDeclarationError(f"{where}: unknown key {unknown[0]!r} (interval_seconds, start, stop)")
+        raise FeedDeclarationError(where, f"unknown key {unknown[0]!r} (interval_seconds, start, stop)")
     return value
 
 
-def _interval(value: Any, where: str) -> float:
+def _interval(value: Any, where: tuple[str, ...]) -> float:
     if value is None:
         return DEFAULT_INTERVAL
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < MIN_INTERVAL:
-        raise FeedDeclarationError(f"{where}.interval_seconds: a number of seconds of at least {MIN_INTERVAL}, got {value!r}")
+        raise FeedDeclarationError(where, f"a number of seconds of at least {MIN_INTERVAL}, got {value!r}")
     return float(value)
 
 
@@ -233,7 +244,7 @@ class _Reader:
     def _named(self, name: str, channel_ids: list[str]) -> set[str]:
         return {self.identity(cid, name) for cid in channel_ids if name in self.messages_of(cid)}
 
-    def moments(self, declared: Any, address: Any, word: str, where: str) -> tuple[str, ...]:
+    def moments(self, declared: Any, where: tuple[str, ...], address: Any, word: str) -> tuple[str, ...]:
         """The receive operations at `address` that start (`word` subscribe) or stop
         (unsubscribe) a feed: the declared ones (ids or message names; ``connect`` = none),
         else those that look like a subscription."""
@@ -247,7 +258,7 @@ class _Reader:
             for name in names:
                 matches = [op_id for op_id, op in receives.items() if name == op_id or name in self._message_names(op)]
                 if not matches:
-                    raise FeedDeclarationError(f"{where}: {name!r} is no receive operation or client message at {address!r}")
+                    raise FeedDeclarationError(where, f"{name!r} is no receive operation or client message at {address!r}")
                 found += [m for m in matches if m not in found]
             return tuple(found)
         return tuple(op_id for op_id, op in receives.items() if self._looks_like(op_id, op, word))

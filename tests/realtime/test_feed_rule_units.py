@@ -108,3 +108,11 @@ def test_the_engine_sends_only_the_feed_messages_of_a_mixed_operation() -> None:
     contract = build_contract(document, document)
     send = next(s for s in contract.channels[0].sends if s.operation_id == "mixed")
     assert [m.key for m in send.feed_messages] == ["trade"]
+
+
+def test_a_channel_default_that_is_malformed_is_refused_where_it_is_written() -> None:
+    document = _document(sendTick={"action": "send", "channel": CHANNEL, "messages": ref("tick")})
+    document["channels"]["feed"]["x-apitwin-feed"] = {"interval_seconds": -1}
+    with pytest.raises(FeedDeclarationError) as raised:
+        find_feeds(document)
+    assert raised.value.pointer == "/channels/feed/x-apitwin-feed/interval_seconds"

@@ -82,15 +82,16 @@ def test_after_subscribing_both_feeds_arrive_valid_and_at_their_cadence(feed: Se
     names = [_message_of(contract, frame) for frame in frames]
     assert None not in names, frames  # every frame is a documented message, schema-valid
     assert names[0] == "subscribed"  # the reply first, then the feed
-    assert names.count("trade") >= 1 and names.count("ticker") >= 6, names  # 0.2 s and 1 s from the start
-    assert names.count("ticker") <= 9, names  # not faster than declared
+    # at 0, 0.2, ... 1.4 s (a loaded machine may lose a tick or two) and at 0 and 1 s
+    assert names.count("ticker") >= 4 and names.count("trade") >= 1, names
+    assert names.count("ticker") <= 9 and names.count("trade") <= 2, names  # never faster than declared
     assert len({json.dumps(f) for f in frames if f["event"] == "ticker"}) > 1  # generated, not one frame repeated
 
 
 def test_a_seed_gives_the_same_feed_to_every_connection_and_every_run(feed: ServerProcess) -> None:
     def tickers(server: ServerProcess) -> list[Any]:
-        frames = asyncio.run(_collect(server.ws_url + "/", 0.7, [SUBSCRIBE]))
-        return [f for f in frames if f.get("event") in ("ticker", "trade")][:3]
+        frames = asyncio.run(_collect(server.ws_url + "/", 5, [SUBSCRIBE], limit=4))  # the reply, then three
+        return [f for f in frames if f.get("event") in ("ticker", "trade")]
 
     first = tickers(feed)
     assert len(first) == 3
@@ -107,8 +108,8 @@ def test_without_a_subscription_message_the_feed_runs_from_the_connection(tmp_pa
 
     path = _variant(tmp_path, drop_subscribe)
     with run_mock(str(path)) as server:
-        frames = asyncio.run(_collect(server.ws_url + "/", 0.5))
-    assert {f["event"] for f in frames} == {"ticker", "trade"}
+        frames = asyncio.run(_collect(server.ws_url + "/", 5, limit=2))
+    assert [f["event"] for f in frames] == ["ticker", "trade"]  # both at once, before any client frame
 
 
 def test_the_unsubscription_stops_the_feed(tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ message. apitwin's declarations on top of that:
   `deliver: {user, message, copy}`, `reply_copy: {reply path: source}` (sources: see
   `conformance.websocket.copies`),
   `x-apitwin-trigger` (`connect`, `heartbeat`, `invalid-frame`), `x-apitwin-events` (REST
-  events that produce this server message, matched with the OpenAPI operations' `x-apitwin-events`).
+  events that produce this server message, matched with the OpenAPI operations' `x-apitwin-events`);
+- feeds: send operations the server emits on its own (`x-apitwin-feed`, or inferred), read by
+  the rule the mock follows too (`mock_server.contracts.feeds`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import referencing.jsonschema
 
 from conformance.assumptions import first, note
 from conformance.contract import pointer_get
+from mock_server.contracts.feeds import Feed, find_feeds
 
 URI = "urn:apitwin:asyncapi"
 
@@ -200,6 +203,21 @@ class AsyncContract:
                 )
             )
         return found
+
+    @cached_property
+    def feeds(self) -> list[tuple[Feed, list[Message]]]:
+        """Each feed with the messages it sends (none where a declaration is malformed: the
+        mock refuses to start on such a contract, saying why)."""
+        try:
+            found = find_feeds(self.document)
+        except ValueError:
+            return []
+        messages = {feed.operation: [self.channels[feed.channel].messages.get(key) for key in feed.messages] for feed in found}
+        return [(feed, [m for m in messages[feed.operation] if m is not None and not m.binary]) for feed in found]
+
+    def feeds_at(self, channel: Channel) -> list[tuple[Feed, list[Message]]]:
+        ids = self.sharing(channel)
+        return [(feed, messages) for feed, messages in self.feeds if feed.channel in ids and messages]
 
     def sharing(self, channel: Channel) -> set[str]:
         """The ids of the channels at `channel`'s address: one connection carries all of their

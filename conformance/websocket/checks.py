@@ -17,6 +17,7 @@ _declare("ws_reply", "every client message with a documented reply gets it (Pong
 _declare("ws_invalid_message", "an invalid frame (not JSON, unknown type, broken payload) gets the error frame; the connection stays open")
 _declare("ws_fanout", "a message fanned out to a topic reaches a second subscribed connection")
 _declare("ws_direct_delivery", "a message addressed to a user reaches that user's other connection")
+_declare("ws_feed", "each feed (a message the server sends on its own) sends a documented message after connecting or subscribing")
 _declare("ws_rest_events", "a REST call that emits an event produces the documented WebSocket message")
 _declare("ws_heartbeat", "protocol-level pings are answered")
 _declare("ws_frame_limit", "a frame over x-apitwin-max-frame-size closes the connection with 1009")

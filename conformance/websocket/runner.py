@@ -3,9 +3,9 @@
 For each channel of the AsyncAPI contract the probes run in this order, each only where the
 contract documents what it needs: the handshake (`handshake`), the welcome, replies and error
 frames (`exchange`), fan-out and direct delivery (`delivery`), REST-triggered events
-(`rest_events`), protocol pings and the frame-size limit (`protocol`). Every frame received on
-any connection is validated against the server's messages. A failure carries the transcript of
-its connections.
+(`rest_events`), the messages the server sends on its own (`feeds`), protocol pings and the
+frame-size limit (`protocol`). Every frame received on any connection is validated against the
+server's messages. A failure carries the transcript of its connections.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from conformance.results import Report
 from conformance.settings import CheckSettings
 from conformance.target import Target
 from conformance.assumptions import ws_assumption
-from conformance.websocket import delivery, exchange, handshake, promises, protocol, rest_events
+from conformance.websocket import delivery, exchange, feeds, handshake, promises, protocol, rest_events
 from conformance.websocket.asyncapi import Channel, Message, WsOperation
 from conformance.websocket.connection import Connection, NotTested, Violated
 from conformance.websocket.context import WsContext
@@ -114,6 +114,10 @@ async def check_channel(run: WsContext, channel: Channel) -> None:
         if op.action == "send" and op.events:
             why = assumed(channel, [], [op], op.messages, "events")
             await perform(run, "ws_rest_events", op.id, lambda opened, op=op: rest_events.rest_event(run, channel, op, opened), why)
+    for fed, messages in run.contract.feeds_at(channel):
+        why = feeds.assumed(fed, messages, operations)
+        await perform(run, "ws_feed", fed.operation,
+                      lambda opened, fed=fed, messages=messages: feeds.feed(run, channel, fed, messages, operations, opened), why)
     await promises.check(run, channel, operations, perform)
     await perform(run, "ws_heartbeat", label, lambda opened: protocol.heartbeat(run, channel, opened), assumed(channel, []))
     if channel.extension("max-frame-size"):

@@ -133,6 +133,14 @@ class DataGenerator:
             return flat["const"] == value
         return value in flat["enum"] if isinstance(flat.get("enum"), list) else True
 
+    def reseed(self, stream: str) -> None:
+        """Start over on the sequence `stream` names: what is drawn next depends only on the
+        seed and `stream`, not on what was drawn before (the mock's WebSocket feeds make their
+        n-th frame so, whichever connection asks first)."""
+        source = f"apitwin:{self.seed}:{stream}"
+        self.rng.seed(source)
+        self.faker.seed_instance(source)
+
     def sequence(self, key: str) -> int:
         """The next integer id for `key` (1, 2, 3, ...): integer ids look like database keys."""
         self._counters[key] = self._counters.get(key, 0) + 1

@@ -4,7 +4,8 @@ The document is loaded and dereferenced once; each channel becomes a `Channel` h
 address (as a regular expression over the request path), the messages a client may send (each
 recognised by the constant of its discriminating property, usually ``type``), what each of them
 causes (``x-apitwin-effect`` on the receiving operation, its ``reply`` messages), the frames the
-server sends on its own (``x-apitwin-trigger``, ``x-apitwin-events``) and the channel's limits.
+server sends on its own (``x-apitwin-trigger``, ``x-apitwin-events``, feeds: see
+`mock_server.contracts.feeds`) and the channel's limits.
 Every ``x-apitwin*`` key read here is documented in the README.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from mock_server.contracts.feeds import Feed, FeedDeclarationError, find_feeds
 from mock_server.contracts.loader import load_document
 from mock_server.contracts.refs import resolve_refs
 
@@ -66,6 +68,12 @@ class SendOperation:
     events: list[str]
     deliver: dict[str, Any]
     fill: dict[str, Any]
+    feed: Feed | None = None         # sent on its own, at a cadence (`mock_server.contracts.feeds`)
+
+    @property
+    def feed_messages(self) -> list[Message]:
+        """The messages its feed sends in turn (those no client message prompts; text ones)."""
+        return [m for m in self.messages if self.feed is not None and m.key in self.feed.messages and not m.binary]
 
 
 @dataclass
@@ -144,6 +152,10 @@ def build_contract(raw: dict[str, Any], document: dict[str, Any], path: Path | N
     """`raw` keeps the `$ref`s that name channels and messages; `document` is dereferenced."""
     if not str(document.get("asyncapi", "")).startswith("3."):
         raise AsyncContractError(f"{path}: only AsyncAPI 3.x is supported (asyncapi: {document.get('asyncapi')!r})")
+    try:
+        feeds = {feed.operation: feed for feed in find_feeds(raw)}
+    except FeedDeclarationError as error:
+        raise AsyncContractError(f"{path}: {error}") from None
     channels: dict[str, Channel] = {}
     for key, spec in (document.get("channels") or {}).items():
         if not isinstance(spec, dict) or not spec.get("address"):
@@ -177,6 +189,7 @@ def build_contract(raw: dict[str, Any], document: dict[str, Any], path: Path | N
                 list(op.get("x-apitwin-events") or []),
                 dict(op.get("x-apitwin-deliver") or {}),
                 dict(op.get("x-apitwin-fill") or {}),
+                feeds.get(op_id),
             ))
     return AsyncContract(document, _by_address(list(channels.values())), path)
 

@@ -3,7 +3,8 @@
 One `WebSocketApp` serves every channel of the API's AsyncAPI contract on the HTTP side's port.
 A client frame is checked (size, JSON, known message, schema) and then does what its receiving
 operation declares (see `effects`); the server's own frames (welcome, heartbeat, presence, events
-from the HTTP side) come from send operations with ``x-apitwin-trigger`` / ``x-apitwin-events``.
+from the HTTP side) come from send operations with ``x-apitwin-trigger`` / ``x-apitwin-events``,
+and the messages it sends unprompted from its feeds (see `feeds`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from mock_server.websocket.denial import deny
 from mock_server.websocket.dispatch import Dispatch
 from mock_server.websocket.effects import Effects
 from mock_server.websocket.errorframes import ErrorFrames
+from mock_server.websocket.feeds import ChannelFeeds, FeedFrames
 from mock_server.websocket.frames import Context, FrameBuilder
 from mock_server.websocket.handshake import Gate, Refusal
 from mock_server.websocket.liveness import last_pong, token_expired
@@ -51,6 +53,7 @@ class ChannelRuntime:
         self.presence = Presence(app.runtime.store, channel.declarations.get("presence"))
         self.effects = Effects(app, self)
         self.dispatch = Dispatch(channel.client_messages())
+        self.feeds = ChannelFeeds(app, self)
 
 
 class WebSocketApp:
@@ -60,6 +63,7 @@ class WebSocketApp:
         self.timing = timing
         self.registry: Hub = Registry()
         self.builder = FrameBuilder(runtime.generator, contract.document)
+        self.feed_frames = FeedFrames(getattr(getattr(runtime, "settings", None), "seed", 0) or 0, contract.document)
         self.channels = {c.key: ChannelRuntime(self, c) for c in contract.channels}
         self.tasks: set[asyncio.Task[Any]] = set()
         self.sweeper: asyncio.Task[Any] | None = None
@@ -100,6 +104,7 @@ class WebSocketApp:
         try:
             connection.next_heartbeat = time.monotonic() + (live.interval or 0)
             await live.effects.connected(connection, first)
+            live.feeds.connected(connection)
             while True:
                 message = await receive()
                 kind = message["type"]
@@ -126,6 +131,7 @@ class WebSocketApp:
                     await self.error(live, connection, "internal", "Internal error", status=500)
         finally:
             connection.closed = True
+            live.feeds.closed(connection)
             last = self.registry.remove(connection)
             stats.connection_closed()
             try:
@@ -152,7 +158,9 @@ class WebSocketApp:
             return
         operation = live.channel.receive_for(message)
         if operation is not None:
+            live.feeds.stop_for(connection, operation.operation_id)
             await live.effects.run(connection, operation, frame, message=message)
+            live.feeds.start_for(connection, operation.operation_id)
 
     async def _binary(self, live: ChannelRuntime, connection: Connection, data: bytes) -> None:
         if live.dispatch.binary is None:
@@ -160,7 +168,9 @@ class WebSocketApp:
             return
         operation = live.channel.receive_for(live.dispatch.binary)
         if operation is not None:
+            live.feeds.stop_for(connection, operation.operation_id)
             await live.effects.run(connection, operation, None, size=len(data))
+            live.feeds.start_for(connection, operation.operation_id)
 
     async def error(self, live: ChannelRuntime, connection: Connection, kind: str, message: str | None = None, **kwargs: Any) -> None:
         """The channel's error frame; where the contract documents none, no frame (one would
@@ -220,9 +230,15 @@ class WebSocketApp:
         if path != "/connections" or method != "GET":
             return None
         now = time.monotonic()
-        listed = [{"id": c.id, "channel": self.channels[c.channel_key].channel.address, "user_id": c.user_id,
-                   "params": c.params, "topics": sorted(c.topics), "idle_seconds": round(now - c.last_seen, 3)}
-                  for c in self.registry.connections.values()]
+        listed = []
+        for c in self.registry.connections.values():
+            live = self.channels[c.channel_key]
+            entry = {"id": c.id, "channel": live.channel.address, "user_id": c.user_id,
+                     "params": c.params, "topics": sorted(c.topics), "idle_seconds": round(now - c.last_seen, 3)}
+            feed = live.feeds.describe(c)
+            if feed is not None:
+                entry["feed"] = feed
+            listed.append(entry)
         return {"connections": listed, "count": len(listed)}
 
     def spawn(self, coroutine: Any) -> None:

@@ -118,10 +118,15 @@ class FrameBuilder:
         self.root = root
         self._validators: dict[int, tuple[Any, Any]] = {}
 
-    def build(self, message: Message, fills: dict[str, Any], context: Context, *, from_example: bool = False) -> Any:
-        """`message` with `fills` applied, on its first example when `from_example` (else on
-        nothing), its discriminating constant set, and the rest completed from its schema."""
-        frame: Any = copy.deepcopy(message.examples[0]) if from_example and message.examples else {}
+    def build(self, message: Message, fills: dict[str, Any], context: Context, *, from_example: bool = False,
+              start: Any = None) -> Any:
+        """`message` with `fills` applied, on `start` (a value already made for it, e.g. a whole
+        generated payload), else on its first example when `from_example`, else on nothing; its
+        discriminating constant set, and the rest completed from its schema."""
+        if start is not None:
+            frame: Any = start
+        else:
+            frame = copy.deepcopy(message.examples[0]) if from_example and message.examples else {}
         if not isinstance(frame, dict):  # a documented array or scalar: nothing to fill in
             return frame
         for target, source in fills.items():

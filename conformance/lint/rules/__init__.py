@@ -1,6 +1,6 @@
 """The lint rules, in the order they run. A rule marked `gate` stops the rest for that file."""
 
-from conformance.lint.rules.asyncapi import asyncapi_schema, asyncapi_version, string_keys
+from conformance.lint.rules.asyncapi import asyncapi_feed, asyncapi_schema, asyncapi_version, string_keys
 from conformance.lint.rules.base import Rule, rule
 from conformance.lint.rules.document import parse, ref
 from conformance.lint.rules.examples import example
@@ -22,6 +22,7 @@ RULES: tuple[Rule, ...] = (
     openapi_schema,
     asyncapi_schema,
     string_keys,
+    asyncapi_feed,
     graphql_schema,
     operation_id,
     operation_id_unique,

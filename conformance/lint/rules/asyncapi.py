@@ -14,6 +14,7 @@ from conformance.lint.problems import Finding
 from conformance.lint.rules.base import rule
 from conformance.lint.schema_errors import issues, pointer_of
 from mock_server.contracts import yaml12
+from mock_server.contracts.feeds import FeedDeclarationError, find_feeds
 
 
 @rule("asyncapi-version", ["asyncapi"],
@@ -48,6 +49,15 @@ def asyncapi_schema(contract: Contract) -> Iterator[Finding]:
     validator = _validator(contract.document["asyncapi"])
     for issue in issues(validator.iter_errors(contract.document)):
         yield Finding(issue.message, pointer=pointer_of("", issue.path))
+
+
+@rule("asyncapi-feed", ["asyncapi"],
+      "every `x-apitwin-feed` declaration can be followed (an interval of at least 0.01 s, a start and stop the channel has)")
+def asyncapi_feed(contract: Contract) -> Iterator[Finding]:
+    try:
+        find_feeds(contract.document)
+    except FeedDeclarationError as error:
+        yield Finding(str(error), pointer=error.pointer)
 
 
 @lru_cache(maxsize=4)

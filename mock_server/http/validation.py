@@ -17,6 +17,8 @@ import jsonschema_rs
 from mock_server.http import bounded_json, xml_bodies
 from mock_server.http.errors import MockError, validation_error
 from mock_server.contracts.operations import Operation
+from mock_server.contracts.directions import REQUEST, RESPONSE, has_marks, view, without_hidden
+from mock_server.contracts.number_formats import ranged, with_range
 from mock_server.contracts.schemas import anchored_schemas, deref
 from mock_server.http.bodies import parse_form, parse_multipart
 from mock_server.http.parameters import MISSING, ParameterReader, typed
@@ -37,31 +39,49 @@ class SchemaCompiler:
     local ``$ref``s at it. Wrapping every schema with the whole ``components`` tree instead made
     each compilation crawl the full contract: seconds of start-up and megabytes per operation on
     a vendor-sized contract.
+
+    A schema is compiled for a direction (contracts/directions.py): requests are checked against
+    its request view (``readOnly`` properties never required), answers against its response view
+    (``writeOnly`` properties never required). A contract that marks no property either way is
+    registered once and both directions share it; one that does gets a resource per direction.
+    Integer formats are ranges either way (contracts/number_formats.py).
     """
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
         self.is_30 = str(document.get("openapi", "")).startswith("3.0")
         components = document.get("components") or {}
-        self.components = upgrade_30(components) if self.is_30 else components
-        resource = {**document, "$schema": DIALECT, "components": self.components}
+        self.components = upgrade_30(components) if self.is_30 else ranged(components)
+        self.directed = has_marks(components)
         anchored = anchored_schemas({"components": self.components})
-        if anchored:  # `$dynamicRef: '#node'` finds its anchor only where JSON Schema looks for one
-            resource["$defs"] = {**(document.get("$defs") or {}), **anchored}
-        self.registry = jsonschema_rs.Registry([(CONTRACT_URI, resource)], retriever=_no_retrieval)
-        self._cache: dict[int, Any] = {}
+        resources = []
+        for direction in (REQUEST, RESPONSE) if self.directed else (None,):
+            directed = view(self.components, direction, document) if direction else self.components
+            resource = {**document, "$schema": DIALECT, "components": directed}
+            if anchored:  # `$dynamicRef: '#node'` finds its anchor only where JSON Schema looks for one
+                resource["$defs"] = {**(document.get("$defs") or {}), **anchored_schemas({"components": directed})}
+            resources.append((self._uri(direction), resource))
+        self.registry = jsonschema_rs.Registry(resources, retriever=_no_retrieval)
+        self._cache: dict[tuple[int, str], Any] = {}
 
-    def compile(self, schema: Any) -> Any:
-        key = id(schema)
+    def _uri(self, direction: str | None) -> str:
+        return f"{CONTRACT_URI}:{direction}" if direction and self.directed else CONTRACT_URI
+
+    def compile(self, schema: Any, direction: str = RESPONSE) -> Any:
+        key = (id(schema), direction)
         if key not in self._cache:
-            body = upgrade_30(schema) if self.is_30 else schema
-            wrapper: Any = body if isinstance(body, bool) else {"$schema": DIALECT, **_anchored(body)}
+            body = upgrade_30(schema) if self.is_30 else ranged(schema)
+            if self.directed:
+                body = view(body, direction, self.document)
+            uri = self._uri(direction)
+            wrapper: Any = body if isinstance(body, bool) else {"$schema": DIALECT, **_anchored(body, uri)}
             validator = jsonschema_rs.validator_for(wrapper, registry=self.registry, validate_formats=True, retriever=_no_retrieval)
             self._cache[key] = (validator, schema)  # the schema is kept so its id stays unique
         return self._cache[key][0]
 
-    def problems(self, schema: Any, instance: Any, location: Sequence[str | int]) -> list[dict[str, Any]]:
-        validator = self.compile(schema)
+    def problems(self, schema: Any, instance: Any, location: Sequence[str | int], direction: str = REQUEST) -> list[dict[str, Any]]:
+        """What is wrong with `instance` (a request's part, by default) against `schema`."""
+        validator = self.compile(schema, direction)
         try:
             if validator.is_valid(instance):
                 return []
@@ -71,9 +91,10 @@ class SchemaCompiler:
             # schema can accept it. The client's mistake, answered as one.
             return [{"loc": list(location), "msg": "string is not valid Unicode (lone surrogate)", "type": "value_error.unicode"}]
 
-    def is_valid(self, schema: Any, instance: Any) -> bool:
+    def is_valid(self, schema: Any, instance: Any, direction: str = RESPONSE) -> bool:
+        """Whether `instance` (an answer's part, by default) fits `schema`."""
         try:
-            return self.compile(schema).is_valid(instance)
+            return self.compile(schema, direction).is_valid(instance)
         except UnicodeEncodeError:
             return False
 
@@ -84,22 +105,23 @@ def _no_retrieval(uri: str) -> Any:
     raise ValueError(f"$ref {uri!r} points outside the contract; remote references are not fetched")
 
 
-def _anchored(node: Any) -> Any:
-    """``node`` with its document-local ``$ref``s (``#/...``) made absolute to the contract."""
+def _anchored(node: Any, uri: str = CONTRACT_URI) -> Any:
+    """``node`` with its document-local ``$ref``s (``#/...``) made absolute to the contract
+    (`uri`: the resource of the direction it is compiled for)."""
     if isinstance(node, list):
-        return [_anchored(item) for item in node]
+        return [_anchored(item, uri) for item in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key in ("$ref", "$dynamicRef") and isinstance(value, str) and value.startswith("#"):
-            out[key] = CONTRACT_URI + value
+            out[key] = uri + value
         elif key in NAMED_SCHEMAS and isinstance(value, dict):
-            out[key] = {name: _anchored(schema) for name, schema in value.items()}
+            out[key] = {name: _anchored(schema, uri) for name, schema in value.items()}
         elif key in DATA_KEYWORDS or key.startswith("x-"):  # other tools' extensions are data too
             out[key] = value
         else:
-            out[key] = _anchored(value)
+            out[key] = _anchored(value, uri)
     return out
 
 
@@ -138,7 +160,7 @@ class RequestValidator:
                 schema = (next(iter(parameter["content"].values())) or {}).get("schema")
             schema = schema if isinstance(schema, (dict, bool)) else {}  # no schema: any value
             resolved = deref(schema, document) if isinstance(schema, dict) else {}
-            compiler.compile(schema)
+            compiler.compile(schema, REQUEST)
             json_content = _json_content(parameter)
             reader = ParameterReader.of(parameter, {} if json_content else schema, document, names.get(str(parameter.get("in")), frozenset()))
             self.params.append((parameter, schema, resolved, reader, json_content))
@@ -149,7 +171,7 @@ class RequestValidator:
         for media_type, media in (body.get("content") or {}).items():
             schema = (media or {}).get("schema")
             if schema is not None:
-                compiler.compile(schema)
+                compiler.compile(schema, REQUEST)
             self.media[media_type.lower()] = schema
             self.encodings[media_type.lower()] = (media or {}).get("encoding")
 
@@ -228,6 +250,9 @@ class RequestValidator:
             problems = self.compiler.problems(schema, value, ["body"])
             if problems:
                 raise validation_error(problems)
+            if self.compiler.directed and isinstance(value, (dict, list)):
+                # a `readOnly` value the client sent anyway is the server's to set: ignored
+                value = without_hidden(value, schema, REQUEST, self.compiler.document)
         return value
 
 
@@ -301,14 +326,4 @@ def upgrade_30(node: Any) -> Any:
             out[exclusive] = out.pop(bound)
         elif out.get(exclusive) is False:
             del out[exclusive]
-    limits = INTEGER_FORMATS.get(out.get("format")) if out.get("type") in ("integer", ["integer", "null"]) else None
-    if limits:  # OpenAPI's int32/int64 formats are ranges
-        if "minimum" not in out and "exclusiveMinimum" not in out:
-            out["minimum"] = limits[0]
-        if "maximum" not in out and "exclusiveMaximum" not in out:
-            out["maximum"] = limits[1]
-    return out
-
-
-#: the ranges OpenAPI's integer formats stand for
-INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+    return with_range(out)  # OpenAPI's int32/int64 formats are ranges

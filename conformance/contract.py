@@ -203,7 +203,7 @@ class Contract:
     def _marked(self) -> bool:
         """Whether a schema says ``readOnly`` or ``writeOnly``: then requests and answers are
         checked against different views of it (mock_server/contracts/directions.py)."""
-        return has_marks(self.document.get("components")) or has_marks(self.document.get("paths"))
+        return has_marks(self.document)
 
     def _registry(self, direction: str) -> referencing.Registry:
         cached = self._registries.get(direction)

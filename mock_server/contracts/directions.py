@@ -33,18 +33,23 @@ HIDDEN_BY = {REQUEST: "readOnly", RESPONSE: "writeOnly"}
 MAX_DEPTH = 200
 
 
-def has_marks(node: Any, _depth: int = 0) -> bool:
-    """Does any schema in `node` say ``readOnly: true`` or ``writeOnly: true``?"""
+def has_marks(node: Any, flags: tuple[str, ...] = ("readOnly", "writeOnly"), _depth: int = 0) -> bool:
+    """Does any schema in `node` say ``readOnly: true`` or ``writeOnly: true`` (or one of `flags`)?"""
     if _depth > MAX_DEPTH:
         return False
     if isinstance(node, dict):
-        if node.get("readOnly") is True or node.get("writeOnly") is True:
+        if any(node.get(flag) is True for flag in flags):
             return True
-        return any(has_marks(value, _depth + 1) for key, value in node.items()
+        return any(has_marks(value, flags, _depth + 1) for key, value in node.items()
                    if key not in DATA_KEYWORDS and not str(key).startswith("x-"))
     if isinstance(node, list):
-        return any(has_marks(item, _depth + 1) for item in node)
+        return any(has_marks(item, flags, _depth + 1) for item in node)
     return False
+
+
+def directions_of(node: Any) -> tuple[str, ...]:
+    """The directions whose view of `node` may differ from it: those whose flag it uses."""
+    return tuple(direction for direction in (REQUEST, RESPONSE) if has_marks(node, (HIDDEN_BY[direction],)))
 
 
 def carries(schema: Any, flag: str, document: Mapping[str, Any]) -> bool:

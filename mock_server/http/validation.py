@@ -9,7 +9,7 @@ FastAPI's own ``detail`` list, can be built from it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jsonschema_rs
@@ -17,10 +17,11 @@ import jsonschema_rs
 from mock_server.http import bounded_json, xml_bodies
 from mock_server.http.errors import MockError, validation_error
 from mock_server.contracts.operations import Operation
-from mock_server.contracts.directions import REQUEST, RESPONSE, has_marks, view, without_hidden
+from mock_server.contracts.directions import REQUEST, RESPONSE, directions_of, view, without_hidden
 from mock_server.contracts.number_formats import ranged, with_range
-from mock_server.contracts.schemas import anchored_schemas, deref
+from mock_server.contracts.schemas import deref
 from mock_server.http.bodies import parse_form, parse_multipart
+from mock_server.http.schema_resources import DirectedResources
 from mock_server.http.parameters import MISSING, ParameterReader, typed
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -42,9 +43,9 @@ class SchemaCompiler:
 
     A schema is compiled for a direction (contracts/directions.py): requests are checked against
     its request view (``readOnly`` properties never required), answers against its response view
-    (``writeOnly`` properties never required). A contract that marks no property either way is
-    registered once and both directions share it; one that does gets a resource per direction.
-    Integer formats are ranges either way (contracts/number_formats.py).
+    (``writeOnly`` properties never required). Where a view differs from the contract, what
+    differs is registered beside it (http/schema_resources.py). Integer formats are ranges
+    either way (contracts/number_formats.py).
     """
 
     def __init__(self, document: dict[str, Any]) -> None:
@@ -52,20 +53,12 @@ class SchemaCompiler:
         self.is_30 = str(document.get("openapi", "")).startswith("3.0")
         components = document.get("components") or {}
         self.components = upgrade_30(components) if self.is_30 else ranged(components)
-        self.directed = has_marks(components)
-        anchored = anchored_schemas({"components": self.components})
-        resources = []
-        for direction in (REQUEST, RESPONSE) if self.directed else (None,):
-            directed = view(self.components, direction, document) if direction else self.components
-            resource = {**document, "$schema": DIALECT, "components": directed}
-            if anchored:  # `$dynamicRef: '#node'` finds its anchor only where JSON Schema looks for one
-                resource["$defs"] = {**(document.get("$defs") or {}), **anchored_schemas({"components": directed})}
-            resources.append((self._uri(direction), resource))
-        self.registry = jsonschema_rs.Registry(resources, retriever=_no_retrieval)
+        directions = directions_of(document)  # inline schemas in paths count too
+        self.directed = bool(directions)
+        resources = DirectedResources(document, self.components, CONTRACT_URI, directions, _anchored)
+        self.registry = jsonschema_rs.Registry(resources.resources, retriever=_no_retrieval)
+        self._resolvers = {direction: resources.resolver(direction) for direction in (REQUEST, RESPONSE)}
         self._cache: dict[tuple[int, str], Any] = {}
-
-    def _uri(self, direction: str | None) -> str:
-        return f"{CONTRACT_URI}:{direction}" if direction and self.directed else CONTRACT_URI
 
     def compile(self, schema: Any, direction: str = RESPONSE) -> Any:
         key = (id(schema), direction)
@@ -73,8 +66,7 @@ class SchemaCompiler:
             body = upgrade_30(schema) if self.is_30 else ranged(schema)
             if self.directed:
                 body = view(body, direction, self.document)
-            uri = self._uri(direction)
-            wrapper: Any = body if isinstance(body, bool) else {"$schema": DIALECT, **_anchored(body, uri)}
+            wrapper: Any = body if isinstance(body, bool) else {"$schema": DIALECT, **_anchored(body, self._resolvers[direction])}
             validator = jsonschema_rs.validator_for(wrapper, registry=self.registry, validate_formats=True, retriever=_no_retrieval)
             self._cache[key] = (validator, schema)  # the schema is kept so its id stays unique
         return self._cache[key][0]
@@ -99,29 +91,33 @@ class SchemaCompiler:
             return False
 
 
+def _in_contract(ref: str) -> str:
+    return CONTRACT_URI + ref
+
+
 def _no_retrieval(uri: str) -> Any:
     """Validators never fetch: a contract is complete on disk (a remote ``$ref`` is refused when
     the contract is loaded; this is the backstop)."""
     raise ValueError(f"$ref {uri!r} points outside the contract; remote references are not fetched")
 
 
-def _anchored(node: Any, uri: str = CONTRACT_URI) -> Any:
-    """``node`` with its document-local ``$ref``s (``#/...``) made absolute to the contract
-    (`uri`: the resource of the direction it is compiled for)."""
+def _anchored(node: Any, resolve: Callable[[str], str] = _in_contract) -> Any:
+    """``node`` with its document-local ``$ref``s (``#/...``) made absolute (`resolve`: into the
+    contract, or into the overlay of the direction it is compiled for)."""
     if isinstance(node, list):
-        return [_anchored(item, uri) for item in node]
+        return [_anchored(item, resolve) for item in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key in ("$ref", "$dynamicRef") and isinstance(value, str) and value.startswith("#"):
-            out[key] = uri + value
+            out[key] = resolve(value)
         elif key in NAMED_SCHEMAS and isinstance(value, dict):
-            out[key] = {name: _anchored(schema, uri) for name, schema in value.items()}
+            out[key] = {name: _anchored(schema, resolve) for name, schema in value.items()}
         elif key in DATA_KEYWORDS or key.startswith("x-"):  # other tools' extensions are data too
             out[key] = value
         else:
-            out[key] = _anchored(value, uri)
+            out[key] = _anchored(value, resolve)
     return out
 
 

@@ -11,7 +11,8 @@ from conformance.contract import Contract
 from mock_server.contracts.directions import REQUEST, RESPONSE, carries, has_marks, view, without_hidden
 from mock_server.contracts.number_formats import ranged
 from mock_server.datagen.generator import DataGenerator
-from mock_server.http.validation import SchemaCompiler
+from mock_server.http.schema_resources import DirectedResources
+from mock_server.http.validation import SchemaCompiler, _anchored
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -119,3 +120,23 @@ def test_the_suite_builds_request_bodies_and_judges_answers_by_direction() -> No
     assert contract.schema_errors(USER, {"name": "a", "password": "p"}, REQUEST) == []
     assert contract.schema_errors(USER, {"name": "a", "password": "p"})  # as an answer: no id
     assert contract.schema_errors(USER, {"id": 1, "created_at": "x", "name": "a"}) == []
+
+
+def test_an_inline_schema_in_the_paths_is_viewed_too() -> None:
+    body = {"type": "object", "required": ["id", "name"],
+            "properties": {"id": {"type": "integer", "readOnly": True}, "name": {"$ref": "#/components/schemas/Name"}}}
+    document = {"openapi": "3.1.0", "components": {"schemas": {"Name": {"type": "string"}}},
+                "paths": {"/things": {"post": {"requestBody": {"content": {"application/json": {"schema": body}}}}}}}
+    compiler = SchemaCompiler(document)
+    assert compiler.problems(body, {"name": "a"}, ["body"]) == []
+    assert not compiler.is_valid(body, {"name": "a"})
+
+
+def test_only_what_differs_is_registered_again() -> None:
+    components = SchemaCompiler(DOCUMENT).components
+    built = DirectedResources(DOCUMENT, components, "urn:t", (REQUEST, RESPONSE), _anchored)
+    overlays = {uri: set(contents["components"]["schemas"]) for uri, contents in built.resources[1:]}
+    # Stored and Id differ in no view; User does, and Team refers to it
+    assert overlays == {"urn:t:request": {"User", "Team", "Odd"}, "urn:t:response": {"User", "Team"}}
+    assert built.resolver(REQUEST)("#/components/schemas/Id") == "urn:t#/components/schemas/Id"
+    assert built.resolver(REQUEST)("#/components/schemas/Team") == "urn:t:request#/components/schemas/Team"

@@ -80,6 +80,12 @@ def test_the_write_only_password_never_appears_in_an_answer(http: httpx.Client) 
         assert {"id", "created_at", "name", "quota"} <= set(answer), answer
 
 
+def test_a_documented_example_is_answered_without_its_write_only_values(http: httpx.Client) -> None:
+    answer = http.get("/profile")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"id": 7, "created_at": "2024-05-01T10:00:00Z", "name": "Ada", "quota": 10}
+
+
 def test_generated_integers_stay_inside_their_formats(http: httpx.Client) -> None:
     quotas = [http.get("/accounts/1", headers=GENERATED).json()["quota"] for _ in range(60)]
     assert all(-(2**31) <= quota <= INT32_MAX for quota in quotas)

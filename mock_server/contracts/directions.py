@@ -78,7 +78,7 @@ def hidden_properties(schema: Mapping[str, Any], direction: str, document: Mappi
     """The properties `schema` (with its ``allOf`` parts) declares that `direction` hides."""
     flag = HIDDEN_BY[direction]
     hidden: set[str] = set()
-    for properties in _declared_properties(schema, document):
+    for properties in declared_properties(schema, document):
         hidden.update(name for name, sub in properties.items() if carries(sub, flag, document))
     return hidden
 
@@ -129,7 +129,7 @@ def without_hidden(value: Any, schema: Any, direction: str, document: Mapping[st
     if isinstance(value, dict):
         flag = HIDDEN_BY[direction]
         declared: dict[str, Any] = {}
-        for properties in _declared_properties(schema, document):
+        for properties in declared_properties(schema, document):
             declared.update(properties)
         out = {}
         for name, item in value.items():
@@ -143,7 +143,7 @@ def without_hidden(value: Any, schema: Any, direction: str, document: Mapping[st
     return value
 
 
-def _declared_properties(schema: Mapping[str, Any], document: Mapping[str, Any], _depth: int = 0) -> Iterable[Mapping[str, Any]]:
+def declared_properties(schema: Mapping[str, Any], document: Mapping[str, Any], _depth: int = 0) -> Iterable[Mapping[str, Any]]:
     """The ``properties`` maps of `schema` and of its ``allOf`` parts (``$ref``s followed)."""
     if _depth > 16:
         return
@@ -153,7 +153,7 @@ def _declared_properties(schema: Mapping[str, Any], document: Mapping[str, Any],
     for part in schema.get("allOf") or ():
         part = _target(part, document) if isinstance(part, dict) and "$ref" in part else part
         if isinstance(part, dict):
-            yield from _declared_properties(part, document, _depth + 1)
+            yield from declared_properties(part, document, _depth + 1)
 
 
 def _target(node: dict[str, Any], document: Mapping[str, Any]) -> Any:

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.contract import Contract
+from conformance.http.access_marks import with_visible_marks
 from mock_server.contracts.directions import REQUEST, RESPONSE, carries, has_marks, view, without_hidden
 from mock_server.contracts.number_formats import ranged
 from mock_server.datagen.generator import DataGenerator
@@ -140,3 +141,27 @@ def test_only_what_differs_is_registered_again() -> None:
     assert overlays == {"urn:t:request": {"User", "Team", "Odd"}, "urn:t:response": {"User", "Team"}}
     assert built.resolver(REQUEST)("#/components/schemas/Id") == "urn:t#/components/schemas/Id"
     assert built.resolver(REQUEST)("#/components/schemas/Team") == "urn:t:request#/components/schemas/Team"
+
+
+def test_schemathesis_gets_the_flags_beside_the_required_that_names_them() -> None:
+    document = {"openapi": "3.0.3", "paths": {}, "components": {"schemas": {
+        "Stored": {"type": "object", "properties": {"id": {"type": "integer", "readOnly": True}}},
+        "Secret": {"type": "object", "properties": {"password": {"type": "string", "writeOnly": True}}},
+        "Account": {"allOf": [{"$ref": "#/components/schemas/Stored"}, {"$ref": "#/components/schemas/Secret"},
+                              {"type": "object", "required": ["id", "name", "password"],
+                               "properties": {"name": {"type": "string"}}}]},
+        "Plain": {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}},
+    }}}
+    shown = with_visible_marks(document)["components"]["schemas"]
+    account = shown["Account"]
+    assert account["required"] == ["id", "password"] and account["allOf"][2]["required"] == ["name"]
+    assert account["properties"] == {"id": {"readOnly": True}, "password": {"writeOnly": True}}
+    assert shown["Plain"] is document["components"]["schemas"]["Plain"]
+    plain = {"openapi": "3.0.3", "components": {"schemas": {"Plain": shown["Plain"]}}}
+    assert with_visible_marks(plain) is plain
+    # the same instances are valid before and after, in either direction
+    for direction in (REQUEST, RESPONSE):
+        before, after = SchemaCompiler(document), SchemaCompiler(with_visible_marks(document))
+        ref = {"$ref": "#/components/schemas/Account"}
+        for value in ({"name": "a"}, {"id": 1, "name": "a"}, {"name": "a", "password": "p"}, {"id": 1, "name": "a", "password": "p"}):
+            assert before.is_valid(ref, value, direction) == after.is_valid(ref, value, direction), (direction, value)

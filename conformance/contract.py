@@ -17,6 +17,7 @@ import jsonschema
 import referencing
 import referencing.jsonschema
 
+from mock_server.contracts.directions import REQUEST, RESPONSE, has_marks, view
 from mock_server.contracts.loader import load_document
 from mock_server.contracts.discriminators import express_discriminators
 from mock_server.contracts.refs import is_data, refuse_remote_refs
@@ -98,6 +99,7 @@ class Contract:
     document: dict = field(default_factory=dict)
     _validators: dict = field(default_factory=dict, repr=False)
     _pinned: list = field(default_factory=list, repr=False)
+    _registries: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
@@ -200,30 +202,46 @@ class Contract:
         return node
 
     @cached_property
-    def _registry(self) -> referencing.Registry:
-        contents = self.document
-        anchored = anchored_schemas(self.document)
+    def _marked(self) -> bool:
+        """Whether a schema says ``readOnly`` or ``writeOnly``: then requests and answers are
+        checked against different views of it (mock_server/contracts/directions.py)."""
+        return has_marks(self.document)
+
+    def _registry(self, direction: str) -> referencing.Registry:
+        cached = self._registries.get(direction)
+        if cached is not None:
+            return cached
+        contents = view(self.document, direction, self.document) if self._marked else self.document
+        anchored = anchored_schemas(contents)
         if anchored:  # `$dynamicRef: '#node'` finds its anchor only where JSON Schema looks
             contents = {**contents, "$defs": {**(contents.get("$defs") or {}), **anchored}}
         resource = referencing.Resource(contents=contents, specification=referencing.jsonschema.DRAFT202012)
-        return referencing.Registry().with_resource(DOCUMENT_URI, resource)
+        registry = referencing.Registry().with_resource(DOCUMENT_URI, resource)
+        if not self._marked:  # one view serves both directions
+            self._registries.update({REQUEST: registry, RESPONSE: registry})
+        self._registries[direction] = registry
+        return registry
 
-    def validator(self, schema: dict) -> jsonschema.protocols.Validator:
-        """A 2020-12 validator for a schema taken from this document (local `$ref`s work)."""
-        key = schema["$ref"] if set(schema) == {"$ref"} else id(schema)
+    def validator(self, schema: dict, direction: str = RESPONSE) -> jsonschema.protocols.Validator:
+        """A 2020-12 validator for a schema taken from this document (local `$ref`s work), for
+        an answer (`direction` ``response``: ``writeOnly`` properties never required) or a
+        request (``request``: ``readOnly`` ones never required)."""
+        key = (schema["$ref"] if set(schema) == {"$ref"} else id(schema), direction)
         cached = self._validators.get(key)
         if cached is None:
+            directed = view(schema, direction, self.document) if self._marked else schema
             cached = jsonschema.Draft202012Validator(
-                _reroot(schema), registry=self._registry, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+                _reroot(directed), registry=self._registry(direction), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
             )
             self._validators[key] = cached
             self._pinned.append(schema)  # keeps id() keys unique for the contract's lifetime
         return cached
 
-    def schema_errors(self, schema: dict, instance: Any) -> list[str]:
-        """Readable validation errors of `instance` against `schema` (empty when valid)."""
+    def schema_errors(self, schema: dict, instance: Any, direction: str = RESPONSE) -> list[str]:
+        """Readable validation errors of `instance` against `schema` (empty when valid); a
+        request's body is checked with `direction` ``request``."""
         messages = []
-        for error in self.validator(schema).iter_errors(instance):
+        for error in self.validator(schema, direction).iter_errors(instance):
             where = "/".join(str(part) for part in error.absolute_path)
             messages.append(f"{where or '(root)'}: {error.message}")
             if len(messages) >= 3:

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.contracts.directions import REQUEST
 from mock_server.contracts.schemas import deref
 
 from conformance.assumptions import marked
@@ -155,7 +156,7 @@ def change(run: BehaviourRun, collection: Collection, action: str, created: Crea
         if value is None:
             continue
         body = {**base, name: value}
-        if not run.contract.schema_errors(schema, body):
+        if not run.contract.schema_errors(schema, body, REQUEST):
             return body, name
     return None
 

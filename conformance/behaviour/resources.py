@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_server.contracts.directions import REQUEST
 from mock_server.contracts.operations import Operation as Bound, collect_operations
 from mock_server.contracts.schemas import deref
 from mock_server.datagen.generator import DataGenerator
@@ -76,7 +77,7 @@ def path_values(contract: Contract, bound: Bound, collection: Collection, run_ma
         if "{" + name + "}" == collection.name:
             candidates.append(f"apitwin-{run_marker}")
         candidates += [parameter.get("example"), schema.get("example"), *(schema.get("examples") or [])[:1], schema.get("default")]
-        value = next((c for c in candidates if c is not None and not contract.schema_errors(schema, c)), None)
+        value = next((c for c in candidates if c is not None and not contract.schema_errors(schema, c, REQUEST)), None)
         if value is None:
             return None
         values[name] = str(value)
@@ -119,7 +120,7 @@ def new_body(contract: Contract, bound: Bound, seed: int) -> Any:
         return None
     _, schema = found
     body = example_of(contract, bound)
-    if body is None or contract.schema_errors(schema, body):
+    if body is None or contract.schema_errors(schema, body, REQUEST):
         body = DataGenerator(seed, stream="behaviour").value(schema, root=contract.document, mode="request")
     if isinstance(body, dict):
         properties = deref(schema, contract.document).get("properties") or {}
@@ -132,7 +133,7 @@ def new_body(contract: Contract, bound: Bound, seed: int) -> Any:
                 changed = {**body, name: {k: f"{v} {tag}" if isinstance(v, str) else v for k, v in value.items()}}
             else:
                 continue
-            if not contract.schema_errors(schema, changed):
+            if not contract.schema_errors(schema, changed, REQUEST):
                 body = changed
     return body
 
@@ -169,7 +170,7 @@ def changed_value(contract: Contract, schema: Any, old: Any) -> Any:
     if "boolean" in kinds and isinstance(old, bool):
         candidates.append(not old)
     for candidate in candidates:
-        if candidate != old and not contract.schema_errors(schema, candidate):
+        if candidate != old and not contract.schema_errors(schema, candidate, REQUEST):
             return candidate
     return None
 

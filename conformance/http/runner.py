@@ -28,6 +28,7 @@ from conformance.contract import Contract
 from conformance.coverage import EngineFollower, HttpCoverage
 from conformance.http import offline
 from conformance.http import transport as http_transport
+from conformance.http.access_marks import with_visible_marks
 from conformance.http.checks import HttpCheckState
 from conformance.http.datarefs import without_data_refs
 from conformance.http.pacing import scarce_operations
@@ -158,7 +159,7 @@ def load_schema(target: Target, settings: CheckSettings, enabled: set[str]) -> A
         # Read by our loader, not Schemathesis' own: the contract and the files it refers to are
         # YAML 1.2 (`18:00` is a string), and a remote $ref is never fetched. `$ref` keys in data,
         # which Schemathesis would follow, are put out of its way first.
-        document = inline_files(load_document(path), base=path)
+        document = with_visible_marks(inline_files(load_document(path), base=path))
         # `discriminator` in JSON Schema's words: a tagged choice, not "valid under several oneOf"
         document = express_discriminators(document)
         schema = schemathesis.openapi.from_dict(without_data_refs(document) or document, config=config)

@@ -69,3 +69,42 @@ def anchored_schemas(document: dict[str, Any], _limit: int = 64) -> dict[str, An
 
 
 _ANCHORED: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+#: keywords whose values are data, not schemas (a ``$ref`` or a ``required`` in them is a value)
+DATA_KEYWORDS = frozenset({"const", "enum", "default", "example", "examples"})
+#: keywords that map names (which may be any word, ``required`` too) to schemas
+NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+#: OpenAPI maps of named objects on the way to schemas (``components.schemas``, a body's
+#: ``content``): their keys are names, never keywords
+NAMED_OBJECTS = frozenset({"schemas", "parameters", "requestBodies", "responses", "headers", "content"})
+#: how deep a rewrite follows a tree; deeper nodes are kept as they are
+MAX_REWRITE_DEPTH = 200
+
+
+def rewrite_schemas(node: Any, change: Any, _depth: int = 0) -> Any:
+    """`node` (a schema, or a tree holding schemas) with `change(schema) -> schema` applied to
+    every schema object, innermost first. Data (``example``, ``enum``, ``x-`` extensions) is left
+    alone and names are never read as keywords. Only what changes is copied: an untouched tree
+    comes back as the same object, so a view of a large contract costs little."""
+    if _depth > MAX_REWRITE_DEPTH:
+        return node
+    if isinstance(node, list):
+        items = [rewrite_schemas(item, change, _depth + 1) for item in node]
+        return node if all(a is b for a, b in zip(items, node)) else items
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    changed = False
+    for key, value in node.items():
+        if (key in NAMED_SCHEMAS or key in NAMED_OBJECTS) and isinstance(value, dict):
+            new: Any = {name: rewrite_schemas(sub, change, _depth + 1) for name, sub in value.items()}
+            if all(new[name] is value[name] for name in value):
+                new = value
+        elif key in DATA_KEYWORDS or str(key).startswith("x-"):
+            new = value
+        else:
+            new = rewrite_schemas(value, change, _depth + 1)
+        changed = changed or new is not value
+        out[key] = new
+    return change(out if changed else node)

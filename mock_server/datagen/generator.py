@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 from faker import Faker
 
+from mock_server.contracts.directions import HIDDEN_BY, REQUEST, RESPONSE, carries
+from mock_server.contracts.number_formats import generation_range
 from mock_server.datagen import constraints, realism
 from mock_server.datagen.errors import DataGenError
 from mock_server.datagen.regex import PatternStrings, compiled
@@ -28,8 +30,6 @@ Gen = Callable[[int], Any]
 DEFAULT_NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
 #: below this nesting depth optional properties are filled; deeper, only what is required
 MAX_DEPTH = 5
-_INT32 = (-(2**31), 2**31 - 1)
-_INT64 = (-(2**63), 2**63 - 1)
 _SECRET_NAME = re.compile(r"(key|token|secret)$")
 _LIKELY_TRUE = ("is_active", "active", "enabled", "is_enabled", "verified", "is_verified", "in_stock",
                 "allow_invites", "success", "healthy")
@@ -401,11 +401,13 @@ class DataGenerator:
     def _compile_object(self, schema: dict, root: dict | None, mode: str, full: bool = False) -> Gen:
         required = list(schema.get("required") or ())
         props = []
+        hidden = set()
         for prop, sub in (schema.get("properties") or {}).items():
-            is_required = prop in required
-            if self._skipped(sub, root, mode, required=is_required):
+            if self._skipped(sub, root, mode):
+                hidden.add(prop)  # required only in the other direction (see contracts/directions)
                 continue
-            props.append((prop, self._compiled_for(sub, prop, root, mode), is_required))
+            props.append((prop, self._compiled_for(sub, prop, root, mode), prop in required))
+        required = [prop for prop in required if prop not in hidden]
         declared = {p for p, _, _ in props}
         for prop in required:
             if prop not in declared:
@@ -561,11 +563,12 @@ class DataGenerator:
 
     def _compile_number(self, schema: dict, name: str, *, integer: bool) -> Gen:
         low, low_ex, high, high_ex = bounds(schema)
-        fmt = schema.get("format")
-        if integer and fmt in ("int32", "int64"):
-            lo_fmt, hi_fmt = _INT32 if fmt == "int32" else _INT64
-            low = lo_fmt if low is None else max(low, lo_fmt)
-            high = hi_fmt if high is None else min(high, hi_fmt)
+        limits = generation_range(schema, integer=integer)
+        if limits is not None:  # int32, int64, float: what the format can hold
+            lo_fmt, hi_fmt = limits
+            # an unbounded float keeps its believable default range; an integer spans its width
+            low = (lo_fmt if integer else None) if low is None else max(low, lo_fmt)
+            high = (hi_fmt if integer else None) if high is None else min(high, hi_fmt)
         if integer:
             lo = None if low is None else (math.floor(low) + 1 if low_ex else math.ceil(low))
             hi = None if high is None else (math.ceil(high) - 1 if high_ex else math.floor(high))
@@ -675,11 +678,7 @@ class DataGenerator:
     def _styled_id(self, prefix: str, alphabet: str, length: int) -> str:
         return prefix + "".join(self.rng.choice(alphabet) for _ in range(length))
 
-    def _skipped(self, schema: Any, root: dict | None, mode: str, *, required: bool) -> bool:
-        if required or not isinstance(schema, dict):
-            return False
-        target = deref(schema, root) if "$ref" in schema else schema
-        if not isinstance(target, dict):
-            return False
-        flag = "writeOnly" if mode == "response" else "readOnly"
-        return bool(schema.get(flag) or target.get(flag))
+    def _skipped(self, schema: Any, root: dict | None, mode: str) -> bool:
+        """A property this direction never carries: ``writeOnly`` in a response, ``readOnly`` in
+        a request, required or not (OpenAPI: `required` then applies to the other direction)."""
+        return isinstance(schema, dict) and carries(schema, HIDDEN_BY[REQUEST if mode == "request" else RESPONSE], root or {})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from mock_server.contracts.directions import RESPONSE, without_hidden
 from mock_server.contracts.operations import Operation
 from mock_server.contracts.schemas import deref
 from mock_server.http.error_bodies import fitted
@@ -66,14 +67,14 @@ class Responder:
                 found, value = self.services.examples.composed(chosen_media["schema"], static=preference.dynamic is False)
                 found = found and self.services.compiler.is_valid(chosen_media["schema"], value)
             if found:
-                return Reply(status, copy.deepcopy(value), headers, chosen)
+                return Reply(status, self._answerable(copy.deepcopy(value), chosen_media.get("schema")), headers, chosen)
         schema = media.get("schema")
         try:
             found, value = example_of(media, self.document, preference.example)
         except ExampleNotFound:
             raise MockError(400, f"Prefer asks for example {preference.example!r}, which this response does not document") from None
         if found and not preference.dynamic:
-            value = copy.deepcopy(value)
+            value = self._answerable(copy.deepcopy(value), schema)
         elif status >= 400:
             value = self._error_body(MockError(status), schema, media, preference)
         else:
@@ -81,6 +82,13 @@ class Responder:
         if status == 429:
             headers.setdefault("Retry-After", "60")
         return Reply(status, value, headers, media_type)
+
+    def _answerable(self, value: Any, schema: Any) -> Any:
+        """A documented example as an answer: without the ``writeOnly`` values an example of
+        the whole resource may show (a ``password``), which no answer carries."""
+        if schema is None or not self.services.compiler.directed or not isinstance(value, (dict, list)):
+            return value
+        return without_hidden(value, schema, RESPONSE, self.document)
 
     def generated(self, schema: Any, preference: Preference) -> Any:
         """A success body from `schema`: composed from its examples where it documents any (or

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
+from mock_server.contracts.directions import carries
 from mock_server.contracts.schemas import deref
 from mock_server.http.validation import SchemaCompiler
 
@@ -113,8 +114,7 @@ class Shaper:
         required = set(schema.get("required") or [])
         out: dict[str, Any] = {}
         for prop, sub in properties.items():
-            sub_resolved = self.resolve(sub) if isinstance(sub, dict) else sub
-            if isinstance(sub_resolved, dict) and sub_resolved.get("writeOnly"):
+            if carries(sub, "writeOnly", self.document):  # never answered (contracts/directions.py)
                 continue
             if prop in value:
                 out[prop] = self.shape(value[prop], sub, prop, depth + 1)

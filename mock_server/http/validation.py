@@ -9,7 +9,7 @@ FastAPI's own ``detail`` list, can be built from it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jsonschema_rs
@@ -18,8 +18,11 @@ from mock_server.http import bounded_json, xml_bodies
 from mock_server.http.errors import MockError, validation_error
 from mock_server.contracts.discriminators import TAG, branch_named
 from mock_server.contracts.operations import Operation
-from mock_server.contracts.schemas import anchored_schemas, deref
+from mock_server.contracts.directions import REQUEST, RESPONSE, directions_of, view, without_hidden
+from mock_server.contracts.number_formats import ranged, with_range
+from mock_server.contracts.schemas import deref
 from mock_server.http.bodies import parse_form, parse_multipart
+from mock_server.http.schema_resources import DirectedResources
 from mock_server.http.parameters import MISSING, ParameterReader, typed
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -38,37 +41,48 @@ class SchemaCompiler:
     local ``$ref``s at it. Wrapping every schema with the whole ``components`` tree instead made
     each compilation crawl the full contract: seconds of start-up and megabytes per operation on
     a vendor-sized contract.
+
+    A schema is compiled for a direction (contracts/directions.py): requests are checked against
+    its request view (``readOnly`` properties never required), answers against its response view
+    (``writeOnly`` properties never required). Where a view differs from the contract, what
+    differs is registered beside it (http/schema_resources.py). Integer formats are ranges
+    either way (contracts/number_formats.py).
     """
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
         self.is_30 = str(document.get("openapi", "")).startswith("3.0")
         components = document.get("components") or {}
-        self.components = upgrade_30(components) if self.is_30 else components
-        resource = {**document, "$schema": DIALECT, "components": self.components}
-        anchored = anchored_schemas({"components": self.components})
-        if anchored:  # `$dynamicRef: '#node'` finds its anchor only where JSON Schema looks for one
-            resource["$defs"] = {**(document.get("$defs") or {}), **anchored}
-        self.registry = jsonschema_rs.Registry([(CONTRACT_URI, resource)], retriever=_no_retrieval)
-        self._cache: dict[int, Any] = {}
+        self.components = upgrade_30(components) if self.is_30 else ranged(components)
+        directions = directions_of(document)  # inline schemas in paths count too
+        self.directed = bool(directions)
+        resources = DirectedResources(document, self.components, CONTRACT_URI, directions, _anchored)
+        self.registry = jsonschema_rs.Registry(resources.resources, retriever=_no_retrieval)
+        self._resolvers = {direction: resources.resolver(direction) for direction in (REQUEST, RESPONSE)}
+        self._cache: dict[tuple[int, str], Any] = {}
 
-    def compile(self, schema: Any) -> Any:
-        key = id(schema)
+    def compile(self, schema: Any, direction: str = RESPONSE) -> Any:
+        key = (id(schema), direction)
         if key not in self._cache:
-            body = upgrade_30(schema) if self.is_30 else schema
-            wrapper: Any = body if isinstance(body, bool) else {"$schema": DIALECT, **_anchored(body)}
+            body = upgrade_30(schema) if self.is_30 else ranged(schema)
+            if self.directed:
+                body = view(body, direction, self.document)
+            wrapper: Any = body if isinstance(body, bool) else {"$schema": DIALECT, **_anchored(body, self._resolvers[direction])}
             validator = jsonschema_rs.validator_for(wrapper, registry=self.registry, validate_formats=True, retriever=_no_retrieval)
             self._cache[key] = (validator, schema)  # the schema is kept so its id stays unique
         return self._cache[key][0]
 
-    def problems(self, schema: Any, instance: Any, location: Sequence[str | int], _depth: int = 0) -> list[dict[str, Any]]:
-        validator = self.compile(schema)
+    def problems(
+        self, schema: Any, instance: Any, location: Sequence[str | int], direction: str = REQUEST, _depth: int = 0
+    ) -> list[dict[str, Any]]:
+        """What is wrong with `instance` (a request's part, by default) against `schema`."""
+        validator = self.compile(schema, direction)
         try:
             if validator.is_valid(instance):
                 return []
             found: list[dict[str, Any]] = []
             for error in validator.iter_errors(instance):
-                named = self._named_branch_problems(schema, error, instance, location, _depth)
+                named = self._named_branch_problems(schema, error, instance, location, direction, _depth)
                 found.extend(named if named is not None else [_problem(error, location)])
             return found or [_problem(error, location) for error in validator.iter_errors(instance)]
         except UnicodeEncodeError:
@@ -77,7 +91,7 @@ class SchemaCompiler:
             return [{"loc": list(location), "msg": "string is not valid Unicode (lone surrogate)", "type": "value_error.unicode"}]
 
     def _named_branch_problems(self, schema: Any, error: Any, instance: Any, location: Sequence[str | int],
-                               depth: int) -> list[dict[str, Any]] | None:
+                               direction: str, depth: int) -> list[dict[str, Any]] | None:
         """A tagged choice that failed (a `discriminator`, marked by `contracts.discriminators`) is
         explained by the branch its tag names ("batteryKwh: field required"), not by "valid under
         none of oneOf" (nothing is added when the tag itself is wrong: its own error says so);
@@ -95,11 +109,12 @@ class SchemaCompiler:
         branch = branch_named(holder, path[-1], value[prop], self.document) if prop in value else None
         if branch is None:  # a missing or unknown tag: the tag's own `required`/`enum` error says it
             return []
-        return self.problems(branch, value, [*location, *error.instance_path], depth + 1) or None
+        return self.problems(branch, value, [*location, *error.instance_path], direction, depth + 1) or None
 
-    def is_valid(self, schema: Any, instance: Any) -> bool:
+    def is_valid(self, schema: Any, instance: Any, direction: str = RESPONSE) -> bool:
+        """Whether `instance` (an answer's part, by default) fits `schema`."""
         try:
-            return self.compile(schema).is_valid(instance)
+            return self.compile(schema, direction).is_valid(instance)
         except UnicodeEncodeError:
             return False
 
@@ -118,28 +133,33 @@ def _walk(node: Any, path: Sequence[Any]) -> Any:
     return node
 
 
+def _in_contract(ref: str) -> str:
+    return CONTRACT_URI + ref
+
+
 def _no_retrieval(uri: str) -> Any:
     """Validators never fetch: a contract is complete on disk (a remote ``$ref`` is refused when
     the contract is loaded; this is the backstop)."""
     raise ValueError(f"$ref {uri!r} points outside the contract; remote references are not fetched")
 
 
-def _anchored(node: Any) -> Any:
-    """``node`` with its document-local ``$ref``s (``#/...``) made absolute to the contract."""
+def _anchored(node: Any, resolve: Callable[[str], str] = _in_contract) -> Any:
+    """``node`` with its document-local ``$ref``s (``#/...``) made absolute (`resolve`: into the
+    contract, or into the overlay of the direction it is compiled for)."""
     if isinstance(node, list):
-        return [_anchored(item) for item in node]
+        return [_anchored(item, resolve) for item in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key in ("$ref", "$dynamicRef") and isinstance(value, str) and value.startswith("#"):
-            out[key] = CONTRACT_URI + value
+            out[key] = resolve(value)
         elif key in NAMED_SCHEMAS and isinstance(value, dict):
-            out[key] = {name: _anchored(schema) for name, schema in value.items()}
+            out[key] = {name: _anchored(schema, resolve) for name, schema in value.items()}
         elif key in DATA_KEYWORDS or key.startswith("x-"):  # other tools' extensions are data too
             out[key] = value
         else:
-            out[key] = _anchored(value)
+            out[key] = _anchored(value, resolve)
     return out
 
 
@@ -178,7 +198,7 @@ class RequestValidator:
                 schema = (next(iter(parameter["content"].values())) or {}).get("schema")
             schema = schema if isinstance(schema, (dict, bool)) else {}  # no schema: any value
             resolved = deref(schema, document) if isinstance(schema, dict) else {}
-            compiler.compile(schema)
+            compiler.compile(schema, REQUEST)
             json_content = _json_content(parameter)
             reader = ParameterReader.of(parameter, {} if json_content else schema, document, names.get(str(parameter.get("in")), frozenset()))
             self.params.append((parameter, schema, resolved, reader, json_content))
@@ -189,7 +209,7 @@ class RequestValidator:
         for media_type, media in (body.get("content") or {}).items():
             schema = (media or {}).get("schema")
             if schema is not None:
-                compiler.compile(schema)
+                compiler.compile(schema, REQUEST)
             self.media[media_type.lower()] = schema
             self.encodings[media_type.lower()] = (media or {}).get("encoding")
 
@@ -268,6 +288,9 @@ class RequestValidator:
             problems = self.compiler.problems(schema, value, ["body"])
             if problems:
                 raise validation_error(problems)
+            if self.compiler.directed and isinstance(value, (dict, list)):
+                # a `readOnly` value the client sent anyway is the server's to set: ignored
+                value = without_hidden(value, schema, REQUEST, self.compiler.document)
         return value
 
 
@@ -341,14 +364,4 @@ def upgrade_30(node: Any) -> Any:
             out[exclusive] = out.pop(bound)
         elif out.get(exclusive) is False:
             del out[exclusive]
-    limits = INTEGER_FORMATS.get(out.get("format")) if out.get("type") in ("integer", ["integer", "null"]) else None
-    if limits:  # OpenAPI's int32/int64 formats are ranges
-        if "minimum" not in out and "exclusiveMinimum" not in out:
-            out["minimum"] = limits[0]
-        if "maximum" not in out and "exclusiveMaximum" not in out:
-            out["maximum"] = limits[1]
-    return out
-
-
-#: the ranges OpenAPI's integer formats stand for
-INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+    return with_range(out)  # OpenAPI's int32/int64 formats are ranges

@@ -162,6 +162,15 @@ class HttpClient:
         finally:
             self._local.grace, self._local.try_late = before
 
+    @property
+    def tries_late(self) -> bool:
+        """Whether this thread's requests go even when their turn comes past the budget."""
+        return bool(getattr(self._local, "try_late", False))
+
+    def refused_late(self) -> None:
+        """The target enforces its limits: this thread's late requests wait their turn again."""
+        self._local.try_late = False
+
     def out_of_time(self, request: requests.PreparedRequest, delay: float) -> OutOfTime:
         with self._lock:
             self.unsent += 1
@@ -326,7 +335,7 @@ class BoundedAdapter(HTTPAdapter):
                 try:
                     waited += client.pacer.wait_turn(str(request.method), path, request.headers, MAX_TOTAL_WAIT - waited, client.wait_until)
                 except NoTurn as turn:
-                    if not getattr(client._local, "try_late", False):
+                    if not client.tries_late:
                         raise client.out_of_time(request, turn.delay) from None
                     late = True
                 client.check_running()
@@ -342,7 +351,7 @@ class BoundedAdapter(HTTPAdapter):
             if client.pacer is not None:
                 retry = client.pacer.observe(str(request.method), path, request.headers, response.status_code, response.headers)
                 if late and response.status_code == 429:
-                    client._local.try_late = False  # it enforces its limits: the rest wait their turn
+                    client.refused_late()
                     response.close()
                     raise client.out_of_time(request, retry or 0.0)
             if retry is None or attempt >= MAX_RETRIES or waited + retry > MAX_TOTAL_WAIT:

@@ -109,3 +109,12 @@ def test_at_least_25_faults_across_five_apis_and_three_transports() -> None:
     assert {case.upstream for case in BUNDLED_CASES} == {"accounts", "directory", "enterprise", "messaging", "realtime"}
     assert {case.transport for case in BUNDLED_CASES} == {"http", "websocket", "graphql"}
     assert len({(case.upstream, case.fault) for case in cases}) == len(cases)
+
+
+def test_a_refused_rest_trigger_leaves_the_event_checks_not_tested(servers) -> None:  # noqa: ANN001
+    """ws_rest_events neither passes nor fails when the call that emits its event is refused."""
+    case = FaultCase("toy", "rest_trigger_refused", "ws_rest_events", ("websocket",))
+    _, _, report = run(servers, case, case.fault)
+    assert not report.failures, [f.title for f in report.failures]
+    assert "not tested: ws_rest_events" in report.phases["websocket"], report.phases
+    assert not any(check == "ws_rest_events" and tally.passed for (_, check), tally in report.tallies.items())

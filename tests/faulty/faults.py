@@ -465,6 +465,19 @@ fault("ws_missing_rest_event", "a REST call never produces its WebSocket event",
 fault("ws_no_welcome", "the welcome message is not sent on connect", on_frame=_drop_types(_welcome_types))
 
 
+def _refuse_event_triggers(state: FaultState, exchange: HttpExchange) -> HttpExchange | None:
+    """A REST call that would emit a WebSocket event is refused 429, with no hint how long to
+    wait: the event check has nothing to test (neither a pass nor a failure)."""
+    if exchange.operation is None or not exchange.operation.extension("events"):
+        return None
+    exchange.status = 429
+    exchange.set_json({"error": "rate limited"})
+    return exchange
+
+
+fault("rest_trigger_refused", "a REST call that emits an event is refused 429", on_request=_refuse_event_triggers)
+
+
 def _copied_reply_targets(state: FaultState) -> dict[str, list[str]]:
     """Reply frame type -> the paths its `reply_copy` fills from the client's frame."""
     found: dict[str, list[str]] = {}

@@ -99,7 +99,7 @@ def run_graphql(target: Target, settings: CheckSettings, enabled: set[str], sess
             collect(event, graph_report, progress, transport="graphql")
             follow(event)
 
-        drive(schema, handle)
+        drive(schema, handle, settings.generation_limit)
     graph_report.duration = time.monotonic() - started
     report.timings["graphql"] = graph_report.duration
     for finding in graph_report.findings:

@@ -69,6 +69,9 @@ class CheckSettings:
     phases: list[str] = field(default_factory=lambda: list(PHASES))
     reports: list[str] = field(default_factory=list)
     time_budget: float | None = None
+    #: a bound on case generation that, unlike `time_budget`, is not filled: a run the target's
+    #: declared rate limits size ends here at the latest, and sooner when its cases run out
+    time_cap: float | None = None
     request_timeout: float = 10.0
     max_response_size: int | str = 10 * 1024 * 1024
     rate_limit: str | None = None
@@ -93,6 +96,11 @@ class CheckSettings:
             basic=self.basic,
             headers=tuple(self.headers),
         )
+
+    @property
+    def generation_limit(self) -> float | None:
+        """Seconds case generation may last: the budget to fill, or the cap not to pass."""
+        return self.time_budget or self.time_cap
 
     def report_files(self) -> list[tuple[str, Path]]:
         parsed = []
@@ -208,7 +216,7 @@ def from_sources(flags: dict[str, Any], config: dict | None, environ: dict[str, 
         name = key.replace("-", "_")
         if name == "report":
             name = "reports"
-        if name not in known or name == "target":
+        if name not in known or name in ("target", "time_cap"):  # time_cap: set by pacing, never by hand
             raise SettingsError(f"config file: unknown setting {key!r}")
         merged[name] = value
     for name, variable in ENVIRONMENT.items():

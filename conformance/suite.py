@@ -1,12 +1,14 @@
 """One conformance run against one API: every selected phase, merged into one `Report`.
 
 The behaviour and WebSocket phases run first (bounded by the contract's declarations and
-messages), then Schemathesis' HTTP phases, then GraphQL. With a time budget (`--time-budget`,
-or the one pacing chose), the first two may wait for the target's rate limit only within the
-first `FIRST_SHARE` of it; Schemathesis keeps generating until what is left runs out (less a
-fifth for GraphQL when the API has a schema). No request waits for the rate limit past the
-budget (`HttpClient.waits_end`): one that would is not sent, and the summary counts it, so a
-budgeted run ends close to its budget however strict the target's limits are.
+messages), then Schemathesis' HTTP phases, then GraphQL. A run may have a time budget
+(`--time-budget`: generation keeps going until it is spent) or a cap (chosen by pacing for a
+target whose declared limits are slow: generation stops there at the latest, sooner when its
+cases run out). Either way the first two phases may wait for the target's rate limit only
+within the first `FIRST_SHARE` of it, GraphQL gets a fifth of what is left when the API has a
+schema, and no request waits for the rate limit past the end (`HttpClient.waits_end`): one
+that would is not sent, and the summary counts it, so the run ends close to its limit however
+strict the target's limits are.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
     """Every phase through one bounded, paced transport (conformance.http.transport); a target
     that stops answering ends the run early with `Report.stopped` set."""
     budget, sized = paced_budget(settings, target.contract)
-    settings = dataclasses.replace(settings, time_budget=budget)
+    if sized:  # pacing's bound: not filled, only not passed
+        settings = dataclasses.replace(settings, time_cap=budget)
     client = http_transport.for_run(settings, target.contract, target.base_url)
     with http_transport.active(client):
         report = _run_phases(target, settings, progress, client)
@@ -48,7 +51,7 @@ def run_suite(target: Target, settings: CheckSettings, progress: Progress | None
     if client.unsent:
         report.notes.append(
             f"{client.unsent} request(s) not sent: the target's rate limit would have held them past the "
-            f"run's time budget of {budget:g} s (--time-budget N runs longer)"
+            f"run's time limit of {budget:g} s (--time-budget N runs longer)"
         )
     report.stopped = client.stopped
     if client.stopped:
@@ -71,8 +74,11 @@ def _run_phases(target: Target, settings: CheckSettings, progress: Progress | No
     # target with strict rate limits would otherwise never answer once generation had spent its
     # allowance. Within a time budget they may wait for their turn only within their share.
     first = Report(api=target.contract.name, base_url=target.base_url)
-    if settings.time_budget:
-        client.waits_end = settings.time_budget * FIRST_SHARE
+    if any(phase in PHASE_MAP for phase in settings.phases):
+        guard.open_spare()  # before the first phases spend a strict login allowance
+    limit = settings.generation_limit
+    if limit:
+        client.waits_end = limit * FIRST_SHARE
     if "behaviour" in settings.phases and not client.stopped:
         from conformance.behaviour.runner import run_behaviour
 
@@ -84,11 +90,10 @@ def _run_phases(target: Target, settings: CheckSettings, progress: Progress | No
         with timed(first, "websocket"):
             first.merge(run_websocket(target, settings, enabled, session, progress))
     http_settings = settings
-    if settings.time_budget:
-        client.waits_end = settings.time_budget
-        left = settings.time_budget - (time.monotonic() - started)
+    if limit:
+        client.waits_end = limit
         share = 1 - (GRAPHQL_SHARE if with_graphql else 0.0)
-        http_settings = dataclasses.replace(settings, time_budget=max(1.0, left * share))
+        http_settings = within(settings, max(1.0, (limit - (time.monotonic() - started)) * share))
     http_checks = [info for info in registry.select("http", enabled) if info.function]
     report = run_http(target, http_settings, enabled, session, http_checks, progress, guard=guard)
     report.merge(first)
@@ -96,9 +101,8 @@ def _run_phases(target: Target, settings: CheckSettings, progress: Progress | No
         from conformance.graphql_phase import run_graphql
 
         graphql_settings = settings
-        if settings.time_budget:
-            left = settings.time_budget - (time.monotonic() - started)
-            graphql_settings = dataclasses.replace(settings, time_budget=max(1.0, left))
+        if limit:
+            graphql_settings = within(settings, max(1.0, limit - (time.monotonic() - started)))
         with timed(report, "graphql"):
             report.merge(run_graphql(target, graphql_settings, enabled, session, progress))
     elif "graphql" in settings.phases and not with_graphql:
@@ -117,6 +121,13 @@ def _run_phases(target: Target, settings: CheckSettings, progress: Progress | No
     count_checks(report.coverage, checks, report.tallies)
     report.min_coverage = settings.min_coverage
     return report
+
+
+def within(settings: CheckSettings, seconds: float) -> CheckSettings:
+    """The settings for a phase given `seconds` of the run's budget or cap, whichever it has."""
+    if settings.time_budget:
+        return dataclasses.replace(settings, time_budget=seconds)
+    return dataclasses.replace(settings, time_cap=seconds)
 
 
 @contextmanager

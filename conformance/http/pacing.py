@@ -340,9 +340,9 @@ def scarce_operations(contract: Contract | None) -> dict[str, int]:
 
 
 def paced_budget(settings: Any, contract: Contract | None) -> tuple[float | None, str]:
-    """The time budget a run gets, and a note saying why when pacing chose it: limits slower
-    than `SLOW_RATE` (declared by the contract, or `--rate-limit`) size a run that has no
-    `--time-budget` of its own."""
+    """The time limit a run gets, and a note saying why when pacing chose it (then it is a cap,
+    not a budget to fill): limits slower than `SLOW_RATE` (declared by the contract, or
+    `--rate-limit`) size a run that has no `--time-budget` of its own."""
     if settings.time_budget is not None:
         return settings.time_budget, ""
     rates = [rule.limit / rule.period for rule in declared_rules(contract)]
@@ -352,6 +352,6 @@ def paced_budget(settings: Any, contract: Contract | None) -> tuple[float | None
     if not rates or min(rates) >= SLOW_RATE:
         return None, ""
     return PACED_TIME_BUDGET, (
-        f"paced: the rate limits allow {min(rates) * 60:g} requests a minute, so the run had a time "
-        f"budget of {PACED_TIME_BUDGET:g} s (--time-budget N runs longer)"
+        f"paced: the rate limits allow {min(rates) * 60:g} requests a minute, so the run was capped "
+        f"at {PACED_TIME_BUDGET:g} s (--time-budget N runs longer)"
     )

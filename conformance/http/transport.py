@@ -416,9 +416,8 @@ def for_run(settings: Any, contract: Any, base_url: str) -> HttpClient:
     """The client for one `apitwin check` run: its settings' bounds, paced to the contract."""
     from conformance.http.pacing import OperationIndex, declared_rules, parse_rate
 
-    run_seconds = settings.deadline or (
-        settings.time_budget + DEADLINE_GRACE if settings.time_budget else DEFAULT_RUN_DEADLINE
-    )
+    limit = settings.generation_limit
+    run_seconds = settings.deadline or (limit + DEADLINE_GRACE if limit else DEFAULT_RUN_DEADLINE)
     limits = Limits(
         timeout=float(settings.request_timeout),
         max_response_size=int(settings.max_response_size),
@@ -426,7 +425,7 @@ def for_run(settings: Any, contract: Any, base_url: str) -> HttpClient:
     )
     overall = parse_rate(settings.rate_limit) if settings.rate_limit else None
     pacer = Pacer(declared_rules(contract), OperationIndex(contract, urlsplit(base_url).path), overall)
-    return HttpClient(limits=limits, pacer=pacer, waits_end=settings.time_budget)
+    return HttpClient(limits=limits, pacer=pacer, waits_end=limit)
 
 
 def incident_findings(client: HttpClient, index: Any) -> list[Any]:

@@ -152,14 +152,15 @@ def connect_arguments(reading: AsyncContractReading, url: str) -> tuple[str, dic
     return url, {"Authorization": f"Bearer {TOKEN}"} if where == "bearer" else {name: TOKEN}
 
 
-async def exchange(url: str, headers: dict[str, str], send: list[Any]) -> list[Any]:
-    """Connect, send each client payload, and read what comes within the listening time."""
+async def exchange(url: str, headers: dict[str, str], send: list[Any], seconds: float = LISTEN_SECONDS,
+                   limit: int = MAX_FRAMES) -> list[Any]:
+    """Connect, send each client payload, and read at most `limit` frames within `seconds`."""
     frames: list[Any] = []
     async with websockets.connect(url, open_timeout=5, additional_headers=headers, max_size=1 << 20) as socket:
         for payload in send:
             await socket.send(json.dumps(payload))
-        deadline = asyncio.get_running_loop().time() + LISTEN_SECONDS
-        while len(frames) < MAX_FRAMES:
+        deadline = asyncio.get_running_loop().time() + seconds
+        while len(frames) < limit:
             left = deadline - asyncio.get_running_loop().time()
             if left <= 0:
                 break

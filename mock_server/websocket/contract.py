@@ -1,7 +1,8 @@
 """The AsyncAPI 3.0 contract as the WebSocket engine reads it: channels, messages, operations.
 
 The document is loaded and dereferenced once; each channel becomes a `Channel` holding its
-address (as a regular expression over the request path), the messages a client may send (each
+address (as a regular expression over the request path; a parameter's `enum` refuses other
+values), the messages a client may send (each
 recognised by the constant of its discriminating property, usually ``type``), what each of them
 causes (``x-apitwin-effect`` on the receiving operation, its ``reply`` messages), the frames the
 server sends on its own (``x-apitwin-trigger``, ``x-apitwin-events``, feeds: see

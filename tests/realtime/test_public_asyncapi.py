@@ -79,7 +79,7 @@ def test_gemini_feed_frames_are_valid_market_data_of_both_kinds(gemini: ServerPr
 
 def test_gemini_symbol_must_be_one_the_enum_lists(gemini: ServerProcess) -> None:
     assert _status(gemini.ws_url + "/v1/marketdata/btcusd")[0] == 101
-    assert _status(gemini.ws_url + "/v1/marketdata/1inchusd")[0] == 101  # the last one starting with a digit, too
+    assert _status(gemini.ws_url + "/v1/marketdata/1inchusd")[0] == 101  # one starting with a digit: text all the same
     status, body = _status(gemini.ws_url + "/v1/marketdata/dogeusd")
     assert status == 404
     assert "symbol 'dogeusd' is not one of btcusd, ethbtc" in body["detail"], body

@@ -2,9 +2,8 @@
 
 The document is loaded and dereferenced once; each channel becomes a `Channel` holding its
 address (as a regular expression over the request path; a parameter's `enum` refuses other
-values), the messages a client may send (each
-recognised by the constant of its discriminating property, usually ``type``), what each of them
-causes (``x-apitwin-effect`` on the receiving operation, its ``reply`` messages), the frames the
+values), the messages a client may send (each recognised by the constant of its discriminating
+property, usually ``type``), what each of them causes (``x-apitwin-effect`` on the receiving operation, its ``reply`` messages), the frames the
 server sends on its own (``x-apitwin-trigger``, ``x-apitwin-events``, feeds: see
 `mock_server.contracts.feeds`) and the channel's limits.
 Every ``x-apitwin*`` key read here is documented in the README.

@@ -121,8 +121,11 @@ class Connection:
             "a larger frame; the connection was closed without reading it",
         )
 
-    async def send(self, frame: Any) -> None:
-        text = frame if isinstance(frame, (str, bytes)) else json.dumps(frame)
+    async def send(self, frame: Any, payload: bool = False) -> None:
+        """Send `frame`: bytes as a binary frame, a string as the text it is (a deliberately
+        malformed frame), anything else as JSON; with `payload` a string is a message's JSON
+        payload too (a documented or generated string value, `""` included)."""
+        text = frame if isinstance(frame, bytes) or (isinstance(frame, str) and not payload) else json.dumps(frame)
         self.transcript.append(f"> {text if isinstance(text, str) else f'(binary, {len(text)} bytes)'}")
         await self.socket.send(text)
         if self.on_send is not None:

@@ -21,6 +21,7 @@ from conformance.websocket.asyncapi import AsyncContract, Channel, TokenWay
 from conformance.websocket.connection import Connection, Violated, max_frame_size, open_client
 from conformance.websocket.exchange import check_server_frame
 from conformance.websocket.handshake import place_token
+from mock_server.websocket.contract import address_text
 
 
 class WsContext:
@@ -59,13 +60,16 @@ class WsContext:
 
     # ---- addressing --------------------------------------------------------------------
     def params(self, channel: Channel) -> dict[str, str]:
-        """The channel address's parameters, chosen once per run (a declared copy may echo them)."""
+        """The channel address's parameters, chosen once per run (a declared copy may echo them):
+        a documented value (its first example, its default, the first value of its `enum`),
+        else a made-up one."""
         if channel.id not in self.address_params:
             chosen = {}
             for name, parameter in (channel.definition.get("parameters") or {}).items():
                 parameter = self.contract.resolve(parameter)
-                value = (parameter.get("examples") or [None])[0] or parameter.get("default") or f"apitwin-{secrets.token_hex(3)}"
-                chosen[name] = str(value)
+                documented = [*(parameter.get("examples") or [])[:1], parameter.get("default"), *(parameter.get("enum") or [])[:1]]
+                value = next((v for v in documented if v is not None and v != ""), None)
+                chosen[name] = f"apitwin-{secrets.token_hex(3)}" if value is None else address_text(value)
             self.address_params[channel.id] = chosen
         return self.address_params[channel.id]
 

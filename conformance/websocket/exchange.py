@@ -94,7 +94,7 @@ async def replies(run: WsContext, channel: Channel, op: WsOperation, opened: lis
     for message in op.messages:
         frames = [b"apitwin-binary-frame"] if message.binary else client_frames(run, message)
         for frame in frames:
-            await connection.send(frame)
+            await connection.send(frame, payload=True)
             reply = await connection.expect(lambda f: any(contract.valid(r, f) for r in op.replies), run.wait)
             if reply is None:
                 raise Violated(

@@ -68,5 +68,5 @@ async def _start(run: WsContext, connection: Connection, feed: Feed, operations:
     frames = client_frames(run, op.messages[0])
     if not frames:
         return ""
-    await connection.send(frames[0])
+    await connection.send(frames[0], payload=True)
     return op.messages[0].name

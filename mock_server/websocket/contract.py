@@ -1,9 +1,9 @@
 """The AsyncAPI 3.0 contract as the WebSocket engine reads it: channels, messages, operations.
 
 The document is loaded and dereferenced once; each channel becomes a `Channel` holding its
-address (as a regular expression over the request path), the messages a client may send (each
-recognised by the constant of its discriminating property, usually ``type``), what each of them
-causes (``x-apitwin-effect`` on the receiving operation, its ``reply`` messages), the frames the
+address (as a regular expression over the request path; a parameter's `enum` refuses other
+values), the messages a client may send (each recognised by the constant of its discriminating
+property, usually ``type``), what each of them causes (``x-apitwin-effect`` on the receiving operation, its ``reply`` messages), the frames the
 server sends on its own (``x-apitwin-trigger``, ``x-apitwin-events``, feeds: see
 `mock_server.contracts.feeds`) and the channel's limits.
 Every ``x-apitwin*`` key read here is documented in the README.
@@ -87,10 +87,23 @@ class Channel:
     declarations: dict[str, Any]           # the channel's own x-apitwin-* keys, prefix removed
     security: list[dict[str, Any]]         # the security schemes of its servers
     handshake_errors: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: address parameter -> the values its `enum` allows (a parameter without one takes any)
+    allowed: dict[str, list[str]] = field(default_factory=dict)
 
     def match(self, path: str) -> dict[str, str] | None:
+        """The address parameters of `path`, or None where it is not this channel's address or
+        a parameter's value is not one its `enum` lists (that address documents no channel)."""
+        params = self.address_params(path)
+        return params if params is not None and not self.refused_params(params) else None
+
+    def address_params(self, path: str) -> dict[str, str] | None:
         found = self.pattern.fullmatch(path)
         return found.groupdict() if found else None
+
+    def refused_params(self, params: dict[str, str]) -> list[str]:
+        """Why these address parameter values are not documented (one line per parameter)."""
+        return [f"{name} {params[name]!r} is not one of {_listed(values)}"
+                for name, values in self.allowed.items() if name in params and params[name] not in values]
 
     def heartbeat(self) -> tuple[float | None, float | None]:
         declared = self.declarations.get("heartbeat") or {}
@@ -137,6 +150,15 @@ class AsyncContract:
                 return channel, params
         return None
 
+    def why_not_found(self, path: str) -> str:
+        """Why no channel serves `path`: the address parameter values its `enum` refuses, where
+        an address matches, else that none does."""
+        for channel in self.channels:
+            params = channel.address_params(path)
+            if params is not None:
+                return f"No WebSocket channel at {path}: " + "; ".join(channel.refused_params(params))
+        return f"No WebSocket channel at {path}"
+
 
 class AsyncContractError(Exception):
     """The AsyncAPI contract cannot drive the engine (say where)."""
@@ -171,6 +193,7 @@ def build_contract(raw: dict[str, Any], document: dict[str, Any], path: Path | N
             declarations={k[len("x-apitwin-"):]: v for k, v in spec.items() if k.startswith("x-apitwin-")},
             security=_security(spec.get("servers") or list((document.get("servers") or {}).values()), document),
             handshake_errors={int(k): v for k, v in (spec.get("x-apitwin-handshake-errors") or {}).items()},
+            allowed=_allowed_values(spec.get("parameters")),
         )
     for op_id, op in (raw.get("operations") or {}).items():
         channel = channels.get(_ref_name(op.get("channel")))
@@ -226,6 +249,9 @@ def _joined(group: list[Channel]) -> Channel:
     declarations: dict[str, Any] = {}
     security: list[dict[str, Any]] = []
     handshake_errors: dict[int, dict[str, Any]] = {}
+    # a value is refused only where every channel at the address refuses it
+    names = set.intersection(*(set(channel.allowed) for channel in group))
+    allowed = {name: sorted({v for channel in group for v in channel.allowed[name]}) for name in names}
     for channel in group:
         for name, value in channel.declarations.items():
             declarations.setdefault(name, value)
@@ -236,8 +262,29 @@ def _joined(group: list[Channel]) -> Channel:
     return Channel(
         key="+".join(channel.key for channel in group), address=first.address, pattern=first.pattern,
         messages=messages, receives=[op for c in group for op in c.receives], sends=[op for c in group for op in c.sends],
-        declarations=declarations, security=security, handshake_errors=handshake_errors,
+        declarations=declarations, security=security, handshake_errors=handshake_errors, allowed=allowed,
     )
+
+
+def _allowed_values(parameters: Any) -> dict[str, list[str]]:
+    """AsyncAPI 3.0 Parameter objects' `enum`s, as the strings an address carries."""
+    allowed: dict[str, list[str]] = {}
+    for name, parameter in (parameters.items() if isinstance(parameters, dict) else ()):
+        values = parameter.get("enum") if isinstance(parameter, dict) else None
+        if isinstance(values, list) and values:
+            allowed[str(name)] = [address_text(value) for value in values]
+    return allowed
+
+
+def address_text(value: Any) -> str:
+    """How a documented parameter value reads in an address (YAML may have made `true` or `2`
+    of it); the suite chooses its values with the same reading."""
+    return "true" if value is True else "false" if value is False else str(value)
+
+
+def _listed(values: list[str], shown: int = 8) -> str:
+    head = ", ".join(values[:shown])
+    return head + (f" (and {len(values) - shown} more)" if len(values) > shown else "")
 
 
 def _message(key: str, spec: dict[str, Any]) -> Message:

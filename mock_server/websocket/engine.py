@@ -187,7 +187,7 @@ class WebSocketApp:
 
     def _not_found(self, scope: dict[str, Any]) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
         any_channel = next(iter(self.channels.values()))
-        return any_channel.gate.render(Refusal(404, f"No WebSocket channel at {scope.get('path')}"))
+        return any_channel.gate.render(Refusal(404, self.contract.why_not_found(str(scope.get("path", "/")))))
 
     # -- heartbeat -----------------------------------------------------------------------------
 

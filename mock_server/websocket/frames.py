@@ -178,17 +178,22 @@ class FrameBuilder:
 
     def _branch(self, written: Any, schema: dict[str, Any], branches: list[Any], value: Any) -> Any:
         """A value of a ``oneOf``/``anyOf`` schema: completed along each alternative in turn
-        (laid over what the schema says beside them), the first the whole schema accepts. An
-        object with no properties would match none of them, so it is never the answer."""
+        (laid over what the schema says beside them), the first the whole schema accepts that
+        keeps what `value` already holds; else the first it accepts at all. Completing sets a
+        branch's constants, so an `update` made whole must not come out as the first branch's
+        `heartbeat`. An object with no properties would match none of them, so it is never the
+        answer."""
         shared = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
-        first = MISSING
+        first = valid = MISSING
         for branch in branches:
             start = copy.deepcopy(value) if value is not MISSING else MISSING
             candidate = self.complete(_merged({"allOf": [shared, branch]}), start)
             if self._valid(written, candidate):
-                return candidate
+                if _keeps(value, candidate):
+                    return candidate
+                valid = candidate if valid is MISSING else valid
             first = candidate if first is MISSING else first
-        return first
+        return valid if valid is not MISSING else first
 
     def _valid(self, schema: Any, value: Any) -> bool:
         """Whether `value` fits a sub-schema of the contract (compiled once per schema object)."""
@@ -232,6 +237,13 @@ def _merged(schema: Any) -> Any:
             else:
                 merged.setdefault(key, sub)
     return merged
+
+
+def _keeps(value: Any, candidate: Any) -> bool:
+    """Whether completing `value` left each property it had as it was."""
+    if not isinstance(value, dict):
+        return value is MISSING or value == candidate
+    return isinstance(candidate, dict) and all(candidate.get(name, MISSING) == held for name, held in value.items())
 
 
 def _is_object(schema: dict[str, Any]) -> bool:

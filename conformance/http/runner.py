@@ -19,6 +19,7 @@ from typing import Any
 import schemathesis
 from schemathesis.checks import CHECKS
 from schemathesis.engine import events, from_schema
+from schemathesis.engine.errors import UnexpectedError
 
 from urllib.parse import urlsplit
 
@@ -427,11 +428,12 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
 
 
 def from_transport(error: BaseException | None) -> bool:
-    """An error the transport raised on purpose (no answer, too large, not sent), alone or as
-    every one of the errors a stateful run gathered into a group."""
+    """An error reported elsewhere: one the transport raised on purpose (no answer, too large,
+    not sent), alone or as every one of the errors a run gathered into a group, or Hypothesis'
+    "flaky" verdict on a case whose own error Schemathesis reports by itself (`UnexpectedError`)."""
     if isinstance(error, BaseExceptionGroup):
         return all(from_transport(inner) for inner in error.exceptions)
-    return isinstance(error, (NoAnswer, ResponseTooLarge, TargetStopped))
+    return isinstance(error, (NoAnswer, ResponseTooLarge, TargetStopped, UnexpectedError))
 
 
 def sent(recorder: Any, info: Any) -> tuple[str, Any, int | None, Any]:

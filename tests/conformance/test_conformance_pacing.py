@@ -227,3 +227,19 @@ def test_the_rate_limit_flag_holds_on_the_wire_against_the_mock() -> None:
     assert len(times) >= 8
     busiest = max(sum(1 for other in times if moment <= other < moment + 1.0) for moment in times)
     assert busiest <= 4 + 1  # one of slack: the server sees arrivals, the client paces departures
+
+
+def test_errors_reported_elsewhere_are_not_reported_twice() -> None:
+    """A case not sent for lack of time, alone, grouped, or behind Hypothesis' "flaky" verdict
+    (its own error is reported by itself) is no error of the run; any other error is."""
+    from hypothesis.errors import FlakyFailure
+    from schemathesis.engine.errors import UnexpectedError
+
+    from conformance.http.runner import from_transport
+    from conformance.http.transport import OutOfTime
+
+    assert from_transport(OutOfTime("not sent"))
+    assert from_transport(ExceptionGroup("two", [OutOfTime("a"), OutOfTime("b")]))
+    assert from_transport(FlakyFailure("unreliable", [UnexpectedError()]))
+    assert not from_transport(FlakyFailure("unreliable", [ValueError("a real one")]))
+    assert not from_transport(ValueError("a real one"))

@@ -44,11 +44,11 @@ def warned(data: dict) -> dict[tuple[str, str], str]:
 
 
 def assert_all_phases_ran(data: dict) -> None:
-    """Every phase passed; the stateful one may have had no time left: these documents' rate
-    limits give a default run a 20 s budget."""
+    """Every phase passed; the stateful one may have had no time left (skipped, or never
+    reached): these documents' rate limits cap a default run at 20 s."""
     ran = {phase: data["phases"].get(phase) for phase in ("examples", "coverage", "fuzzing", "websocket")}
     assert set(ran.values()) == {"success"}, data["phases"]
-    assert data["phases"].get("stateful") in ("success", "skip"), data["phases"]
+    assert data["phases"].get("stateful") in ("success", "skip", None), data["phases"]
 
 
 def test_realtime_conforms_with_its_assumptions_as_warnings(tmp_path: Path) -> None:

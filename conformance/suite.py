@@ -72,7 +72,7 @@ def _run_phases(target: Target, settings: CheckSettings, progress: Progress | No
     with_graphql = "graphql" in settings.phases and target.contract.graphql_path is not None
     # The behaviour and WebSocket phases go first: a few purposeful requests each, which a
     # target with strict rate limits would otherwise never answer once generation had spent its
-    # allowance. Within a time budget they may wait for their turn only within their share.
+    # allowance. Within a time limit they may wait for their turn only within their share.
     first = Report(api=target.contract.name, base_url=target.base_url)
     if any(phase in PHASE_MAP for phase in settings.phases):
         guard.open_spare()  # before the first phases spend a strict login allowance

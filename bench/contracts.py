@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from mock_server.contracts.servers import server_path
 from mock_server.contracts.bundle import resolve_target
 from mock_server.contracts.loader import load_document
 
@@ -49,7 +50,7 @@ class Contract:
         servers = self.document.get("servers") or []
         local = [s for s in servers if urlsplit(str(s.get("url", ""))).hostname in LOCAL_HOSTS]
         for server in local or servers[:1]:
-            return urlsplit(str(server.get("url", ""))).path.rstrip("/")
+            return server_path(server)
         return ""
 
 

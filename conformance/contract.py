@@ -22,6 +22,7 @@ from mock_server.contracts.loader import load_document
 from mock_server.contracts.discriminators import express_discriminators
 from mock_server.contracts.refs import is_data, refuse_remote_refs
 from mock_server.contracts.schemas import anchored_schemas
+from mock_server.contracts.servers import server_path
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DOCUMENT_URI = "urn:apitwin:contract"
@@ -145,15 +146,8 @@ class Contract:
 
     def server_base_path(self) -> str:
         """The base path of the first server (`/v2` for `http://localhost:8003/v2`)."""
-        from urllib.parse import urlsplit
-
-        servers = self.document.get("servers") or []
-        if not servers:
-            return ""
-        url = str(servers[0].get("url", ""))
-        for name, variable in (servers[0].get("variables") or {}).items():
-            url = url.replace("{" + name + "}", str(variable.get("default", "")))
-        return urlsplit(url).path.rstrip("/") if "://" in url else url.rstrip("/")
+        servers = [server for server in self.document.get("servers") or [] if isinstance(server, dict)]
+        return server_path(servers[0]) if servers else ""
 
     # ---- operations --------------------------------------------------------------------
     @cached_property

@@ -54,6 +54,7 @@ from mock_server.http.context import Services
 from mock_server.http.pipeline import OperationPipeline
 from mock_server.http.journal import JournalEntry, decode_body
 from mock_server.runtime import ApiRuntime
+from mock_server.contracts.servers import server_path
 from mock_server.http.routing import RouteTable
 from mock_server.http.scenario import latency_seconds
 from mock_server.settings import MockSettings
@@ -152,13 +153,7 @@ def base_path_of(document: dict[str, Any]) -> str:
     servers = [s for s in document.get("servers") or [] if isinstance(s, dict) and "url" in s]
     chosen = next((s for s in servers if urlsplit(s["url"]).hostname in ("localhost", "127.0.0.1", "0.0.0.0")), None)
     chosen = chosen or (servers[0] if servers else None)
-    if chosen is None:
-        return ""
-    url = chosen["url"]
-    for name, variable in (chosen.get("variables") or {}).items():
-        url = url.replace("{" + name + "}", str(variable.get("default", "")))
-    path = urlsplit(url).path if "://" in url else url
-    return path.rstrip("/")
+    return server_path(chosen) if chosen is not None else ""
 
 
 class MockApp:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -127,9 +128,19 @@ def drive(schema: Any, handle: Callable[[Any], bool | None], seconds: float | No
     schema.hook("filter_failure")(not_about_rate_limits)
     until = time.monotonic() + seconds if seconds else None
     stream = from_schema(schema).execute()
-    for event in stream:
-        if handle(event) or http_transport.current().stopped or (until is not None and time.monotonic() > until):
-            stream.stop()
+    # A phase may go long without an event (the stateful phase building its state machine on a
+    # large contract): the limit is also kept by a timer, not only between events.
+    timer = threading.Timer(seconds, stream.stop) if seconds else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        for event in stream:
+            if handle(event) or http_transport.current().stopped or (until is not None and time.monotonic() > until):
+                stream.stop()
+    finally:
+        if timer is not None:
+            timer.cancel()
 
 
 def not_about_rate_limits(context: Any, failure: Any, case: Any, response: Any) -> bool:

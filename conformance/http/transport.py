@@ -7,7 +7,8 @@ the WebSocket phase all send through a `requests` session with `BoundedAdapter` 
   10 s): a server that drips its body a byte at a time is cut off like one that never answers;
 - a size cap on the body (`--max-response-size`, 10 MiB), counted while it streams in, so an
   endless body costs at most the cap in memory and is never read further;
-- pacing and 429 retries (`conformance.http.pacing`);
+- pacing and 429 retries (`conformance.http.pacing`); within a run's time limit, a request
+  whose turn would come after it is not sent (`OutOfTime`) rather than waited for;
 - a run that has lost its target stops: after `MAX_CONSECUTIVE_TIMEOUTS` requests in a row
   without an answer, or past the run's deadline, every further request fails at once.
 
@@ -42,7 +43,7 @@ MAX_CONSECUTIVE_TIMEOUTS = 5
 DEFAULT_RUN_DEADLINE = 1800.0
 #: with `--time-budget`, the run may overrun it by this much before it is stopped
 DEADLINE_GRACE = 120.0
-#: how long past the time budget deleting what the run created may wait for the rate limit
+#: how long past the run's time limit deleting what the run created may wait for the rate limit
 CLEANUP_GRACE = 15.0
 CHUNK = 64 * 1024
 #: incidents kept for the report (a long run against a broken target would otherwise keep all)
@@ -69,7 +70,7 @@ class TargetStopped(requests.exceptions.ConnectionError):
 
 
 class OutOfTime(TargetStopped):
-    """Not sent: the target's rate limit would hold it past the run's time budget."""
+    """Not sent: the target's rate limit would hold it past the run's time limit."""
 
 
 def size_text(size: int) -> str:
@@ -109,7 +110,7 @@ class HttpClient:
     consecutive_timeouts: int = 0
     started: float = field(default_factory=time.monotonic)
     #: seconds from the start past which no request waits for the target's rate limit (None:
-    #: it waits as long as pacing allows); set from the time budget of a run that has one
+    #: it waits as long as pacing allows); set from the run's time limit, when it has one
     waits_end: float | None = None
     #: requests not sent because their turn came past `waits_end`
     unsent: int = 0
@@ -175,7 +176,7 @@ class HttpClient:
         with self._lock:
             self.unsent += 1
         return OutOfTime(f"not sent: the target's rate limit would hold {request.method} {urlsplit(str(request.url)).path} "
-                         f"{delay:.0f} s, past the run's time budget")
+                         f"{delay:.0f} s, past the run's time limit")
 
     def check_running(self) -> None:
         if self.stopped is None and time.monotonic() >= self.deadline:

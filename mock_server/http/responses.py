@@ -63,6 +63,8 @@ class Responder:
                 found, value = example_of(chosen_media, self.document, preference.example)
             except ExampleNotFound:
                 found = False
+            if found:
+                found = self._servable(value, chosen_media.get("schema"), chosen, preference)
             if not found and preference.example is None and chosen_media.get("schema") is not None:
                 found, value = self.services.examples.composed(chosen_media["schema"], static=preference.dynamic is False)
                 found = found and self.services.compiler.is_valid(chosen_media["schema"], value)
@@ -75,6 +77,9 @@ class Responder:
             raise MockError(400, f"Prefer asks for example {preference.example!r}, which this response does not document") from None
         if found and not preference.dynamic:
             value = self._answerable(copy.deepcopy(value), schema)
+            found = self._servable(value, schema, media_type, preference)
+        if found and not preference.dynamic:
+            pass
         elif status >= 400:
             value = self._error_body(MockError(status), schema, media, preference)
         else:
@@ -82,6 +87,15 @@ class Responder:
         if status == 429:
             headers.setdefault("Retry-After", "60")
         return Reply(status, value, headers, media_type)
+
+    def _servable(self, example: Any, schema: Any, media_type: str, preference: Preference) -> bool:
+        """Whether a documented JSON example may be the answer: one its own schema refuses
+        (vendor contracts ship such examples; `apitwin lint` names them) would break the
+        contract, so data fitting the schema is answered instead, unless `Prefer: example=`
+        asked for it. (An XML or CSV example is text its schema does not describe.)"""
+        if preference.example is not None or schema is None or "json" not in media_type.lower():
+            return True
+        return self.services.compiler.is_valid(schema, example)
 
     def _answerable(self, value: Any, schema: Any) -> Any:
         """A documented example as an answer: without the ``writeOnly`` values an example of

@@ -78,3 +78,21 @@ def test_a_declaration_marked_assumed_makes_its_finding_a_warning() -> None:
     run.perform("list_sort", operation, probe, declarations=("sort",))
     assert report.findings[0].assumption == "the document shows no order"
     assert report.conforms and len(report.warnings) == 1
+
+
+def test_a_deleted_record_read_back_is_an_assumption_where_the_read_documents_no_missing_answer() -> None:
+    """write_delete_gone expects 404; where the item read documents no answer for a record that
+    is not there, that expectation is ours, and the finding is a warning."""
+    from types import SimpleNamespace
+
+    from conformance.behaviour.persistence import unstated_gone
+
+    def collection(*codes: str) -> SimpleNamespace:
+        read = SimpleNamespace(definition={"responses": {code: {"description": "x"} for code in codes}})
+        return SimpleNamespace(op=lambda action: read if action == "get" else None)
+
+    assert unstated_gone(collection("200")) != ""
+    assert unstated_gone(collection("200", "404")) == ""
+    assert unstated_gone(collection("200", "4XX")) == ""
+    assert unstated_gone(collection("200", "default")) == ""
+

@@ -134,6 +134,10 @@ class Shaper:
                 if prop in properties or prop.startswith("_") or prop.lower() in SECRET_FIELDS:
                     continue
                 out[prop] = sub_value if extra is True or extra == {} else self.shape(sub_value, extra, prop, depth + 1)
+            # a name `required` lists and `properties` never declares (vendor contracts have them):
+            # the answer still carries it, as what additional properties may be
+            for prop in sorted(required - set(out)):
+                out[prop] = self.shape(value.get(prop, _MISSING), extra if isinstance(extra, dict) else {}, prop, depth + 1)
         return out
 
     def _applied_branches(self, schema: dict[str, Any], value: dict[str, Any], out: dict[str, Any]) -> list[dict[str, Any]]:

@@ -63,3 +63,19 @@ def test_read_field_by_type() -> None:
     assert read_field(1.5, {"type": "string"}) == "1.5"
     assert read_field("", {"type": "integer", "nullable": True}) is None
     assert read_field({"a": 1}, {"type": "object"}) == {"a": 1}
+
+
+def test_a_text_body_is_the_string_it_was_sent_as() -> None:
+    """`[null, null]` sent as text/x-markdown is a string: no negative case for a string schema;
+    a text body still breaks a length its schema sets."""
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/markdown/raw": {"post": {
+            "requestBody": {"content": {"text/x-markdown": {"schema": {"type": "string", "maxLength": 20}}}},
+            "responses": {"200": {"description": "ok"}},
+        }}},
+    }
+    markdown = Contract(name="t", openapi_path=None, document=document)
+    assert is_valid_on_the_wire(markdown, "negative_data_rejection", "POST /markdown/raw", case([None, None], "text/x-markdown"))
+    assert not is_valid_on_the_wire(markdown, "negative_data_rejection", "POST /markdown/raw", case("x" * 30, "text/x-markdown"))

@@ -24,3 +24,11 @@ def test_an_example_its_schema_refuses_is_answered_with_valid_data_unless_asked_
             jsonschema.validate(answer.json(), SCHEMA)
         asked = http.get("/status", headers={"Prefer": "example=stale"})
         assert asked.status_code == 200 and asked.json() == {"state": "up"}
+
+
+def test_a_name_required_but_never_declared_is_still_answered() -> None:
+    with run_mock(str(CONTRACT), "--rate-limits", "off") as server, httpx.Client(base_url=server.url, timeout=10) as http:
+        created = http.post("/keys", json={"title": "laptop"})
+        assert created.status_code == 201 and "last_used" in created.json()
+        listed = http.get("/keys").json()
+        assert listed and all("last_used" in key for key in listed)

@@ -136,7 +136,7 @@ class Shaper:
                 out[prop] = sub_value if extra is True or extra == {} else self.shape(sub_value, extra, prop, depth + 1)
             # a name `required` lists and `properties` never declares (vendor contracts have them):
             # the answer still carries it, as what additional properties may be
-            for prop in sorted(required - set(out)):
+            for prop in sorted(required - set(out) - set(properties)):
                 out[prop] = self.shape(value.get(prop, _MISSING), extra if isinstance(extra, dict) else {}, prop, depth + 1)
         return out
 

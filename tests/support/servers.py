@@ -26,20 +26,48 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class PortTaken(RuntimeError):
+    """The server could not bind its port: another process took it between `free_port` and
+    the server's start (parallel test workers pick ports at the same time)."""
+
+
+def listens(pid: int, port: int) -> bool | None:
+    """Whether process `pid` holds the listening socket on `port` (None: this system cannot tell).
+    Without this, a test could talk to another worker's server that took the same port first."""
+    try:
+        inodes = {os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1] for fd in os.listdir(f"/proc/{pid}/fd")
+                  if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:[")}
+        lines = [line for table in ("tcp", "tcp6") if Path(f"/proc/net/{table}").exists()
+                 for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]]
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        # local address `0100007F:1F90`, state 0A = LISTEN, inode in the tenth column
+        if len(fields) > 9 and fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port and fields[9] in inodes:
+            return True
+    return False
+
+
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20.0) -> None:
-    """Block until something accepts connections on `port`, or fail with the server's output."""
+    """Block until this server process accepts connections on `port`, or fail with its output."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             out = process.stdout.read() if process.stdout else ""
-            raise RuntimeError(f"server exited with {process.returncode} before listening:\n{out}")
+            kind = PortTaken if "address already in use" in out.lower() or "errno 98" in out.lower() else RuntimeError
+            raise kind(f"server exited with {process.returncode} before listening:\n{out}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
+                pass
         except OSError:
             time.sleep(0.05)
+            continue
+        if listens(process.pid, port) is not False:
+            return
+        time.sleep(0.05)  # someone else's server answers there: wait for ours to bind or give up
     process.kill()
-    raise TimeoutError(f"nothing listened on port {port} within {timeout}s")
+    raise TimeoutError(f"this server did not listen on port {port} within {timeout}s")
 
 
 @dataclass
@@ -82,10 +110,17 @@ def start_process(argv: Sequence[str], port: int, env: dict[str, str] | None = N
 
 @contextmanager
 def run_mock(target: str, *args: str, port: int | None = None) -> Iterator[ServerProcess]:
-    """Run `apitwin mock TARGET --port P` (TARGET: a bundled API name or a spec path)."""
-    port = port or free_port()
-    argv = [sys.executable, "-m", "mock_server", "mock", target, "--host", "127.0.0.1", "--port", str(port), *args]
-    server = start_process(argv, port)
+    """Run `apitwin mock TARGET --port P` (TARGET: a bundled API name or a spec path); a free
+    port another worker took meanwhile is traded for another one."""
+    for attempt in range(3):
+        chosen = port or free_port()
+        argv = [sys.executable, "-m", "mock_server", "mock", target, "--host", "127.0.0.1", "--port", str(chosen), *args]
+        try:
+            server = start_process(argv, chosen)
+            break
+        except PortTaken:
+            if port is not None or attempt == 2:
+                raise
     try:
         yield server
     finally:

@@ -35,12 +35,19 @@ def listens(pid: int, port: int) -> bool | None:
     """Whether process `pid` holds the listening socket on `port` (None: this system cannot tell).
     Without this, a test could talk to another worker's server that took the same port first."""
     try:
-        inodes = {os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1] for fd in os.listdir(f"/proc/{pid}/fd")
-                  if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:[")}
+        descriptors = os.listdir(f"/proc/{pid}/fd")
         lines = [line for table in ("tcp", "tcp6") if Path(f"/proc/net/{table}").exists()
                  for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]]
     except OSError:
         return None
+    inodes = set()
+    for fd in descriptors:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
     for line in lines:
         fields = line.split()
         # local address `0100007F:1F90`, state 0A = LISTEN, inode in the tenth column

@@ -31,7 +31,7 @@ import copy
 import pickle
 from typing import Any
 
-from mock_server.contracts.refs import is_data, pointer_join
+from mock_server.contracts.refs import is_data, pointer_join, pointer_target
 
 __all__ = ["TAG", "express_discriminators", "branch_named"]
 
@@ -119,18 +119,7 @@ class _Expresser:
 
     @staticmethod
     def target_in(document: Any, ref: str) -> Any:
-        node: Any = document
-        for part in ref.lstrip("#").strip("/").split("/") if ref.startswith("#/") else [None]:
-            if part is None:
-                return None
-            part = part.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return None
-        return node
+        return pointer_target(document, ref) if ref.startswith("#/") else None
 
     def declared(self, schema: Any, name: str, depth: int = 0) -> list[dict[str, Any]]:
         """The schemas `schema` gives property `name` (through `$ref` and `allOf`); `[{}]` when it

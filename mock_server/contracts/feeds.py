@@ -33,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.contracts.refs import pointer_target
+
 #: seconds between two frames of a feed that declares no interval
 DEFAULT_INTERVAL = 1.0
 #: the shortest interval a declaration may ask for (a faster feed would only flood the client)
@@ -153,18 +155,7 @@ class _Reader:
             if ref in seen or len(seen) >= _MAX_HOPS:
                 return None
             seen.add(ref)
-            node = self._pointer(ref)
-        return node
-
-    def _pointer(self, ref: str) -> Any:
-        node: Any = self.document
-        for part in _parts(ref):
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return None
+            node = pointer_target(self.document, ref)
         return node
 
     def channel_id(self, ref: Any) -> str | None:

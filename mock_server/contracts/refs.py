@@ -208,18 +208,45 @@ class _Documents:
         return target_file, fragment, _follow(document, fragment, target_file or self.root_file)
 
 
+_NOTHING = object()
+
+
+def _step(value: Any, segment: str) -> Any:
+    """One pointer segment into `value`: a key, or an index into a list (`_NOTHING` if none)."""
+    if isinstance(value, dict) and segment in value:
+        return value[segment]
+    if isinstance(value, list) and segment.isdigit() and int(segment) < len(value):
+        return value[int(segment)]
+    return _NOTHING
+
+
+def pointer_target(document: Any, ref: str) -> Any:
+    """What a local reference (`#/components/schemas/Pet`) names in `document`, or None where it
+    names nothing or is no JSON pointer."""
+    try:
+        segments = split_pointer(ref) if ref.startswith("#") else None
+    except ValueError:
+        segments = None
+    if segments is None:
+        return None
+    value = document
+    for segment in segments:
+        value = _step(value, segment)
+        if value is _NOTHING:
+            return None
+    return value
+
+
 def _follow(document: Any, fragment: str, file: Path | None) -> Any:
     if fragment and not fragment.startswith("/"):
         raise _Unresolvable(f"'#{fragment}' is not a JSON pointer (anchors are not supported)")
     value = document
     walked = ""
     for segment in split_pointer("#" + fragment):
-        if isinstance(value, dict) and segment in value:
-            value = value[segment]
-        elif isinstance(value, list) and segment.isdigit() and int(segment) < len(value):
-            value = value[int(segment)]
-        else:
+        found = _step(value, segment)
+        if found is _NOTHING:
             raise _Unresolvable(_missing(value, segment, walked, file))
+        value = found
         walked = pointer_join(walked, segment)
     return value
 

@@ -260,7 +260,6 @@ def run_guarded(
             lambda ctx: f"{ctx.operation.method.upper()} {ctx.operation.path}" in report.not_tested
         )
     install_guarded_auth(schema, guard)
-    guard.open_spare()
     with registered(apitwin_checks, state), guarding(guard, schema):
 
         def handle(event: Any) -> bool:

@@ -24,6 +24,7 @@ import yaml
 
 from conformance.websocket.asyncapi import AsyncContract
 from mock_server.contracts.loader import load_document
+from tests.corpus.ws_harness import exchange
 from tests.support.servers import ServerProcess, run_mock
 
 FEED = Path(__file__).parent / "contracts" / "market-feed.yaml"
@@ -42,20 +43,7 @@ def _message_of(contract: AsyncContract, frame: Any) -> str | None:
 
 async def _collect(url: str, seconds: float, send: list[Any] = (), limit: int = 1000) -> list[Any]:
     """Frames received within `seconds` of connecting (after sending `send`)."""
-    frames: list[Any] = []
-    async with websockets.connect(url, open_timeout=5) as ws:
-        for frame in send:
-            await ws.send(json.dumps(frame))
-        deadline = asyncio.get_running_loop().time() + seconds
-        while len(frames) < limit:
-            left = deadline - asyncio.get_running_loop().time()
-            if left <= 0:
-                break
-            try:
-                frames.append(json.loads(await asyncio.wait_for(ws.recv(), left)))
-            except asyncio.TimeoutError:
-                break
-    return frames
+    return await exchange(url, {}, list(send), seconds, limit)
 
 
 def _variant(tmp_path: Path, change: Any) -> Path:

@@ -415,7 +415,7 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
         if progress is not None:
             progress(str(event.phase.value), recorder.label, len(report.failures))
     elif isinstance(event, events.NonFatalError):
-        if from_transport(event.value):
+        if reported_elsewhere(event.value):
             return  # the transport keeps these as incidents: findings on their operation, or the stop
         report.errors.append(f"{event.label}: {event.info.title}: {event.info.message}".strip())
         report.errored_phases.add(str(getattr(event.phase, "value", event.phase)))
@@ -437,12 +437,12 @@ def collect(event: Any, report: Report, progress: Progress | None, transport: st
             report.phases[name] = status
 
 
-def from_transport(error: BaseException | None) -> bool:
+def reported_elsewhere(error: BaseException | None) -> bool:
     """An error reported elsewhere: one the transport raised on purpose (no answer, too large,
     not sent), alone or as every one of the errors a run gathered into a group, or Hypothesis'
     "flaky" verdict on a case whose own error Schemathesis reports by itself (`UnexpectedError`)."""
     if isinstance(error, BaseExceptionGroup):
-        return all(from_transport(inner) for inner in error.exceptions)
+        return all(reported_elsewhere(inner) for inner in error.exceptions)
     return isinstance(error, (NoAnswer, ResponseTooLarge, TargetStopped, UnexpectedError))
 
 

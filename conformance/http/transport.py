@@ -353,8 +353,8 @@ class BoundedAdapter(HTTPAdapter):
                 retry = client.pacer.observe(str(request.method), path, request.headers, response.status_code, response.headers)
                 if late and response.status_code == 429:
                     client.refused_late()
-                    response.close()
-                    raise client.out_of_time(request, retry or 0.0)
+                    response.close()  # sent, and refused: not counted among the requests not sent
+                    raise OutOfTime(f"{request.method} {path} was answered 429 past the run's time limit")
             if retry is None or attempt >= MAX_RETRIES or waited + retry > MAX_TOTAL_WAIT:
                 return response
             until = client.wait_until
